@@ -1,0 +1,25 @@
+#include <connectors/registry.hpp>
+
+#include <array>
+
+#include <connectors/jsonl_drop/jsonl_drop_connector.hpp>
+
+namespace carelisten::connectors {
+
+std::span<const ConnectorFactory* const> AllConnectorFactories() {
+    static const std::array kFactories = {
+        &jsonl_drop::Factory(),
+    };
+    return kFactories;
+}
+
+const ConnectorFactory* FindConnectorFactory(std::string_view type) {
+    for (const auto* factory : AllConnectorFactories()) {
+        if (factory->type == type) {
+            return factory;
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace carelisten::connectors

@@ -1,0 +1,115 @@
+/// @file
+/// @brief Records the crm module stores and returns. crm owns these types: it knows nothing of
+/// connectors' wire formats or of nlp types (daemon/mapping.cpp translates into them).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace carelisten::crm {
+
+using Timestamp = std::chrono::system_clock::time_point;
+
+/// One feedback item with its analysis, as it is to be stored.
+struct NewItem {
+    std::string source;       ///< configured source name, e.g. "hospital_drop"
+    std::string external_id;  ///< the upstream's id; (source, external_id) is unique
+    std::string channel;      ///< sms, email, social, review, forum, survey or unknown
+    std::string author;       ///< upstream author handle or name; may be empty
+    std::string text;
+    std::string url;
+    std::optional<Timestamp> posted_at;
+    // Analysis
+    std::string language;
+    std::string sentiment_label;  ///< positive, neutral or negative
+    double sentiment_score = 0.0;
+    bool sentiment_scored = true;
+    bool is_noise = false;
+    std::vector<std::string> noise_reasons;
+    std::vector<std::string> categories;
+    std::string urgency;  ///< none, low, high or critical
+    std::vector<std::string> red_flags;
+    std::string analyzer_version;
+    /// Opens or extends a case: decided by the daemon's policy (negative beyond a threshold, or urgent).
+    bool flagged = false;
+};
+
+/// Input that could not be turned into an item: kept with its reason and (capped) raw bytes.
+struct NewQuarantine {
+    std::string source;
+    std::string locator;  ///< where in the source, e.g. "file.jsonl:1234"; (source, locator) is unique
+    std::string reason;   ///< what was wrong, without the content itself
+    std::string raw;      ///< raw bytes, at most kMaxQuarantineRawBytes (longer input is cut)
+    bool raw_truncated = false;
+};
+
+inline constexpr std::size_t kMaxQuarantineRawBytes = 64 * 1024;
+
+/// Everything one ingest transaction writes: items, quarantined input and the source's new cursor.
+struct IngestBatch {
+    std::string source;
+    std::vector<NewItem> items;
+    std::vector<NewQuarantine> quarantined;
+    std::optional<std::string> next_cursor;  ///< stored in the same transaction, when set
+    /// A quarantined record being replayed: marked replayed in the same transaction.
+    std::optional<std::int64_t> replayed_quarantine_id;
+};
+
+struct IngestOutcome {
+    std::size_t inserted = 0;
+    std::size_t duplicates = 0;   ///< already stored: re-delivery is a no-op
+    std::size_t quarantined = 0;  ///< newly quarantined (a re-delivered bad record counts once)
+    std::size_t cases_opened = 0;
+    std::size_t cases_extended = 0;
+};
+
+struct ItemRow {
+    std::int64_t id = 0;
+    std::string source;
+    std::string external_id;
+    std::string channel;
+    std::string language;
+    std::string sentiment_label;
+    double sentiment_score = 0.0;
+    bool is_noise = false;
+    std::vector<std::string> noise_reasons;
+    std::vector<std::string> categories;
+    std::string urgency;
+    std::vector<std::string> red_flags;
+    std::string analyzer_version;
+    std::optional<std::int64_t> case_id;
+    Timestamp received_at;
+};
+
+struct CaseRow {
+    std::int64_t id = 0;
+    std::string source;
+    std::string status;  ///< open or closed
+    std::string urgency;  ///< highest urgency among its items
+    double min_sentiment_score = 0.0;
+    std::int64_t item_count = 0;
+    Timestamp opened_at;
+    Timestamp updated_at;
+};
+
+struct QuarantineRow {
+    std::int64_t id = 0;
+    std::string source;
+    std::string locator;
+    std::string reason;
+    std::string raw;
+    bool raw_truncated = false;
+    std::int64_t attempts = 0;
+    Timestamp first_seen;
+    std::optional<Timestamp> replayed_at;
+};
+
+struct ListFilter {
+    std::optional<std::string> source;
+    std::size_t limit = 100;
+};
+
+}  // namespace carelisten::crm

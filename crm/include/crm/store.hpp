@@ -1,0 +1,53 @@
+/// @file
+/// @brief The crm store: one PostgreSQL connection and the repositories the daemon and CLI use.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <common/result.hpp>
+#include <crm/records.hpp>
+
+namespace carelisten::crm {
+
+/// One connection to the CRM database. Lifecycle: Open() connects; if the server goes away, the
+/// failing call returns CrmErrc::kRetry and the next call reconnects. Thread-safety: none; use one
+/// Store per thread.
+class Store {
+public:
+    /// `conninfo` is a libpq connection string or URI (password not included: see `password`).
+    static Result<std::unique_ptr<Store>> Open(const std::string& conninfo, const std::string& password = {});
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    /// Writes a whole batch in ONE transaction: items (ON CONFLICT (source, external_id) DO NOTHING),
+    /// cases for flagged new items, quarantined records, and the source's cursor. Either all of it is
+    /// committed or none of it.
+    Result<IngestOutcome> Ingest(const IngestBatch& batch);
+
+    /// The cursor last committed for a source, or nullopt for a new source.
+    Result<std::optional<std::string>> LoadCursor(const std::string& source);
+
+    Result<std::vector<ItemRow>> ListItems(const ListFilter& filter);
+    Result<std::vector<CaseRow>> ListCases(const ListFilter& filter);
+    Result<std::vector<QuarantineRow>> ListQuarantine(const ListFilter& filter, bool include_replayed);
+    Result<QuarantineRow> GetQuarantine(std::int64_t id);
+    /// A replay that failed again: counts the attempt and records the new reason.
+    Result<void> RecordFailedReplay(std::int64_t id, const std::string& reason);
+
+    /// True when a query succeeds (for /readyz).
+    bool Ping();
+
+    struct Impl;
+
+private:
+    explicit Store(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+/// "libpq <version>, libpqxx <version>", for the daemon's start-up log line.
+std::string ClientLibraryVersions();
+
+}  // namespace carelisten::crm

@@ -1,0 +1,506 @@
+#include <algorithm>
+#include <common/log.hpp>
+#include <crm/errc.hpp>
+#include <crm/store.hpp>
+#include <cstdint>
+#include <limits>
+#include <pqxx/pqxx>
+#include <tuple>
+#include <unordered_set>
+#include <utility>
+
+#include "connection.hpp"
+#include "convert.hpp"
+#include "db_error.hpp"
+
+namespace carelisten::crm {
+namespace {
+
+// Ingest stages a batch with COPY, which has no ON CONFLICT, then moves it into item with one INSERT ... SELECT.
+// ON COMMIT DROP: the table lives exactly as long as the batch's transaction (a rollback removes it as well),
+// so a batch can never see another batch's rows. `ord` keeps the batch order, so item ids follow it.
+constexpr const char* kCreateStageSql = R"sql(
+CREATE TEMP TABLE ingest_stage (
+    ord bigint NOT NULL,
+    source text NOT NULL,
+    external_id text NOT NULL,
+    channel text NOT NULL,
+    author text NOT NULL,
+    text text NOT NULL,
+    url text NOT NULL,
+    posted_at_us bigint,
+    language text NOT NULL,
+    sentiment_label text NOT NULL,
+    sentiment_score double precision NOT NULL,
+    sentiment_scored boolean NOT NULL,
+    is_noise boolean NOT NULL,
+    noise_reasons text[] NOT NULL,
+    categories text[] NOT NULL,
+    urgency text NOT NULL,
+    red_flags text[] NOT NULL,
+    analyzer_version text NOT NULL,
+    flagged boolean NOT NULL,
+    item_id bigint
+) ON COMMIT DROP)sql";
+
+const std::vector<std::string> kStageColumns{
+    "ord",          "source",   "external_id",     "channel",          "author",           "text",     "url",
+    "posted_at_us", "language", "sentiment_label", "sentiment_score",  "sentiment_scored", "is_noise", "noise_reasons",
+    "categories",   "urgency",  "red_flags",       "analyzer_version", "flagged"};
+
+struct Statement {
+    const char* name;
+    const char* sql;
+};
+
+// Every statement is prepared per connection (libpqxx registers it with the server on first use). The two
+// ingest statements refer to the staging table, which each batch re-creates: PostgreSQL re-plans them then.
+constexpr Statement kStatements[] = {
+    // Moves the staged batch into item. A row whose (source, external_id) is already stored is skipped: that
+    // is what makes re-delivery a no-op. The staging rows of the new items get their ids, for the case step.
+    {"crm_ingest_items", R"sql(
+WITH inserted AS (
+    INSERT INTO item (source, external_id, channel, author, text, url, posted_at, language, sentiment_label,
+                      sentiment_score, sentiment_scored, is_noise, noise_reasons, categories, urgency, red_flags,
+                      analyzer_version)
+    SELECT source, external_id, channel, author, text, url,
+           'epoch'::timestamptz + posted_at_us * interval '1 microsecond',
+           language, sentiment_label, sentiment_score, sentiment_scored, is_noise, noise_reasons, categories,
+           urgency, red_flags, analyzer_version
+    FROM ingest_stage
+    ORDER BY ord
+    ON CONFLICT (source, external_id) DO NOTHING
+    RETURNING id, source, external_id
+), staged AS (
+    UPDATE ingest_stage AS s SET item_id = i.id
+    FROM inserted AS i
+    WHERE s.source = i.source AND s.external_id = i.external_id
+    RETURNING s.flagged
+)
+SELECT count(*) AS inserted, count(*) FILTER (WHERE flagged) AS flagged FROM staged)sql"},
+
+    // Opens or extends cases for the newly inserted flagged items, in one statement:
+    //  - named authors: one upsert per (source, author) on the partial unique index of open cases, so a
+    //    concurrent ingest for the same author extends rather than duplicates; grouping first because one
+    //    statement may not update the same case twice. xmax = 0 on the returned row means it was inserted.
+    //  - anonymous authors (''): a new case per item, its id drawn up front so the item can point at it.
+    //  - every such item gets its case_id.
+    {"crm_ingest_cases", R"sql(
+WITH flagged AS MATERIALIZED (
+    SELECT item_id, source, author, urgency, sentiment_score
+    FROM ingest_stage
+    WHERE item_id IS NOT NULL AND flagged
+), by_author AS (
+    SELECT source, author, (ARRAY['none', 'low', 'high', 'critical'])[max(urgency_rank(urgency))] AS urgency,
+           min(sentiment_score) AS min_score, count(*) AS items
+    FROM flagged
+    WHERE author <> ''
+    GROUP BY source, author
+), named AS (
+    INSERT INTO feedback_case AS c (source, author, status, urgency, min_sentiment_score, item_count)
+    SELECT source, author, 'open', urgency, min_score, items FROM by_author
+    ON CONFLICT (source, author) WHERE status = 'open' AND author <> ''
+    DO UPDATE SET urgency = CASE WHEN urgency_rank(EXCLUDED.urgency) > urgency_rank(c.urgency)
+                                 THEN EXCLUDED.urgency ELSE c.urgency END,
+                  min_sentiment_score = least(c.min_sentiment_score, EXCLUDED.min_sentiment_score),
+                  item_count = c.item_count + EXCLUDED.item_count,
+                  updated_at = now()
+    RETURNING c.id, c.source, c.author, (c.xmax = 0) AS opened
+), anonymous AS MATERIALIZED (
+    SELECT item_id, nextval(pg_get_serial_sequence('feedback_case', 'id')) AS case_id, source, urgency,
+           sentiment_score
+    FROM flagged
+    WHERE author = ''
+), anonymous_cases AS (
+    INSERT INTO feedback_case (id, source, author, status, urgency, min_sentiment_score, item_count)
+    SELECT case_id, source, '', 'open', urgency, sentiment_score, 1 FROM anonymous
+), linked AS (
+    UPDATE item SET case_id = m.case_id
+    FROM (SELECT f.item_id, n.id AS case_id FROM flagged AS f JOIN named AS n USING (source, author)
+          UNION ALL
+          SELECT item_id, case_id FROM anonymous) AS m
+    WHERE item.id = m.item_id
+)
+SELECT (SELECT count(*) FROM named WHERE opened) + (SELECT count(*) FROM anonymous) AS opened,
+       (SELECT count(*) FROM named WHERE NOT opened) AS extended)sql"},
+
+    // A re-delivered bad record (same source and locator) is recorded once.
+    {"crm_quarantine_insert", R"sql(
+INSERT INTO quarantine (source, locator, reason, raw, raw_truncated) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (source, locator) DO NOTHING)sql"},
+
+    {"crm_cursor_upsert", R"sql(
+INSERT INTO source_cursor (source, cursor, updated_at) VALUES ($1, $2, now())
+ON CONFLICT (source) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at = EXCLUDED.updated_at)sql"},
+
+    // $2/$3 name the item the replay produced (the batch's first); NULL when it produced none.
+    {"crm_quarantine_replayed", R"sql(
+UPDATE quarantine
+SET replayed_at = now(),
+    replayed_item_id = (SELECT id FROM item WHERE source = $2 AND external_id = $3)
+WHERE id = $1)sql"},
+
+    {"crm_load_cursor", "SELECT cursor FROM source_cursor WHERE source = $1"},
+
+    {"crm_list_items", R"sql(
+SELECT id, source, external_id, channel, language, sentiment_label, sentiment_score, is_noise, noise_reasons,
+       categories, urgency, red_flags, analyzer_version, case_id,
+       (extract(epoch FROM received_at) * 1000000)::bigint
+FROM item
+ORDER BY id DESC
+LIMIT $1)sql"},
+    {"crm_list_items_by_source", R"sql(
+SELECT id, source, external_id, channel, language, sentiment_label, sentiment_score, is_noise, noise_reasons,
+       categories, urgency, red_flags, analyzer_version, case_id,
+       (extract(epoch FROM received_at) * 1000000)::bigint
+FROM item
+WHERE source = $1
+ORDER BY id DESC
+LIMIT $2)sql"},
+
+    {"crm_list_cases", R"sql(
+SELECT id, source, status, urgency, min_sentiment_score, item_count,
+       (extract(epoch FROM opened_at) * 1000000)::bigint, (extract(epoch FROM updated_at) * 1000000)::bigint
+FROM feedback_case
+ORDER BY id DESC
+LIMIT $1)sql"},
+    {"crm_list_cases_by_source", R"sql(
+SELECT id, source, status, urgency, min_sentiment_score, item_count,
+       (extract(epoch FROM opened_at) * 1000000)::bigint, (extract(epoch FROM updated_at) * 1000000)::bigint
+FROM feedback_case
+WHERE source = $1
+ORDER BY id DESC
+LIMIT $2)sql"},
+
+    {"crm_list_quarantine", R"sql(
+SELECT id, source, locator, reason, raw, raw_truncated, attempts,
+       (extract(epoch FROM first_seen) * 1000000)::bigint, (extract(epoch FROM replayed_at) * 1000000)::bigint
+FROM quarantine
+WHERE $1 OR replayed_at IS NULL
+ORDER BY id DESC
+LIMIT $2)sql"},
+    {"crm_list_quarantine_by_source", R"sql(
+SELECT id, source, locator, reason, raw, raw_truncated, attempts,
+       (extract(epoch FROM first_seen) * 1000000)::bigint, (extract(epoch FROM replayed_at) * 1000000)::bigint
+FROM quarantine
+WHERE ($1 OR replayed_at IS NULL) AND source = $2
+ORDER BY id DESC
+LIMIT $3)sql"},
+    {"crm_get_quarantine", R"sql(
+SELECT id, source, locator, reason, raw, raw_truncated, attempts,
+       (extract(epoch FROM first_seen) * 1000000)::bigint, (extract(epoch FROM replayed_at) * 1000000)::bigint
+FROM quarantine
+WHERE id = $1)sql"},
+
+    {"crm_record_failed_replay", R"sql(
+UPDATE quarantine SET attempts = attempts + 1, reason = $2, last_seen = now() WHERE id = $1)sql"},
+};
+
+static_assert(kMaxQuarantineRawBytes == 65536, "V001__init.sql's CHECK on quarantine.raw allows 65536 bytes");
+
+// Defaults for analysis fields a caller left empty, so an unset field is stored as "unknown" rather than
+// failing the whole batch on a CHECK constraint. Any other value must be one the schema allows.
+const std::string kDefaultChannel = "unknown";
+const std::string kDefaultSentimentLabel = "neutral";
+const std::string kDefaultUrgency = "none";
+
+const std::string& OrDefault(const std::string& value, const std::string& fallback) {
+    return value.empty() ? fallback : value;
+}
+
+std::int64_t Limit(std::size_t limit) {
+    return static_cast<std::int64_t>(std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
+}
+
+std::optional<std::int64_t> OptionalInt(const pqxx::field& field) {
+    if (field.is_null()) {
+        return std::nullopt;
+    }
+    return field.as<std::int64_t>();
+}
+
+QuarantineRow ToQuarantineRow(const pqxx::row& row) {
+    QuarantineRow out;
+    out.id = row[0].as<std::int64_t>();
+    out.source = row[1].as<std::string>();
+    out.locator = row[2].as<std::string>();
+    out.reason = row[3].as<std::string>();
+    out.raw = pqxx::binarystring(row[4]).str();
+    out.raw_truncated = row[5].as<bool>();
+    out.attempts = row[6].as<std::int64_t>();
+    out.first_seen = FromUnixMicros(row[7].as<std::int64_t>());
+    if (const auto replayed = OptionalInt(row[8])) {
+        out.replayed_at = FromUnixMicros(*replayed);
+    }
+    return out;
+}
+
+}  // namespace
+
+struct Store::Impl {
+    explicit Impl(std::string full_conninfo) : conninfo(std::move(full_conninfo)) {}
+
+    /// Connects and declares the prepared statements. Throws what libpqxx throws.
+    void Connect() {
+        session = std::make_unique<PgSession>(conninfo);
+        for (const auto& statement : kStatements) {
+            session->conn().prepare(statement.name, statement.sql);
+        }
+    }
+
+    /// Runs `fn` on a connection (connecting first when there is none) and maps every exception to a CrmErrc.
+    /// A lost connection is dropped here, so the next call reconnects.
+    template <typename T, typename Fn>
+    Result<T> Run(std::string_view operation, Fn&& fn) {
+        if (!session) {
+            try {
+                Connect();
+            } catch (const std::exception& e) {
+                session.reset();
+                std::uint64_t occurrence = 0;
+                if (retry_log.ShouldLog(occurrence)) {
+                    LogConnectFailure(operation, e, log::Level::kWarning);
+                }
+                return CrmErrc::kRetry;
+            }
+        }
+        try {
+            Result<T> result = fn(session->conn());
+            retry_log.Reset();
+            return result;
+        } catch (...) {
+            const DbFailure failure = ClassifyCurrentException();
+            // An exception in the middle of COPY leaves the connection in an unknown protocol state.
+            if (failure.connection_lost || copy_in_progress) {
+                session.reset();
+            }
+            copy_in_progress = false;
+            std::uint64_t occurrence = 0;
+            if (failure.errc != CrmErrc::kRetry || retry_log.ShouldLog(occurrence)) {
+                LogDbFailure(operation, failure);
+            }
+            return failure.errc;
+        }
+    }
+
+    std::string conninfo;  // holds the password: never log it
+    std::unique_ptr<PgSession> session;
+    bool copy_in_progress = false;
+    log::RepeatLimiter retry_log;
+};
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& conninfo, const std::string& password) {
+    auto impl = std::make_unique<Impl>(BuildConninfo(conninfo, password));
+    try {
+        impl->Connect();
+    } catch (const std::exception& e) {
+        LogConnectFailure("open", e, log::Level::kError);
+        return CrmErrc::kConnectionRefused;
+    }
+    return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+Result<IngestOutcome> Store::Ingest(const IngestBatch& batch) {
+    Impl& impl = *impl_;
+    return impl.Run<IngestOutcome>("ingest", [&](pqxx::connection& conn) -> Result<IngestOutcome> {
+        IngestOutcome outcome;
+        pqxx::work txn(conn, "ingest");
+
+        if (!batch.items.empty()) {
+            txn.exec(kCreateStageSql);
+            // The same (source, external_id) twice in one batch is a duplicate like any other; dropping it here
+            // keeps the staging-to-item mapping one to one.
+            std::unordered_set<std::string> seen;
+            seen.reserve(batch.items.size());
+            std::string key;
+            impl.copy_in_progress = true;
+            pqxx::stream_to stream(txn, "ingest_stage", kStageColumns);
+            std::int64_t ord = 0;
+            for (const NewItem& item : batch.items) {
+                const std::string& source = OrDefault(item.source, batch.source);
+                key.assign(source).append(1, '\0').append(item.external_id);
+                if (!seen.insert(key).second) {
+                    continue;
+                }
+                std::optional<std::int64_t> posted_at_us;
+                if (item.posted_at) {
+                    posted_at_us = ToUnixMicros(*item.posted_at);
+                }
+                stream << std::forward_as_tuple(
+                    ord++, source, item.external_id, OrDefault(item.channel, kDefaultChannel), item.author, item.text,
+                    item.url, posted_at_us, item.language, OrDefault(item.sentiment_label, kDefaultSentimentLabel),
+                    item.sentiment_score, item.sentiment_scored, item.is_noise, TextArrayLiteral(item.noise_reasons),
+                    TextArrayLiteral(item.categories), OrDefault(item.urgency, kDefaultUrgency),
+                    TextArrayLiteral(item.red_flags), item.analyzer_version, item.flagged);
+            }
+            stream.complete();
+            impl.copy_in_progress = false;
+
+            const pqxx::row counts = txn.exec_prepared1("crm_ingest_items");
+            outcome.inserted = counts[0].as<std::size_t>();
+            outcome.duplicates = batch.items.size() - outcome.inserted;
+            if (counts[1].as<std::int64_t>() > 0) {
+                const pqxx::row cases = txn.exec_prepared1("crm_ingest_cases");
+                outcome.cases_opened = cases[0].as<std::size_t>();
+                outcome.cases_extended = cases[1].as<std::size_t>();
+            }
+        }
+
+        for (const NewQuarantine& record : batch.quarantined) {
+            const bool cut = record.raw.size() > kMaxQuarantineRawBytes;
+            const pqxx::binarystring raw(record.raw.data(), cut ? kMaxQuarantineRawBytes : record.raw.size());
+            const pqxx::result inserted =
+                txn.exec_prepared("crm_quarantine_insert", OrDefault(record.source, batch.source), record.locator,
+                                  record.reason, raw, record.raw_truncated || cut);
+            outcome.quarantined += static_cast<std::size_t>(inserted.affected_rows());
+        }
+
+        if (batch.next_cursor) {
+            txn.exec_prepared("crm_cursor_upsert", batch.source, *batch.next_cursor);
+        }
+
+        if (batch.replayed_quarantine_id) {
+            std::optional<std::string> item_source;
+            std::optional<std::string> item_external_id;
+            if (!batch.items.empty()) {
+                item_source = OrDefault(batch.items.front().source, batch.source);
+                item_external_id = batch.items.front().external_id;
+            }
+            const pqxx::result marked = txn.exec_prepared("crm_quarantine_replayed", *batch.replayed_quarantine_id,
+                                                          item_source, item_external_id);
+            if (marked.affected_rows() == 0) {
+                log::Warning("crm", "ingest for source ", batch.source, ": replayed quarantine id ",
+                             *batch.replayed_quarantine_id, " does not exist; batch not stored");
+                return CrmErrc::kNotFound;
+            }
+        }
+
+        txn.commit();
+        log::Debug("crm", "ingest for source ", batch.source, ": ", outcome.inserted, " inserted, ", outcome.duplicates,
+                   " duplicate(s), ", outcome.quarantined, " quarantined, ", outcome.cases_opened, " case(s) opened, ",
+                   outcome.cases_extended, " extended");
+        return outcome;
+    });
+}
+
+Result<std::optional<std::string>> Store::LoadCursor(const std::string& source) {
+    return impl_->Run<std::optional<std::string>>(
+        "load cursor", [&](pqxx::connection& conn) -> Result<std::optional<std::string>> {
+            pqxx::nontransaction txn(conn, "load cursor");
+            const pqxx::result rows = txn.exec_prepared("crm_load_cursor", source);
+            if (rows.empty()) {
+                return std::optional<std::string>{};
+            }
+            return std::optional<std::string>{rows[0][0].as<std::string>()};
+        });
+}
+
+Result<std::vector<ItemRow>> Store::ListItems(const ListFilter& filter) {
+    return impl_->Run<std::vector<ItemRow>>("list items", [&](pqxx::connection& conn) -> Result<std::vector<ItemRow>> {
+        pqxx::nontransaction txn(conn, "list items");
+        const pqxx::result rows =
+            filter.source ? txn.exec_prepared("crm_list_items_by_source", *filter.source, Limit(filter.limit))
+                          : txn.exec_prepared("crm_list_items", Limit(filter.limit));
+        std::vector<ItemRow> items;
+        items.reserve(rows.size());
+        for (const auto& row : rows) {
+            ItemRow item;
+            item.id = row[0].as<std::int64_t>();
+            item.source = row[1].as<std::string>();
+            item.external_id = row[2].as<std::string>();
+            item.channel = row[3].as<std::string>();
+            item.language = row[4].as<std::string>();
+            item.sentiment_label = row[5].as<std::string>();
+            item.sentiment_score = row[6].as<double>();
+            item.is_noise = row[7].as<bool>();
+            item.noise_reasons = ParseTextArray(row[8]);
+            item.categories = ParseTextArray(row[9]);
+            item.urgency = row[10].as<std::string>();
+            item.red_flags = ParseTextArray(row[11]);
+            item.analyzer_version = row[12].as<std::string>();
+            item.case_id = OptionalInt(row[13]);
+            item.received_at = FromUnixMicros(row[14].as<std::int64_t>());
+            items.push_back(std::move(item));
+        }
+        return items;
+    });
+}
+
+Result<std::vector<CaseRow>> Store::ListCases(const ListFilter& filter) {
+    return impl_->Run<std::vector<CaseRow>>("list cases", [&](pqxx::connection& conn) -> Result<std::vector<CaseRow>> {
+        pqxx::nontransaction txn(conn, "list cases");
+        const pqxx::result rows =
+            filter.source ? txn.exec_prepared("crm_list_cases_by_source", *filter.source, Limit(filter.limit))
+                          : txn.exec_prepared("crm_list_cases", Limit(filter.limit));
+        std::vector<CaseRow> cases;
+        cases.reserve(rows.size());
+        for (const auto& row : rows) {
+            CaseRow item;
+            item.id = row[0].as<std::int64_t>();
+            item.source = row[1].as<std::string>();
+            item.status = row[2].as<std::string>();
+            item.urgency = row[3].as<std::string>();
+            item.min_sentiment_score = row[4].as<double>();
+            item.item_count = row[5].as<std::int64_t>();
+            item.opened_at = FromUnixMicros(row[6].as<std::int64_t>());
+            item.updated_at = FromUnixMicros(row[7].as<std::int64_t>());
+            cases.push_back(std::move(item));
+        }
+        return cases;
+    });
+}
+
+Result<std::vector<QuarantineRow>> Store::ListQuarantine(const ListFilter& filter, bool include_replayed) {
+    return impl_->Run<std::vector<QuarantineRow>>(
+        "list quarantine", [&](pqxx::connection& conn) -> Result<std::vector<QuarantineRow>> {
+            pqxx::nontransaction txn(conn, "list quarantine");
+            const pqxx::result rows =
+                filter.source ? txn.exec_prepared("crm_list_quarantine_by_source", include_replayed, *filter.source,
+                                                  Limit(filter.limit))
+                              : txn.exec_prepared("crm_list_quarantine", include_replayed, Limit(filter.limit));
+            std::vector<QuarantineRow> records;
+            records.reserve(rows.size());
+            for (const auto& row : rows) {
+                records.push_back(ToQuarantineRow(row));
+            }
+            return records;
+        });
+}
+
+Result<QuarantineRow> Store::GetQuarantine(std::int64_t id) {
+    return impl_->Run<QuarantineRow>("get quarantine", [&](pqxx::connection& conn) -> Result<QuarantineRow> {
+        pqxx::nontransaction txn(conn, "get quarantine");
+        const pqxx::result rows = txn.exec_prepared("crm_get_quarantine", id);
+        if (rows.empty()) {
+            return CrmErrc::kNotFound;
+        }
+        return ToQuarantineRow(rows[0]);
+    });
+}
+
+Result<void> Store::RecordFailedReplay(std::int64_t id, const std::string& reason) {
+    return impl_->Run<void>("record failed replay", [&](pqxx::connection& conn) -> Result<void> {
+        pqxx::work txn(conn, "record failed replay");
+        const pqxx::result updated = txn.exec_prepared("crm_record_failed_replay", id, reason);
+        if (updated.affected_rows() == 0) {
+            return CrmErrc::kNotFound;
+        }
+        txn.commit();
+        return outcome::success();
+    });
+}
+
+bool Store::Ping() {
+    const auto alive = impl_->Run<bool>("ping", [](pqxx::connection& conn) -> Result<bool> {
+        pqxx::nontransaction txn(conn, "ping");
+        txn.exec("SELECT 1");
+        return true;
+    });
+    return alive && alive.value();
+}
+
+}  // namespace carelisten::crm

@@ -1,0 +1,251 @@
+// carelisten: the operator's command-line tool. Each subcommand is a few lines over daemon_lib.
+#include <chrono>
+#include <ctime>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <common/log.hpp>
+#include <crm/migrator.hpp>
+#include <crm/store.hpp>
+#include <daemon/analyze_command.hpp>
+#include <daemon/config.hpp>
+#include <daemon/database_target.hpp>
+#include <daemon/replay.hpp>
+
+namespace {
+
+using namespace carelisten;
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void Str(Writer& writer, const char* key, std::string_view value) {
+    writer.Key(key);
+    writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void Time(Writer& writer, const char* key, const crm::Timestamp& time) {
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+    std::tm utc{};
+    ::gmtime_r(&seconds, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    Str(writer, key, text);
+}
+
+void StrList(Writer& writer, const char* key, const std::vector<std::string>& values) {
+    writer.Key(key);
+    writer.StartArray();
+    for (const auto& value : values) {
+        writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+    }
+    writer.EndArray();
+}
+
+int Fail(const std::string& what) {
+    std::cerr << "carelisten: " << what << "\n";
+    return 1;
+}
+
+// Opens the configured database (starting the embedded cluster for the duration of the command if
+// the daemon is not running) and runs `body` with a store.
+template <typename Body>
+int WithStore(const std::string& config_path, Body body) {
+    daemon::Config config;
+    try {
+        config = daemon::LoadConfigFile(config_path);
+    } catch (const daemon::ConfigError& error) {
+        for (const auto& problem : error.Problems()) {
+            std::cerr << problem << "\n";
+        }
+        return 2;
+    }
+    daemon::DatabaseTarget database(config);
+    try {
+        database.Open();
+    } catch (const std::exception& error) {
+        return Fail(std::string("cannot open the database: ") + error.what());
+    }
+    auto migrated = crm::ApplyMigrations(database.Conninfo(), database.Password());
+    if (!migrated) {
+        return Fail("migrations: " + migrated.error().message());
+    }
+    auto store = crm::Store::Open(database.Conninfo(), database.Password());
+    if (!store) {
+        return Fail("cannot connect: " + store.error().message());
+    }
+    return body(config, *store.value(), migrated.value());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App cli{"carelisten: operate carelistend (database, items, cases, quarantine) and run the analyzer"};
+    cli.require_subcommand(1);
+    std::string config_path = "/etc/carelisten/carelistend.toml";
+    if (const char* env = std::getenv("CARELISTEN_CONFIG")) {
+        config_path = env;
+    }
+    cli.add_option("-c,--config", config_path, "configuration file (or $CARELISTEN_CONFIG)")->capture_default_str();
+    log::SetMinLevel(log::Level::kWarning);
+
+    crm::ListFilter filter;
+    std::string source;
+    auto add_filter = [&](CLI::App* command) {
+        command->add_option("--source", source, "only this source");
+        command->add_option("--limit", filter.limit, "at most this many rows")->capture_default_str();
+    };
+
+    auto* migrate = cli.add_subcommand("migrate", "apply pending schema migrations");
+    auto* items = cli.add_subcommand("items", "stored feedback items");
+    items->require_subcommand(1);
+    auto* items_list = items->add_subcommand("list", "list items, newest first (analysis only, no text)");
+    add_filter(items_list);
+    auto* cases = cli.add_subcommand("cases", "cases opened for flagged items");
+    cases->require_subcommand(1);
+    auto* cases_list = cases->add_subcommand("list", "list cases, newest first");
+    add_filter(cases_list);
+    auto* quarantine = cli.add_subcommand("quarantine", "records that could not be read");
+    quarantine->require_subcommand(1);
+    auto* quarantine_list = quarantine->add_subcommand("list", "list quarantined records (reasons, not content)");
+    add_filter(quarantine_list);
+    bool include_replayed = false;
+    quarantine_list->add_flag("--all", include_replayed, "include records already replayed");
+    auto* quarantine_replay = quarantine->add_subcommand("replay", "retry one quarantined record after a fix");
+    std::int64_t replay_id = 0;
+    quarantine_replay->add_option("id", replay_id, "quarantine id (from quarantine list)")->required();
+    auto* analyze = cli.add_subcommand("analyze", "JSON Lines on stdin -> one analysis per line on stdout");
+
+    CLI11_PARSE(cli, argc, argv);
+    if (!source.empty()) {
+        filter.source = source;
+    }
+
+    if (analyze->parsed()) {
+        auto analyzer = nlp::Analyzer::Create();
+        if (!analyzer) {
+            return Fail("analyzer models: " + analyzer.error().message());
+        }
+        std::ios::sync_with_stdio(false);
+        const auto stats = daemon::RunAnalyze(std::cin, std::cout, analyzer.value());
+        std::cout.flush();
+        return stats.malformed > 0 ? 1 : 0;
+    }
+    if (migrate->parsed()) {
+        return WithStore(config_path, [](const auto&, crm::Store&, const crm::MigrationReport& report) {
+            for (const auto& name : report.applied) {
+                std::cout << "applied " << name << "\n";
+            }
+            std::cout << "schema version " << report.schema_version << "\n";
+            return 0;
+        });
+    }
+    if (items_list->parsed()) {
+        return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
+            auto rows = store.ListItems(filter);
+            if (!rows) {
+                return Fail(rows.error().message());
+            }
+            for (const auto& row : rows.value()) {
+                rapidjson::StringBuffer buffer;
+                Writer writer(buffer);
+                writer.StartObject();
+                writer.Key("id");
+                writer.Int64(row.id);
+                Str(writer, "source", row.source);
+                Str(writer, "external_id", row.external_id);
+                Str(writer, "channel", row.channel);
+                Str(writer, "language", row.language);
+                Str(writer, "sentiment", row.sentiment_label);
+                writer.Key("score");
+                writer.Double(row.sentiment_score);
+                writer.Key("is_noise");
+                writer.Bool(row.is_noise);
+                StrList(writer, "noise_reasons", row.noise_reasons);
+                StrList(writer, "categories", row.categories);
+                Str(writer, "urgency", row.urgency);
+                StrList(writer, "red_flags", row.red_flags);
+                writer.Key("case_id");
+                row.case_id ? writer.Int64(*row.case_id) : writer.Null();
+                Str(writer, "analyzer_version", row.analyzer_version);
+                Time(writer, "received_at", row.received_at);
+                writer.EndObject();
+                std::cout << buffer.GetString() << "\n";
+            }
+            return 0;
+        });
+    }
+    if (cases_list->parsed()) {
+        return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
+            auto rows = store.ListCases(filter);
+            if (!rows) {
+                return Fail(rows.error().message());
+            }
+            for (const auto& row : rows.value()) {
+                rapidjson::StringBuffer buffer;
+                Writer writer(buffer);
+                writer.StartObject();
+                writer.Key("id");
+                writer.Int64(row.id);
+                Str(writer, "source", row.source);
+                Str(writer, "status", row.status);
+                Str(writer, "urgency", row.urgency);
+                writer.Key("min_score");
+                writer.Double(row.min_sentiment_score);
+                writer.Key("items");
+                writer.Int64(row.item_count);
+                Time(writer, "opened_at", row.opened_at);
+                Time(writer, "updated_at", row.updated_at);
+                writer.EndObject();
+                std::cout << buffer.GetString() << "\n";
+            }
+            return 0;
+        });
+    }
+    if (quarantine_list->parsed()) {
+        return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
+            auto rows = store.ListQuarantine(filter, include_replayed);
+            if (!rows) {
+                return Fail(rows.error().message());
+            }
+            for (const auto& row : rows.value()) {
+                rapidjson::StringBuffer buffer;
+                Writer writer(buffer);
+                writer.StartObject();
+                writer.Key("id");
+                writer.Int64(row.id);
+                Str(writer, "source", row.source);
+                Str(writer, "locator", row.locator);
+                Str(writer, "reason", row.reason);
+                writer.Key("raw_bytes");
+                writer.Uint64(row.raw.size());
+                writer.Key("raw_truncated");
+                writer.Bool(row.raw_truncated);
+                writer.Key("attempts");
+                writer.Int64(row.attempts);
+                Time(writer, "first_seen", row.first_seen);
+                writer.Key("replayed");
+                writer.Bool(row.replayed_at.has_value());
+                writer.EndObject();
+                std::cout << buffer.GetString() << "\n";
+            }
+            return 0;
+        });
+    }
+    if (quarantine_replay->parsed()) {
+        return WithStore(config_path, [&](const daemon::Config& config, crm::Store& store, const auto&) {
+            auto analyzer = nlp::Analyzer::Create();
+            if (!analyzer) {
+                return Fail("analyzer models: " + analyzer.error().message());
+            }
+            auto result = daemon::ReplayQuarantined(store, config, analyzer.value(), replay_id);
+            if (!result) {
+                return Fail("replay of quarantine " + std::to_string(replay_id) + ": " + result.error().message());
+            }
+            std::cout << "quarantine " << replay_id << ": " << result.value().message << "\n";
+            return result.value().stored ? 0 : 1;
+        });
+    }
+    return 0;
+}

@@ -1,0 +1,74 @@
+/// @file
+/// @brief carelistend's Application: builds every service in order, runs the event loop, and stops
+/// the services in reverse order.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <daemon/config.hpp>
+
+namespace carelisten::nlp {
+class Analyzer;
+}
+
+namespace carelisten::daemon {
+
+class DatabaseTarget;
+class HttpServer;
+class IngestWorker;
+class Metrics;
+
+/// Phases: load config -> construct and start services (each pushes its stop onto a LIFO stack) ->
+/// READY=1 -> run the Asio loop (signals, HTTP, watchdog) -> stop everything in reverse.
+/// Signals are handled inside the loop: SIGTERM/SIGINT drain (the in-flight transaction finishes),
+/// a second one exits at once; SIGHUP reloads (an invalid new file keeps the old configuration).
+/// Thread-safety: Run() is called once, from main.
+class Application {
+public:
+    explicit Application(std::string config_path);
+    ~Application();
+
+    /// Returns the process exit status.
+    int Run();
+
+private:
+    void Start();
+    void StopAll();
+    void WaitForSignals();
+    void OnSignal(int signal_number);
+    void Reload();
+    void BeginShutdown();
+    void PollShutdown();
+    void ScheduleWatchdog();
+    void ScheduleStatus();
+    std::string StatusLine() const;
+
+    std::string config_path_;
+    Config config_;
+    boost::asio::io_context io_;
+    boost::asio::signal_set signals_;
+    boost::asio::steady_timer watchdog_timer_;
+    boost::asio::steady_timer status_timer_;
+    boost::asio::steady_timer shutdown_timer_;
+
+    std::unique_ptr<Metrics> metrics_;
+    std::unique_ptr<DatabaseTarget> database_;
+    std::unique_ptr<nlp::Analyzer> analyzer_;
+    std::unique_ptr<IngestWorker> worker_;
+    std::unique_ptr<HttpServer> http_;
+    std::vector<std::function<void()>> stop_stack_;
+
+    bool stopping_ = false;
+    bool drained_ = false;
+    std::chrono::steady_clock::time_point shutdown_deadline_;
+};
+
+}  // namespace carelisten::daemon

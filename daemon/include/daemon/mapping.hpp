@@ -1,0 +1,22 @@
+/// @file
+/// @brief The one place where connector items, nlp analyses and crm records meet.
+#pragma once
+
+#include <connectors/raw_item.hpp>
+#include <crm/records.hpp>
+#include <nlp/analysis.hpp>
+
+namespace carelisten::daemon {
+
+/// When an item opens or extends a case (the [analysis] settings).
+struct FlagPolicy {
+    double negative_below = -0.5;
+    nlp::Urgency min_urgency = nlp::Urgency::kHigh;
+};
+
+nlp::AnalysisInput ToAnalysisInput(const connectors::RawItem& item);
+bool IsFlagged(const nlp::Analysis& analysis, const FlagPolicy& policy);
+crm::NewItem ToNewItem(connectors::RawItem item, const nlp::Analysis& analysis, const FlagPolicy& policy);
+crm::NewQuarantine ToNewQuarantine(const std::string& source, connectors::BadRecord record);
+
+}  // namespace carelisten::daemon

@@ -1,0 +1,26 @@
+/// @file
+/// @brief Turning a validated Config into the objects it describes (shared by carelistend and the CLI).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <connectors/connector.hpp>
+#include <daemon/config.hpp>
+#include <daemon/ingest.hpp>
+
+namespace carelisten::daemon {
+
+/// One connector per configured source, in configuration order.
+std::vector<std::unique_ptr<connectors::Connector>> MakeConnectors(const Config& config);
+/// The connector of one configured source, or nullptr when no source has that name.
+std::unique_ptr<connectors::Connector> MakeConnector(const Config& config, const std::string& source_name);
+
+IngestSettings MakeIngestSettings(const Config& config);
+FlagPolicy MakeFlagPolicy(const Config& config);
+void ApplyLogLevel(const Config& config);
+
+/// Versions of the libraries this build runs with, for the start-up log line.
+std::string LibraryVersions();
+
+}  // namespace carelisten::daemon

@@ -1,0 +1,278 @@
+#include <daemon/application.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <common/log.hpp>
+#include <crm/migrator.hpp>
+#include <crm/store.hpp>
+#include <daemon/database_target.hpp>
+#include <daemon/http_server.hpp>
+#include <daemon/ingest.hpp>
+#include <daemon/metrics.hpp>
+#include <daemon/systemd_notify.hpp>
+#include <daemon/wiring.hpp>
+#include <nlp/analyzer.hpp>
+
+namespace carelisten::daemon {
+namespace {
+
+constexpr std::string_view kLogModule = "carelistend";
+constexpr std::chrono::seconds kStatusInterval{5};
+constexpr std::chrono::milliseconds kShutdownPoll{20};
+
+}  // namespace
+
+Application::Application(std::string config_path)
+    : config_path_(std::move(config_path)),
+      signals_(io_, SIGTERM, SIGINT, SIGHUP),
+      watchdog_timer_(io_),
+      status_timer_(io_),
+      shutdown_timer_(io_) {}
+
+Application::~Application() { StopAll(); }
+
+void Application::StopAll() {
+    while (!stop_stack_.empty()) {
+        auto stop = std::move(stop_stack_.back());
+        stop_stack_.pop_back();
+        stop();
+    }
+}
+
+int Application::Run() {
+    try {
+        config_ = LoadConfigFile(config_path_);
+    } catch (const ConfigError& error) {
+        for (const auto& problem : error.Problems()) {
+            log::Error(kLogModule, problem);
+        }
+        return 2;
+    }
+    ApplyLogLevel(config_);
+    log::Notice(kLogModule, "starting carelistend 0.1.0 (", LibraryVersions(), ")");
+
+    try {
+        Start();
+    } catch (const std::exception& error) {
+        log::Error(kLogModule, "start-up failed: ", error.what());
+        StopAll();
+        return 1;
+    }
+    systemd::NotifyReady(StatusLine());
+    log::Notice(kLogModule, "ready");
+
+    io_.run();
+    StopAll();
+    log::Notice(kLogModule, drained_ ? "stopped cleanly" : "stopped without finishing the in-flight transaction");
+    return drained_ ? 0 : 1;
+}
+
+void Application::Start() {
+    metrics_ = std::make_unique<Metrics>();
+
+    systemd::NotifyStatus("starting: opening the database");
+    database_ = std::make_unique<DatabaseTarget>(config_);
+    database_->Open();
+    stop_stack_.emplace_back([this] { database_->Close(); });
+
+    auto migrated = crm::ApplyMigrations(database_->Conninfo(), database_->Password());
+    if (!migrated) {
+        throw std::runtime_error("database migrations: " + migrated.error().message());
+    }
+    for (const auto& name : migrated.value().applied) {
+        log::Notice(kLogModule, "applied migration ", name);
+    }
+    log::Info(kLogModule, "database schema at version ", migrated.value().schema_version);
+    metrics_->database_ready.store(true);
+
+    auto analyzer = nlp::Analyzer::Create();
+    if (!analyzer) {
+        throw std::runtime_error("analyzer models: " + analyzer.error().message());
+    }
+    analyzer_ = std::make_unique<nlp::Analyzer>(std::move(analyzer).value());
+    log::Info(kLogModule, "analyzer ", analyzer_->Version());
+
+    std::map<std::string, HttpHandler> routes;
+    routes["/healthz"] = [this] {
+        std::ostringstream body;
+        bool healthy = true;
+        body << "{\"status\":";
+        std::ostringstream sources;
+        for (const auto& name : metrics_->SourceNames()) {
+            const bool ok = metrics_->FindSource(name)->healthy.load();
+            healthy = healthy && ok;
+            sources << (sources.tellp() > 0 ? "," : "") << "\"" << name << "\":\"" << (ok ? "ok" : "failing") << "\"";
+        }
+        body << (healthy ? "\"ok\"" : "\"degraded\"") << ",\"sources\":{" << sources.str() << "}}\n";
+        return HttpResponse{healthy ? 200u : 503u, "application/json", body.str()};
+    };
+    routes["/readyz"] = [this] {
+        const bool ready = metrics_->database_ready.load() && !stopping_;
+        return HttpResponse{ready ? 200u : 503u, "text/plain; charset=utf-8", ready ? "ready\n" : "not ready\n"};
+    };
+    routes["/metrics"] = [this] {
+        return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics_->RenderPrometheus()};
+    };
+    http_ = std::make_unique<HttpServer>(io_, std::move(routes));
+    const auto endpoint = http_->Listen(config_.http.GetString("listen_address"),
+                                        static_cast<unsigned short>(config_.http.GetInt("listen_port")));
+    stop_stack_.emplace_back([this] { http_->Stop(); });
+    const std::string address = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+    log::Notice(kLogModule, "http listener on ", address, " (/healthz, /readyz, /metrics)");
+    std::ofstream(config_.daemon.GetString("state_dir") + "/http.address") << address << "\n";
+
+    const std::string conninfo = database_->Conninfo();
+    const std::string password = database_->Password();
+    worker_ = std::make_unique<IngestWorker>(
+        MakeConnectors(config_), *analyzer_,
+        [conninfo, password]() { return crm::Store::Open(conninfo, password); }, *metrics_,
+        MakeIngestSettings(config_));
+    worker_->Start();
+    stop_stack_.emplace_back([this] {
+        worker_->RequestStop();
+        worker_->Join(std::chrono::milliseconds(config_.daemon.GetInt("stop_timeout_ms")));
+    });
+
+    WaitForSignals();
+    ScheduleWatchdog();
+    ScheduleStatus();
+}
+
+void Application::WaitForSignals() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int signal_number) {
+        if (ec) {
+            return;
+        }
+        OnSignal(signal_number);
+        WaitForSignals();
+    });
+}
+
+void Application::OnSignal(int signal_number) {
+    if (signal_number == SIGHUP) {
+        Reload();
+        return;
+    }
+    if (stopping_) {
+        log::Warning(kLogModule, "second stop signal: exiting now");
+        std::_Exit(1);
+    }
+    log::Notice(kLogModule, signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
+                ": stopping after the in-flight transaction");
+    BeginShutdown();
+}
+
+void Application::BeginShutdown() {
+    stopping_ = true;
+    systemd::NotifyStopping();
+    http_->Stop();
+    worker_->RequestStop();
+    shutdown_deadline_ = std::chrono::steady_clock::now() +
+                         std::chrono::milliseconds(config_.daemon.GetInt("stop_timeout_ms"));
+    PollShutdown();
+}
+
+void Application::PollShutdown() {
+    if (worker_->Finished()) {
+        drained_ = true;
+        io_.stop();
+        return;
+    }
+    if (std::chrono::steady_clock::now() >= shutdown_deadline_) {
+        log::Error(kLogModule, "stop timeout reached with a transaction still in flight; it will be rolled back");
+        std::_Exit(1);
+    }
+    shutdown_timer_.expires_after(kShutdownPoll);
+    shutdown_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) {
+            PollShutdown();
+        }
+    });
+}
+
+void Application::Reload() {
+    systemd::NotifyReloading();
+    try {
+        Config next = LoadConfigFile(config_path_);
+        const auto plan = PlanReload(config_, next);
+        for (const auto& key : plan.changed_restart_only) {
+            log::Warning(kLogModule, "reload: '", key, "' changed but takes effect only after a restart");
+        }
+        for (const auto& key : plan.changed_reloadable) {
+            log::Notice(kLogModule, "reload: applying '", key, "'");
+        }
+        ApplyLogLevel(next);
+        worker_->UpdateSettings(MakeIngestSettings(next));
+        config_.daemon = next.daemon;
+        config_.analysis = next.analysis;
+        for (auto& source : config_.sources) {
+            for (const auto& updated : next.sources) {
+                if (updated.name == source.name && updated.type == source.type) {
+                    source.common = updated.common;
+                }
+            }
+        }
+        metrics_->reloads.fetch_add(1);
+        log::Notice(kLogModule, "configuration reloaded");
+    } catch (const ConfigError& error) {
+        metrics_->reload_failures.fetch_add(1);
+        for (const auto& problem : error.Problems()) {
+            log::Error(kLogModule, "reload refused: ", problem);
+        }
+        log::Error(kLogModule, "reload refused: keeping the running configuration");
+    }
+    systemd::NotifyReady(StatusLine());
+}
+
+void Application::ScheduleWatchdog() {
+    const auto interval = systemd::WatchdogInterval();
+    if (!interval) {
+        return;
+    }
+    watchdog_timer_.expires_after(*interval / 2);
+    watchdog_timer_.async_wait([this, interval](const boost::system::error_code& ec) {
+        if (ec) {
+            return;
+        }
+        // Ping only while the working loop turns: a hung ingest thread must get the service restarted.
+        if (std::chrono::steady_clock::now() - worker_->LastHeartbeat() < *interval) {
+            systemd::NotifyWatchdog();
+        } else {
+            log::Error(kLogModule, "ingest loop has not turned within the watchdog interval");
+        }
+        ScheduleWatchdog();
+    });
+}
+
+void Application::ScheduleStatus() {
+    status_timer_.expires_after(kStatusInterval);
+    status_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) {
+            return;
+        }
+        systemd::NotifyStatus(StatusLine());
+        ScheduleStatus();
+    });
+}
+
+std::string Application::StatusLine() const {
+    std::uint64_t stored = 0;
+    std::uint64_t quarantined = 0;
+    std::size_t failing = 0;
+    const auto names = metrics_->SourceNames();
+    for (const auto& name : names) {
+        const auto* source = metrics_->FindSource(name);
+        stored += source->items_stored.load();
+        quarantined += source->quarantined.load();
+        failing += source->healthy.load() ? 0 : 1;
+    }
+    std::ostringstream out;
+    out << names.size() << " source(s), " << failing << " failing; " << stored << " stored, " << quarantined
+        << " quarantined; database " << (metrics_->database_ready.load() ? "ok" : "unreachable");
+    return out.str();
+}
+
+}  // namespace carelisten::daemon

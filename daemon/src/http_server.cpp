@@ -1,0 +1,124 @@
+#include <daemon/http_server.hpp>
+
+#include <chrono>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <common/log.hpp>
+
+namespace carelisten::daemon {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
+
+constexpr std::string_view kLogModule = "http";
+constexpr std::chrono::seconds kSessionTimeout{10};
+constexpr std::size_t kMaxRequestBytes = 8 * 1024;
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(tcp::socket socket, std::shared_ptr<const std::map<std::string, HttpHandler>> routes)
+        : stream_(std::move(socket)), routes_(std::move(routes)) {
+        parser_.header_limit(kMaxRequestBytes);
+        parser_.body_limit(kMaxRequestBytes);
+    }
+
+    void Start() {
+        stream_.expires_after(kSessionTimeout);
+        http::async_read(stream_, buffer_, parser_,
+                         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+    }
+
+private:
+    void OnRead(beast::error_code ec) {
+        if (ec) {
+            if (ec == http::error::header_limit || ec == http::error::body_limit) {
+                Reply(http::status::payload_too_large, {413, "text/plain", "request too large\n"});
+            }
+            return;
+        }
+        const auto& request = parser_.get();
+        std::string target(request.target());
+        if (const auto query = target.find('?'); query != std::string::npos) {
+            target.resize(query);
+        }
+        if (request.method() != http::verb::get && request.method() != http::verb::head) {
+            Reply(http::status::method_not_allowed, {405, "text/plain", "only GET\n"});
+            return;
+        }
+        const auto route = routes_->find(target);
+        if (route == routes_->end()) {
+            Reply(http::status::not_found, {404, "text/plain", "not found\n"});
+            return;
+        }
+        auto response = route->second();
+        Reply(static_cast<http::status>(response.status), std::move(response));
+    }
+
+    void Reply(http::status status, HttpResponse content) {
+        auto response = std::make_shared<http::response<http::string_body>>(status, 11);
+        response->set(http::field::server, "carelistend");
+        response->set(http::field::content_type, content.content_type);
+        response->set(http::field::cache_control, "no-store");
+        response->keep_alive(false);
+        response->body() = std::move(content.body);
+        response->prepare_payload();
+        http::async_write(stream_, *response,
+                          [self = shared_from_this(), response](beast::error_code, std::size_t) {
+                              beast::error_code ignored;
+                              self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          });
+    }
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    http::request_parser<http::string_body> parser_;
+    std::shared_ptr<const std::map<std::string, HttpHandler>> routes_;
+};
+
+}  // namespace
+
+HttpServer::HttpServer(boost::asio::io_context& io, std::map<std::string, HttpHandler> routes)
+    : io_(io), routes_(std::make_shared<const std::map<std::string, HttpHandler>>(std::move(routes))), acceptor_(io) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+tcp::endpoint HttpServer::Listen(const std::string& address, unsigned short port) {
+    const tcp::endpoint endpoint(boost::asio::ip::make_address(address), port);
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(boost::asio::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen();
+    Accept();
+    return acceptor_.local_endpoint();
+}
+
+void HttpServer::Stop() {
+    if (acceptor_.is_open()) {
+        beast::error_code ignored;
+        acceptor_.close(ignored);
+    }
+}
+
+void HttpServer::Accept() {
+    acceptor_.async_accept(boost::asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
+        if (ec == boost::asio::error::operation_aborted) {
+            return;
+        }
+        if (!ec) {
+            std::make_shared<Session>(std::move(socket), routes_)->Start();
+        } else {
+            log::Warning(kLogModule, "accept failed: ", ec.message());
+        }
+        if (acceptor_.is_open()) {
+            Accept();
+        }
+    });
+}
+
+}  // namespace carelisten::daemon

@@ -1,0 +1,60 @@
+#include <daemon/mapping.hpp>
+
+#include <common/settings.hpp>
+
+namespace carelisten::daemon {
+
+nlp::AnalysisInput ToAnalysisInput(const connectors::RawItem& item) {
+    return nlp::AnalysisInput{
+        .text = item.text,
+        .channel = nlp::ParseChannel(item.channel).value_or(nlp::Channel::kUnknown),
+        .question = item.question,
+        .language_hint = item.language_hint,
+    };
+}
+
+bool IsFlagged(const nlp::Analysis& analysis, const FlagPolicy& policy) {
+    if (analysis.noise.is_noise) {
+        return false;  // noise is stored and reviewable, but never opens a case
+    }
+    const bool negative = analysis.sentiment.scored && analysis.sentiment.score <= policy.negative_below;
+    return negative || analysis.urgency >= policy.min_urgency;
+}
+
+crm::NewItem ToNewItem(connectors::RawItem item, const nlp::Analysis& analysis, const FlagPolicy& policy) {
+    crm::NewItem out;
+    out.source = std::move(item.source);
+    out.external_id = std::move(item.external_id);
+    out.channel = item.channel.empty() ? std::string(nlp::ToString(nlp::Channel::kUnknown)) : std::move(item.channel);
+    out.author = std::move(item.author);
+    out.text = std::move(item.text);
+    out.url = std::move(item.url);
+    out.posted_at = item.posted_at;
+    out.language = analysis.language;
+    out.sentiment_label = nlp::ToString(analysis.sentiment.label);
+    out.sentiment_score = analysis.sentiment.score;
+    out.sentiment_scored = analysis.sentiment.scored;
+    out.is_noise = analysis.noise.is_noise;
+    out.noise_reasons = analysis.noise.reasons;
+    out.categories = analysis.categories;
+    out.urgency = nlp::ToString(analysis.urgency);
+    out.red_flags = analysis.red_flags;
+    out.analyzer_version = analysis.analyzer_version;
+    out.flagged = IsFlagged(analysis, policy);
+    return out;
+}
+
+crm::NewQuarantine ToNewQuarantine(const std::string& source, connectors::BadRecord record) {
+    crm::NewQuarantine out;
+    out.source = source;
+    out.locator = std::move(record.locator);
+    out.reason = std::move(record.reason);
+    out.raw_truncated = record.raw_truncated || record.raw.size() > crm::kMaxQuarantineRawBytes;
+    if (record.raw.size() > crm::kMaxQuarantineRawBytes) {
+        record.raw.resize(crm::kMaxQuarantineRawBytes);
+    }
+    out.raw = std::move(record.raw);
+    return out;
+}
+
+}  // namespace carelisten::daemon

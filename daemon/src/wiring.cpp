@@ -1,0 +1,63 @@
+#include <daemon/wiring.hpp>
+
+#include <boost/version.hpp>
+#include <unicode/uversion.h>
+
+#include <connectors/registry.hpp>
+#include <crm/store.hpp>
+
+namespace carelisten::daemon {
+
+std::unique_ptr<connectors::Connector> MakeConnector(const Config& config, const std::string& source_name) {
+    for (const auto& source : config.sources) {
+        if (source.name == source_name) {
+            return connectors::FindConnectorFactory(source.type)->create(source.name, source.specific);
+        }
+    }
+    return nullptr;
+}
+
+std::vector<std::unique_ptr<connectors::Connector>> MakeConnectors(const Config& config) {
+    std::vector<std::unique_ptr<connectors::Connector>> result;
+    for (const auto& source : config.sources) {
+        result.push_back(connectors::FindConnectorFactory(source.type)->create(source.name, source.specific));
+    }
+    return result;
+}
+
+FlagPolicy MakeFlagPolicy(const Config& config) {
+    return FlagPolicy{
+        .negative_below = config.analysis.GetDouble("flag_negative_below"),
+        .min_urgency = nlp::ParseUrgency(config.analysis.GetString("flag_min_urgency")).value_or(nlp::Urgency::kHigh),
+    };
+}
+
+IngestSettings MakeIngestSettings(const Config& config) {
+    IngestSettings settings;
+    settings.poll_interval = std::chrono::milliseconds(config.daemon.GetInt("poll_interval_ms"));
+    settings.batch_size = static_cast<std::size_t>(config.daemon.GetInt("batch_size"));
+    settings.retry_max_delay = std::chrono::milliseconds(config.daemon.GetInt("retry_max_delay_ms"));
+    settings.flag_policy = MakeFlagPolicy(config);
+    for (const auto& source : config.sources) {
+        if (!source.common.GetBool("enabled")) {
+            settings.disabled_sources.push_back(source.name);
+        }
+    }
+    return settings;
+}
+
+void ApplyLogLevel(const Config& config) {
+    const auto& level = config.daemon.GetString("log_level");
+    log::SetMinLevel(level == "error"     ? log::Level::kError
+                     : level == "warning" ? log::Level::kWarning
+                     : level == "notice"  ? log::Level::kNotice
+                     : level == "debug"   ? log::Level::kDebug
+                                          : log::Level::kInfo);
+}
+
+std::string LibraryVersions() {
+    return std::string("icu ") + U_ICU_VERSION + ", boost " + std::to_string(BOOST_VERSION / 100000) + "." +
+           std::to_string(BOOST_VERSION / 100 % 1000) + ", " + crm::ClientLibraryVersions();
+}
+
+}  // namespace carelisten::daemon

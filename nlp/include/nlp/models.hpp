@@ -1,0 +1,44 @@
+/// @file
+/// @brief The analyzer's immutable models (lexicon, red-flag rules) and the version string naming them.
+#pragma once
+
+#include <common/result.hpp>
+#include <cstdint>
+#include <memory>
+#include <nlp/lexicon.hpp>
+#include <nlp/urgency.hpp>
+#include <string>
+#include <string_view>
+
+namespace carelisten::nlp {
+
+/// Version of the analyzer code: bump it whenever a change can change any Analysis for some input
+/// (rules, constants, word lists, normalization). Data changes are caught by the data hash instead.
+inline constexpr std::string_view kCodeVersion = "0.1.0";
+
+/// Built once by LoadModels(), then shared read-only by every Analyze() call on every thread.
+struct Models {
+    Lexicon lexicon;
+    RedFlagRules red_flags;
+    /// "nlp-<kCodeVersion>+lex.<8 hex digits of FNV-1a 64 of the lexicon bytes>.icu<ICU major version>",
+    /// e.g. "nlp-0.1.0+lex.3f2a9c1d.icu72".
+    std::string version;
+};
+
+/// 64-bit FNV-1a of the bytes.
+std::uint64_t Fnv1a64(std::string_view bytes);
+
+/// The version string for this code, lexicon bytes and the ICU library the process runs with (ICU's
+/// normalization and segmentation data is part of the model).
+std::string MakeVersion(std::string_view lexicon_tsv);
+
+/// The lexicon compiled into the library (nlp/data/vader_lexicon.tsv).
+std::string_view EmbeddedLexiconTsv();
+
+/// Builds models from the given lexicon text. Fails with NlpErrc::kCorruptModel.
+Result<std::shared_ptr<const Models>> LoadModels(std::string_view lexicon_tsv);
+
+/// Builds models from the embedded data. Fails only on a build defect.
+Result<std::shared_ptr<const Models>> LoadEmbeddedModels();
+
+}  // namespace carelisten::nlp

@@ -1,0 +1,59 @@
+#include <unicode/uversion.h>
+
+#include <cstdio>
+#include <nlp/models.hpp>
+
+#include "embedded_data.hpp"
+
+namespace carelisten::nlp {
+namespace {
+
+constexpr std::uint64_t kFnvOffsetBasis = 14695981039346656037ULL;
+constexpr std::uint64_t kFnvPrime = 1099511628211ULL;
+
+}  // namespace
+
+std::uint64_t Fnv1a64(std::string_view bytes) {
+    std::uint64_t hash = kFnvOffsetBasis;
+    for (const char c : bytes) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= kFnvPrime;
+    }
+    return hash;
+}
+
+std::string MakeVersion(std::string_view lexicon_tsv) {
+    char hash[17];
+    std::snprintf(hash, sizeof(hash), "%016llx", static_cast<unsigned long long>(Fnv1a64(lexicon_tsv)));
+    UVersionInfo icu{};
+    u_getVersion(icu);
+    std::string version = "nlp-";
+    version += kCodeVersion;
+    version += "+lex.";
+    version.append(hash, 8);
+    version += ".icu";
+    version += std::to_string(icu[0]);
+    return version;
+}
+
+std::string_view EmbeddedLexiconTsv() {
+    return embedded::VaderLexiconTsv();
+}
+
+Result<std::shared_ptr<const Models>> LoadModels(std::string_view lexicon_tsv) {
+    auto lexicon = Lexicon::Parse(lexicon_tsv);
+    if (!lexicon) {
+        return lexicon.error();
+    }
+    auto models = std::make_shared<Models>();
+    models->lexicon = std::move(lexicon).value();
+    models->red_flags = RedFlagRules::Default();
+    models->version = MakeVersion(lexicon_tsv);
+    return std::shared_ptr<const Models>(std::move(models));
+}
+
+Result<std::shared_ptr<const Models>> LoadEmbeddedModels() {
+    return LoadModels(EmbeddedLexiconTsv());
+}
+
+}  // namespace carelisten::nlp

@@ -1,0 +1,48 @@
+#include "negation.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+namespace carelisten::nlp {
+namespace {
+
+// VADER's NEGATE list (vaderSentiment), sorted for binary search.
+constexpr std::string_view kNegators[] = {
+    "aint",    "aren't",  "arent",  "can't",   "cannot", "cant",      "couldn't", "couldnt", "daren't", "darent",
+    "despite", "didn't",  "didnt",  "doesn't", "doesnt", "don't",     "dont",     "hadn't",  "hadnt",   "hasn't",
+    "hasnt",   "haven't", "havent", "isn't",   "isnt",   "mightn't",  "mightnt",  "mustn't", "mustnt",  "needn't",
+    "neednt",  "neither", "never",  "none",    "nope",   "nor",       "not",      "nothing", "nowhere", "oughtn't",
+    "oughtnt", "rarely",  "seldom", "shan't",  "shant",  "shouldn't", "shouldnt", "uh-uh",   "uhuh",    "wasn't",
+    "wasnt",   "weren't", "werent", "without", "won't",  "wont",      "wouldn't", "wouldnt"};
+
+constexpr std::string_view kClauseBreakWords[] = {"although", "but", "except", "however", "though"};
+
+static_assert(std::is_sorted(std::begin(kNegators), std::end(kNegators)));
+static_assert(std::is_sorted(std::begin(kClauseBreakWords), std::end(kClauseBreakWords)));
+
+}  // namespace
+
+bool IsNegator(std::string_view folded) {
+    return std::binary_search(std::begin(kNegators), std::end(kNegators), folded) ||
+           folded.find("n't") != std::string_view::npos;
+}
+
+bool IsClauseBreakWord(std::string_view folded) {
+    return std::binary_search(std::begin(kClauseBreakWords), std::end(kClauseBreakWords), folded);
+}
+
+bool NegatedBefore(const std::vector<const Token*>& words, std::size_t index, std::size_t window) {
+    const std::uint32_t clause = words[index]->clause;
+    for (std::size_t distance = 1; distance <= window && distance <= index; ++distance) {
+        const Token& word = *words[index - distance];
+        if (word.clause != clause || IsClauseBreakWord(word.text)) {
+            return false;
+        }
+        if (IsNegator(word.text) || word.text == "no") {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace carelisten::nlp

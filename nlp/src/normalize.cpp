@@ -1,0 +1,653 @@
+#include <unicode/brkiter.h>
+#include <unicode/locid.h>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/uscript.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <memory>
+#include <nlp/normalize.hpp>
+#include <string_view>
+
+namespace carelisten::nlp {
+namespace {
+
+constexpr UChar32 kReplacement = 0xFFFD;
+constexpr std::int32_t kMaxSymbolLength = 12;  // UTF-16 units; longer punctuation runs are not emoticons
+constexpr std::int32_t kMaxHandleLength = 30;
+
+// --- UTF-8 ---------------------------------------------------------------------------------------------
+
+/// Decodes one code point at bytes[*pos], advancing *pos. Returns -1 for an invalid sequence, having
+/// consumed its maximal subpart (so each subpart becomes exactly one U+FFFD).
+UChar32 DecodeUtf8(std::string_view bytes, std::size_t* pos) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(bytes[i]); };
+    const unsigned char lead = byte(*pos);
+    ++*pos;
+    if (lead < 0x80) {
+        return lead;
+    }
+    int length = 0;
+    unsigned char lower = 0x80;
+    unsigned char upper = 0xBF;
+    UChar32 value = 0;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2;
+        value = lead & 0x1F;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3;
+        value = lead & 0x0F;
+        if (lead == 0xE0) {
+            lower = 0xA0;  // overlong
+        } else if (lead == 0xED) {
+            upper = 0x9F;  // surrogates
+        }
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4;
+        value = lead & 0x07;
+        if (lead == 0xF0) {
+            lower = 0x90;  // overlong
+        } else if (lead == 0xF4) {
+            upper = 0x8F;  // above U+10FFFF
+        }
+    } else {
+        return -1;
+    }
+    for (int k = 1; k < length; ++k) {
+        if (*pos >= bytes.size()) {
+            return -1;
+        }
+        const unsigned char next = byte(*pos);
+        if (next < lower || next > upper) {
+            return -1;  // do not consume `next`: it may start the next character
+        }
+        lower = 0x80;
+        upper = 0xBF;
+        value = (value << 6) | (next & 0x3F);
+        ++*pos;
+    }
+    return value;
+}
+
+/// C0/C1 controls other than line feed. (Not u_iscntrl: it also counts format characters such as ZWJ.)
+bool IsControl(UChar32 c) {
+    return u_charType(c) == U_CONTROL_CHAR && c != '\n';
+}
+
+bool IsSeparator(UChar32 c) {
+    return u_isUWhiteSpace(c) || IsControl(c);
+}
+
+/// Raw bytes to UTF-16, replacing invalid UTF-8 with U+FFFD and control characters with spaces.
+icu::UnicodeString DecodeInput(std::string_view bytes, bool* repaired) {
+    constexpr std::size_t kMaxReserve = 1 << 20;
+    icu::UnicodeString out(static_cast<std::int32_t>(std::min(bytes.size(), kMaxReserve)), 0, 0);  // capacity only
+    std::size_t pos = 0;
+    while (pos < bytes.size()) {
+        UChar32 c = DecodeUtf8(bytes, &pos);
+        if (c < 0) {
+            c = kReplacement;
+            *repaired = true;
+        } else if (c == '\r') {
+            c = '\n';
+        } else if (IsControl(c) && !u_isUWhiteSpace(c)) {
+            c = ' ';
+        }
+        out.append(c);
+    }
+    return out;
+}
+
+// --- ICU services ---------------------------------------------------------------------------------------
+
+const icu::Normalizer2* Nfkc() {
+    static const icu::Normalizer2* const instance = [] {
+        UErrorCode status = U_ZERO_ERROR;
+        const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCInstance(status);
+        return U_SUCCESS(status) ? nfkc : nullptr;
+    }();
+    return instance;
+}
+
+icu::UnicodeString ToNfkc(const icu::UnicodeString& text) {
+    const icu::Normalizer2* nfkc = Nfkc();
+    if (nfkc == nullptr) {
+        return text;
+    }
+    UErrorCode status = U_ZERO_ERROR;
+    if (nfkc->isNormalized(text, status) && U_SUCCESS(status)) {
+        return text;
+    }
+    status = U_ZERO_ERROR;
+    icu::UnicodeString normalized = nfkc->normalize(text, status);
+    return U_SUCCESS(status) ? normalized : text;
+}
+
+/// One word break iterator per thread: creating one costs far more than analysing a short message, and
+/// an iterator is not safe to share. The rules are ICU's root-locale word rules, the same on every thread.
+icu::BreakIterator* WordBreaker() {
+    thread_local const std::unique_ptr<icu::BreakIterator> breaker = [] {
+        UErrorCode status = U_ZERO_ERROR;
+        std::unique_ptr<icu::BreakIterator> created(
+            icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
+        if (U_FAILURE(status)) {
+            created.reset();
+        }
+        return created;
+    }();
+    return breaker.get();
+}
+
+// --- Character classes ---------------------------------------------------------------------------------
+
+bool IsOneOf(UChar c, std::u16string_view set) {
+    return set.find(c) != std::u16string_view::npos;
+}
+
+bool IsApostrophe(UChar32 c) {
+    return c == 0x2019 || c == 0x2018 || c == 0x02BC;
+}
+
+bool IsAsciiAlnum(UChar32 c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool IsFaceChar(UChar32 c) {
+    switch (c) {
+        case ':':
+        case ';':
+        case '=':
+        case '<':
+        case '>':
+        case '^':
+        case '(':
+        case ')':
+        case '[':
+        case ']':
+        case '{':
+        case '}':
+        case '|':
+        case '/':
+        case '\\':
+        case '*':
+        case '_':
+        case '\'':
+            return true;
+        default:
+            return false;
+    }
+}
+
+bool IsClausePunctuation(UChar32 c) {
+    return c == '.' || c == '!' || c == '?' || c == ';' || c == ',' || c == ':' || c == '\n' || c == 0x2026;
+}
+
+bool IsEmojiCodePoint(UChar32 c) {
+    return (c >= 0x2000 && u_hasBinaryProperty(c, UCHAR_EXTENDED_PICTOGRAPHIC)) ||
+           u_hasBinaryProperty(c, UCHAR_REGIONAL_INDICATOR);
+}
+
+/// Case folding for lookup: default folding, typographic apostrophes to ', default ignorables dropped.
+icu::UnicodeString Fold(const icu::UnicodeString& text) {
+    icu::UnicodeString folded(text);
+    folded.foldCase(U_FOLD_CASE_DEFAULT);
+    icu::UnicodeString out;
+    for (std::int32_t i = 0; i < folded.length();) {
+        const UChar32 c = folded.char32At(i);
+        i += U16_LENGTH(c);
+        if (IsApostrophe(c)) {
+            out.append(static_cast<UChar32>('\''));
+        } else if (!u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT)) {
+            out.append(c);
+        }
+    }
+    return out;
+}
+
+/// Collapses runs of 3+ identical letters to 2. Returns whether anything was collapsed.
+bool CollapseElongation(icu::UnicodeString* text) {
+    icu::UnicodeString out;
+    UChar32 previous = -1;
+    int run = 0;
+    bool collapsed = false;
+    for (std::int32_t i = 0; i < text->length();) {
+        const UChar32 c = text->char32At(i);
+        i += U16_LENGTH(c);
+        run = (c == previous) ? run + 1 : 1;
+        previous = c;
+        if (run >= 3 && u_isalpha(c)) {
+            collapsed = true;
+            continue;
+        }
+        out.append(c);
+    }
+    if (collapsed) {
+        *text = out;
+    }
+    return collapsed;
+}
+
+std::string ToUtf8(const icu::UnicodeString& text) {
+    std::string out;
+    text.toUTF8String(out);
+    return out;
+}
+
+// --- Typed chunks (URL, e-mail, handle, hashtag, emoticon) ----------------------------------------------
+
+struct Span {
+    std::int32_t begin = 0;
+    std::int32_t end = 0;
+    TokenKind kind = TokenKind::kWord;
+};
+
+bool StartsWithIgnoreCase(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end, const char* prefix) {
+    std::int32_t i = begin;
+    for (const char* p = prefix; *p != '\0'; ++p, ++i) {
+        if (i >= end || u_tolower(s.charAt(i)) != static_cast<UChar32>(*p)) {
+            return false;
+        }
+    }
+    return i < end;  // something must follow the prefix
+}
+
+bool IsEmail(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end) {
+    std::int32_t at = -1;
+    for (std::int32_t i = begin; i < end; ++i) {
+        const UChar c = s.charAt(i);
+        if (c == '@') {
+            if (at >= 0) {
+                return false;
+            }
+            at = i;
+        } else if (!IsAsciiAlnum(c) && c != '.' && c != '-' && c != '_' && c != '+' && c != '%') {
+            return false;
+        }
+    }
+    if (at <= begin || at + 1 >= end) {
+        return false;
+    }
+    const std::int32_t dot = s.lastIndexOf(static_cast<UChar>('.'), at + 1, end - (at + 1));
+    return dot > at + 1 && dot + 1 < end;
+}
+
+bool IsHandle(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end) {
+    if (s.charAt(begin) != '@' || end - begin < 2 || end - begin > kMaxHandleLength + 1) {
+        return false;
+    }
+    for (std::int32_t i = begin + 1; i < end; ++i) {
+        const UChar c = s.charAt(i);
+        if (!IsAsciiAlnum(c) && c != '_') {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool IsHashtag(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end) {
+    if (s.charAt(begin) != '#' || end - begin < 2) {
+        return false;
+    }
+    bool letter = false;
+    for (std::int32_t i = begin + 1; i < end;) {
+        const UChar32 c = s.char32At(i);
+        i += U16_LENGTH(c);
+        if (u_isalpha(c)) {
+            letter = true;
+        } else if (!u_isdigit(c) && c != '_' && !u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT) &&
+                   u_charType(c) != U_NON_SPACING_MARK && u_charType(c) != U_COMBINING_SPACING_MARK) {
+            return false;
+        }
+    }
+    return letter;
+}
+
+/// "10:30", "01/02/2024", "0800-123-456": digits joined by separators that ICU word rules would split at.
+bool IsNumberWithSeparators(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end) {
+    if (end - begin < 3 || !u_isdigit(s.charAt(begin)) || !u_isdigit(s.charAt(end - 1))) {
+        return false;
+    }
+    bool separator = false;
+    for (std::int32_t i = begin; i < end; ++i) {
+        const UChar c = s.charAt(i);
+        if (c == ':' || c == '/' || c == '-') {
+            separator = true;
+        } else if (!u_isdigit(c) && c != '.' && c != ',') {
+            return false;
+        }
+    }
+    return separator;
+}
+
+/// A whitespace-delimited chunk of punctuation, perhaps with single letters or digits in it, that may be
+/// an emoticon (":)", ":-D", "<3", ";p", "(:") or an abbreviation like "n/a". Not numbers like "10:30".
+bool IsSymbolRun(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end) {
+    const std::int32_t length = end - begin;
+    if (length < 2 || length > kMaxSymbolLength) {
+        return false;
+    }
+    bool face = false;
+    bool digits_only = true;  // among the non-face, non-separator characters
+    UChar32 previous = 0;
+    for (std::int32_t i = begin; i < end;) {
+        const UChar32 c = s.char32At(i);
+        i += U16_LENGTH(c);
+        if (u_isalpha(c) && u_isalpha(previous)) {
+            return false;  // two letters in a row: a word with punctuation, e.g. "good:)" or "(sic)"
+        }
+        if (c >= 0x80 && !u_isalpha(c)) {
+            return false;  // emoji and other symbols go through word segmentation
+        }
+        if (IsFaceChar(c)) {
+            face = true;
+        } else if (u_isalpha(c)) {
+            digits_only = false;
+        } else if (!u_isdigit(c) && c != '.' && c != ',' && c != '-') {
+            digits_only = false;
+        }
+        previous = c;
+    }
+    if (!face) {
+        return false;
+    }
+    // "10:30", "1/2", "3)": numbers with separators, not faces, unless a real face character shows up.
+    const UChar first = s.charAt(begin);
+    const UChar last = s.charAt(end - 1);
+    if (digits_only && u_isdigit(first) && (u_isdigit(last) || last == ')' || last == '.')) {
+        return false;
+    }
+    return true;
+}
+
+/// Finds the typed chunks of the (NFKC) text, in order.
+std::vector<Span> FindTypedSpans(const icu::UnicodeString& s) {
+    std::vector<Span> spans;
+    const std::int32_t n = s.length();
+    std::int32_t i = 0;
+    while (i < n) {
+        while (i < n && IsSeparator(s.char32At(i))) {
+            i += U16_LENGTH(s.char32At(i));
+        }
+        const std::int32_t chunk_begin = i;
+        while (i < n && !IsSeparator(s.char32At(i))) {
+            i += U16_LENGTH(s.char32At(i));
+        }
+        const std::int32_t chunk_end = i;
+        if (chunk_begin == chunk_end) {
+            continue;
+        }
+        // Trim wrapping punctuation for URLs, addresses and handles: "(see www.x.org)." → "www.x.org".
+        std::int32_t begin = chunk_begin;
+        std::int32_t end = chunk_end;
+        while (begin < end && (s.charAt(begin) == '(' || s.charAt(begin) == '"' || s.charAt(begin) == '\'' ||
+                               s.charAt(begin) == '<' || s.charAt(begin) == '[')) {
+            ++begin;
+        }
+        while (end > begin && IsOneOf(s.charAt(end - 1), u".,!?;:)\"'>]")) {
+            --end;
+        }
+        if (begin < end) {
+            if (StartsWithIgnoreCase(s, begin, end, "http://") || StartsWithIgnoreCase(s, begin, end, "https://") ||
+                StartsWithIgnoreCase(s, begin, end, "www.")) {
+                spans.push_back({begin, end, TokenKind::kUrl});
+                continue;
+            }
+            if (IsEmail(s, begin, end)) {
+                spans.push_back({begin, end, TokenKind::kEmail});
+                continue;
+            }
+            if (IsHandle(s, begin, end)) {
+                spans.push_back({begin, end, TokenKind::kMention});
+                continue;
+            }
+            if (IsNumberWithSeparators(s, begin, end)) {
+                spans.push_back({begin, end, TokenKind::kNumber});
+                continue;
+            }
+            if (IsHashtag(s, begin, end)) {
+                spans.push_back({begin, end, TokenKind::kHashtag});
+                continue;
+            }
+        }
+        if (IsSymbolRun(s, chunk_begin, chunk_end)) {
+            // Sentence punctuation after a face is not part of it: ":)." → ":)".
+            std::int32_t symbol_end = chunk_end;
+            while (symbol_end - chunk_begin > 2 && IsOneOf(s.charAt(symbol_end - 1), u".,!?")) {
+                --symbol_end;
+            }
+            spans.push_back({chunk_begin, symbol_end, TokenKind::kSymbol});
+        }
+    }
+    return spans;
+}
+
+// --- Tokens ---------------------------------------------------------------------------------------------
+
+struct CaseInfo {
+    bool upper = false;
+    bool lower = false;
+};
+
+CaseInfo ScanCase(const icu::UnicodeString& text) {
+    CaseInfo info;
+    for (std::int32_t i = 0; i < text.length();) {
+        const UChar32 c = text.char32At(i);
+        i += U16_LENGTH(c);
+        info.upper = info.upper || u_isUUppercase(c);
+        info.lower = info.lower || u_isULowercase(c);
+    }
+    return info;
+}
+
+void CountScripts(const icu::UnicodeString& word, ScriptCounts* counts) {
+    for (std::int32_t i = 0; i < word.length();) {
+        const UChar32 c = word.char32At(i);
+        i += U16_LENGTH(c);
+        if (!u_isalpha(c)) {
+            continue;
+        }
+        UErrorCode status = U_ZERO_ERROR;
+        switch (uscript_getScript(c, &status)) {
+            case USCRIPT_LATIN:
+                ++counts->latin;
+                if (c < 0x80) {
+                    ++counts->ascii;
+                }
+                break;
+            case USCRIPT_DEVANAGARI:
+                ++counts->devanagari;
+                break;
+            case USCRIPT_HAN:
+                ++counts->han;
+                break;
+            case USCRIPT_HIRAGANA:
+            case USCRIPT_KATAKANA:
+                ++counts->kana;
+                break;
+            default:
+                ++counts->other;
+                break;
+        }
+    }
+}
+
+Token MakeToken(const icu::UnicodeString& original, TokenKind kind, std::uint32_t clause) {
+    Token token;
+    token.kind = kind;
+    token.clause = clause;
+    if (kind == TokenKind::kUrl || kind == TokenKind::kEmoji) {
+        token.text = ToUtf8(original);
+        return token;
+    }
+    const CaseInfo info = ScanCase(original);
+    token.all_caps = info.upper && !info.lower;
+    icu::UnicodeString folded = Fold(original);
+    if (kind == TokenKind::kWord || kind == TokenKind::kHashtag) {
+        icu::UnicodeString collapsed = folded;
+        if (CollapseElongation(&collapsed)) {
+            token.elongated = true;
+            token.uncollapsed = ToUtf8(folded);
+            folded = collapsed;
+        }
+    }
+    token.text = ToUtf8(folded);
+    return token;
+}
+
+bool ContainsEmoji(const icu::UnicodeString& segment) {
+    for (std::int32_t i = 0; i < segment.length();) {
+        const UChar32 c = segment.char32At(i);
+        i += U16_LENGTH(c);
+        if (IsEmojiCodePoint(c)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool ContainsClauseBreak(const icu::UnicodeString& segment) {
+    for (std::int32_t i = 0; i < segment.length(); ++i) {
+        if (IsClausePunctuation(segment.charAt(i))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// Fallback when ICU has no word rules (a broken ICU data install): letter/digit runs are words.
+void SegmentWithoutIcu(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end, std::uint32_t* clause,
+                       NormalizedText* out) {
+    std::int32_t i = begin;
+    while (i < end) {
+        const UChar32 c = s.char32At(i);
+        if (!u_isalnum(c)) {
+            if (IsClausePunctuation(c)) {
+                ++*clause;
+            }
+            i += U16_LENGTH(c);
+            continue;
+        }
+        const std::int32_t word_begin = i;
+        while (i < end && (u_isalnum(s.char32At(i)) || s.charAt(i) == '\'')) {
+            i += U16_LENGTH(s.char32At(i));
+        }
+        const icu::UnicodeString word = s.tempSubStringBetween(word_begin, i);
+        CountScripts(word, &out->letters);
+        out->tokens.push_back(MakeToken(word, u_isdigit(c) ? TokenKind::kNumber : TokenKind::kWord, *clause));
+    }
+}
+
+void Segment(const icu::UnicodeString& s, NormalizedText* out) {
+    const std::vector<Span> spans = FindTypedSpans(s);
+    std::size_t next_span = 0;
+    std::size_t emitted_spans = 0;
+    std::uint32_t clause = 0;
+    icu::BreakIterator* breaker = WordBreaker();
+    if (breaker == nullptr) {
+        std::int32_t position = 0;
+        for (const Span& span : spans) {
+            SegmentWithoutIcu(s, position, span.begin, &clause, out);
+            out->tokens.push_back(MakeToken(s.tempSubStringBetween(span.begin, span.end), span.kind, clause));
+            position = span.end;
+        }
+        SegmentWithoutIcu(s, position, s.length(), &clause, out);
+        return;
+    }
+    breaker->setText(s);
+    std::int32_t begin = breaker->first();
+    for (std::int32_t end = breaker->next(); end != icu::BreakIterator::DONE; begin = end, end = breaker->next()) {
+        const std::int32_t status = breaker->getRuleStatus();
+        while (next_span < spans.size() && spans[next_span].end <= begin) {
+            ++next_span;
+        }
+        if (next_span < spans.size() && begin >= spans[next_span].begin) {
+            const Span& span = spans[next_span];
+            if (emitted_spans <= next_span) {
+                out->tokens.push_back(MakeToken(s.tempSubStringBetween(span.begin, span.end), span.kind, clause));
+                emitted_spans = next_span + 1;
+            }
+            continue;  // inside a typed chunk
+        }
+        const icu::UnicodeString segment = s.tempSubStringBetween(begin, end);
+        if (status >= UBRK_WORD_NONE && status < UBRK_WORD_NONE_LIMIT) {
+            if (ContainsEmoji(segment)) {
+                out->tokens.push_back(MakeToken(segment, TokenKind::kEmoji, clause));
+            } else if (ContainsClauseBreak(segment)) {
+                ++clause;
+            }
+            continue;
+        }
+        if (status >= UBRK_WORD_NUMBER && status < UBRK_WORD_NUMBER_LIMIT) {
+            out->tokens.push_back(MakeToken(segment, TokenKind::kNumber, clause));
+            continue;
+        }
+        CountScripts(segment, &out->letters);
+        out->tokens.push_back(MakeToken(segment, TokenKind::kWord, clause));
+    }
+    // The iterator keeps a reference to its text; do not leave it pointing at `s`, which dies with the caller.
+    static const icu::UnicodeString kNoText;
+    breaker->setText(kNoText);
+}
+
+/// Folded copy of the text with whitespace runs collapsed to one space and trimmed.
+std::string CollapsedFoldedText(const icu::UnicodeString& s) {
+    const icu::UnicodeString folded = Fold(s);
+    icu::UnicodeString out;
+    bool pending_space = false;
+    for (std::int32_t i = 0; i < folded.length();) {
+        const UChar32 c = folded.char32At(i);
+        i += U16_LENGTH(c);
+        if (IsSeparator(c) || c == '\n') {
+            pending_space = !out.isEmpty();
+            continue;
+        }
+        if (pending_space) {
+            out.append(static_cast<UChar>(' '));
+            pending_space = false;
+        }
+        out.append(c);
+    }
+    return ToUtf8(out);
+}
+
+}  // namespace
+
+std::string RepairUtf8(std::string_view bytes, bool* repaired) {
+    std::string out;
+    out.reserve(bytes.size());
+    std::size_t pos = 0;
+    while (pos < bytes.size()) {
+        const std::size_t start = pos;
+        if (DecodeUtf8(bytes, &pos) < 0) {
+            out += "\xEF\xBF\xBD";
+            if (repaired != nullptr) {
+                *repaired = true;
+            }
+        } else {
+            out.append(bytes.substr(start, pos - start));
+        }
+    }
+    return out;
+}
+
+NormalizedText Normalize(std::string_view utf8) {
+    NormalizedText out;
+    const icu::UnicodeString nfkc = ToNfkc(DecodeInput(utf8, &out.repaired));
+    for (std::int32_t i = 0; i < nfkc.length(); ++i) {
+        const UChar c = nfkc.charAt(i);
+        out.exclamation_marks += (c == '!') ? 1U : 0U;
+        out.question_marks += (c == '?') ? 1U : 0U;
+    }
+    Segment(nfkc, &out);
+    out.text = CollapsedFoldedText(nfkc);
+    return out;
+}
+
+std::string FoldForLookup(std::string_view utf8) {
+    bool repaired = false;
+    return ToUtf8(Fold(ToNfkc(DecodeInput(utf8, &repaired))));
+}
+
+}  // namespace carelisten::nlp

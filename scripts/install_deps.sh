@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what carelisten needs to build, test and run, from Debian 12 packages only. Idempotent:
+# installs nothing when everything is there. Needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+packages=(
+    # toolchain
+    g++ cmake ninja-build pkg-config make clang-format
+    # libraries (see shared/DESIGN.md "Chosen dependencies")
+    libboost-dev libicu-dev libpqxx-dev libtomlplusplus-dev libcli11-dev rapidjson-dev libsystemd-dev
+    libgmime-3.0-dev
+    # tests and benchmarks
+    libgtest-dev libgmock-dev libbenchmark-dev
+    # the PostgreSQL 15 server: the embedded default database and the test tiers
+    postgresql-15 postgresql-client-15
+)
+
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$package")
+    fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+    exit 0
+fi
+
+echo "install_deps: installing ${missing[*]}"
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then
+    if command -v sudo >/dev/null; then
+        sudo_cmd=(sudo)
+    else
+        echo "install_deps: not root and no sudo; install as root: apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

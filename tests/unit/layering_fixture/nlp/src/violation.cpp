@@ -1,0 +1,2 @@
+// A deliberate violation: the layering test must catch it.
+#include <crm/store.hpp>

@@ -1,0 +1,171 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlp/normalize.hpp>
+#include <string>
+#include <vector>
+
+namespace carelisten::nlp {
+namespace {
+
+std::vector<std::string> Texts(const NormalizedText& text) {
+    std::vector<std::string> out;
+    for (const Token& token : text.tokens) {
+        out.push_back(token.text);
+    }
+    return out;
+}
+
+const Token* FindToken(const NormalizedText& text, TokenKind kind) {
+    const auto it =
+        std::find_if(text.tokens.begin(), text.tokens.end(), [&](const Token& token) { return token.kind == kind; });
+    return it == text.tokens.end() ? nullptr : &*it;
+}
+
+TEST(RepairUtf8, ValidTextIsUnchanged) {
+    bool repaired = false;
+    EXPECT_EQ(RepairUtf8("caf\xC3\xA9 \xF0\x9F\x98\x80", &repaired), "caf\xC3\xA9 \xF0\x9F\x98\x80");
+    EXPECT_FALSE(repaired);
+}
+
+TEST(RepairUtf8, EachMaximalInvalidSubpartBecomesOneReplacement) {
+    bool repaired = false;
+    // Lone continuation byte, truncated 3-byte sequence, overlong '/', UTF-8-encoded surrogate.
+    EXPECT_EQ(RepairUtf8("a\x80"
+                         "b\xE2\x82"
+                         "c\xC0\xAF"
+                         "d\xED\xA0\x80",
+                         &repaired),
+              "a\xEF\xBF\xBD"
+              "b\xEF\xBF\xBD"
+              "c\xEF\xBF\xBD\xEF\xBF\xBD"
+              "d\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+    EXPECT_TRUE(repaired);
+}
+
+TEST(Normalize, InvalidUtf8IsRepairedAndFlagged) {
+    const NormalizedText text = Normalize("good \xFF\xFE service");
+    EXPECT_TRUE(text.repaired);
+    EXPECT_EQ(text.text, "good \xEF\xBF\xBD\xEF\xBF\xBD service");
+    EXPECT_EQ(Texts(text), (std::vector<std::string>{"good", "service"}));
+    EXPECT_FALSE(Normalize("good service").repaired);
+}
+
+TEST(Normalize, NfkcFoldsFullwidthAndCompatibilityForms) {
+    EXPECT_EQ(Normalize("\xEF\xBC\xA7\xEF\xBD\x8F\xEF\xBD\x8F\xEF\xBD\x84").text,
+              "good");                                    // ｇｏｏｄ, first G fullwidth
+    EXPECT_EQ(Normalize("\xEF\xAC\x81ne").text, "fine");  // "ﬁ" ligature
+    EXPECT_EQ(Normalize("Stra\xC3\x9F"
+                        "e")
+                  .text,
+              "strasse");  // case folding
+}
+
+TEST(Normalize, CollapsesWhitespaceAndTrims) {
+    EXPECT_EQ(Normalize("  Very\t\tgood \r\n\n care\xC2\xA0 ").text, "very good care");
+}
+
+TEST(Normalize, KeepsCapsAsAFlag) {
+    const NormalizedText text = Normalize("The nurse was GREAT");
+    ASSERT_EQ(text.tokens.size(), 4U);
+    EXPECT_EQ(text.tokens[3].text, "great");
+    EXPECT_TRUE(text.tokens[3].all_caps);
+    EXPECT_FALSE(text.tokens[0].all_caps);
+}
+
+TEST(Normalize, FoldsElongationAndFlagsEmphasis) {
+    const NormalizedText text = Normalize("soooo goooood");
+    ASSERT_EQ(text.tokens.size(), 2U);
+    EXPECT_EQ(text.tokens[0].text, "soo");
+    EXPECT_EQ(text.tokens[0].uncollapsed, "soooo");
+    EXPECT_TRUE(text.tokens[0].elongated);
+    EXPECT_EQ(text.tokens[1].text, "good");
+    EXPECT_FALSE(Normalize("good").tokens[0].elongated);
+    EXPECT_FALSE(Normalize("1000").tokens[0].elongated);  // digits are not letters
+}
+
+TEST(Normalize, TypesUrlsEmailsHandlesHashtagsAndNumbers) {
+    const NormalizedText text =
+        Normalize("See https://example.org/a?b=1, mail pat@nhs.example.uk or @Ward_7 #ThankYouNHS 3.5 stars");
+    const Token* url = FindToken(text, TokenKind::kUrl);
+    ASSERT_NE(url, nullptr);
+    EXPECT_EQ(url->text, "https://example.org/a?b=1");
+    const Token* email = FindToken(text, TokenKind::kEmail);
+    ASSERT_NE(email, nullptr);
+    EXPECT_EQ(email->text, "pat@nhs.example.uk");
+    const Token* handle = FindToken(text, TokenKind::kMention);
+    ASSERT_NE(handle, nullptr);
+    EXPECT_EQ(handle->text, "@ward_7");
+    const Token* hashtag = FindToken(text, TokenKind::kHashtag);
+    ASSERT_NE(hashtag, nullptr);
+    EXPECT_EQ(hashtag->text, "#thankyounhs");
+    const Token* number = FindToken(text, TokenKind::kNumber);
+    ASSERT_NE(number, nullptr);
+    EXPECT_EQ(number->text, "3.5");
+}
+
+TEST(Normalize, KeepsEmoticonsAndEmojiWhole) {
+    const NormalizedText text = Normalize("thanks :) but :-( and \xF0\x9F\x98\xA2 10:30");
+    std::vector<std::string> symbols;
+    for (const Token& token : text.tokens) {
+        if (token.kind == TokenKind::kSymbol) {
+            symbols.push_back(token.text);
+        }
+    }
+    EXPECT_EQ(symbols, (std::vector<std::string>{":)", ":-("}));
+    const Token* emoji = FindToken(text, TokenKind::kEmoji);
+    ASSERT_NE(emoji, nullptr);
+    EXPECT_EQ(emoji->text, "\xF0\x9F\x98\xA2");
+    EXPECT_EQ(FindToken(text, TokenKind::kNumber)->text, "10:30");
+}
+
+TEST(Normalize, ZwjEmojiSequenceStaysOneToken) {
+    // family: man ZWJ woman ZWJ girl
+    const NormalizedText text = Normalize("\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7");
+    ASSERT_EQ(text.tokens.size(), 1U);
+    EXPECT_EQ(text.tokens[0].kind, TokenKind::kEmoji);
+}
+
+TEST(Normalize, TypographicApostrophesBecomeAscii) {
+    const NormalizedText text = Normalize("Don\xE2\x80\x99t worry");
+    ASSERT_FALSE(text.tokens.empty());
+    EXPECT_EQ(text.tokens[0].text, "don't");
+}
+
+TEST(Normalize, SegmentsScriptsWithoutSpaces) {
+    const NormalizedText chinese = Normalize("\xE6\x88\x91\xE5\xBE\x88\xE9\xAB\x98\xE5\x85\xB4");  // 我很高兴
+    EXPECT_GE(chinese.tokens.size(), 2U);
+    EXPECT_EQ(chinese.letters.han, 4U);
+    const NormalizedText hindi = Normalize("\xE0\xA4\xAE\xE0\xA5\x81\xE0\xA4\x9D\xE0\xA5\x87 \xE0\xA4\xAF\xE0\xA4\xB9");
+    EXPECT_EQ(hindi.tokens.size(), 2U);
+    EXPECT_GT(hindi.letters.devanagari, 0U);
+}
+
+TEST(Normalize, ClausesSplitAtPunctuationAndLineBreaks) {
+    const NormalizedText text = Normalize("no fever, chest pain\nthanks");
+    ASSERT_EQ(text.tokens.size(), 5U);
+    EXPECT_EQ(text.tokens[0].clause, text.tokens[1].clause);
+    EXPECT_LT(text.tokens[1].clause, text.tokens[2].clause);
+    EXPECT_EQ(text.tokens[2].clause, text.tokens[3].clause);
+    EXPECT_LT(text.tokens[3].clause, text.tokens[4].clause);
+}
+
+TEST(Normalize, CountsExclamationAndQuestionMarks) {
+    const NormalizedText text = Normalize("Why?? Great!!!");
+    EXPECT_EQ(text.exclamation_marks, 3U);
+    EXPECT_EQ(text.question_marks, 2U);
+}
+
+TEST(Normalize, EmptyAndPunctuationOnlyHaveNoWordTokens) {
+    EXPECT_TRUE(Normalize("").tokens.empty());
+    EXPECT_TRUE(Normalize(" \t\n ").tokens.empty());
+    EXPECT_TRUE(Normalize("... !!! -").tokens.empty());
+}
+
+TEST(FoldForLookup, MatchesTokenFolding) {
+    EXPECT_EQ(FoldForLookup(":D"), ":d");
+    EXPECT_EQ(FoldForLookup("Can\xE2\x80\x99t Stand"), "can't stand");
+}
+
+}  // namespace
+}  // namespace carelisten::nlp
