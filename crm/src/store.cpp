@@ -82,7 +82,8 @@ SELECT count(*) AS inserted, count(*) FILTER (WHERE flagged) AS flagged FROM sta
     // Opens or extends cases for the newly inserted flagged items, in one statement:
     //  - named authors: one upsert per (source, author) on the partial unique index of open cases, so a
     //    concurrent ingest for the same author extends rather than duplicates; grouping first because one
-    //    statement may not update the same case twice. xmax = 0 on the returned row means it was inserted.
+    //    statement may not update the same case twice, and in key order so two batches lock cases in the
+    //    same order instead of deadlocking. xmax = 0 on the returned row means it was inserted.
     //  - anonymous authors (''): a new case per item, its id drawn up front so the item can point at it.
     //  - every such item gets its case_id.
     {"crm_ingest_cases", R"sql(
@@ -98,7 +99,7 @@ WITH flagged AS MATERIALIZED (
     GROUP BY source, author
 ), named AS (
     INSERT INTO feedback_case AS c (source, author, status, urgency, min_sentiment_score, item_count)
-    SELECT source, author, 'open', urgency, min_score, items FROM by_author
+    SELECT source, author, 'open', urgency, min_score, items FROM by_author ORDER BY source, author
     ON CONFLICT (source, author) WHERE status = 'open' AND author <> ''
     DO UPDATE SET urgency = CASE WHEN urgency_rank(EXCLUDED.urgency) > urgency_rank(c.urgency)
                                  THEN EXCLUDED.urgency ELSE c.urgency END,

@@ -7,21 +7,23 @@
 namespace carelisten::nlp {
 namespace {
 
-// Closed-class English words frequent in patient feedback, sorted for binary search.
+// Closed-class English words (pronouns, determiners, auxiliaries, prepositions, conjunctions), sorted.
 constexpr std::string_view kEnglishFunctionWords[] = {
-    "a",    "about", "all",  "am",    "an",    "and",  "any",   "are",   "as",   "at",   "be",   "been",  "but", "by",
-    "can",  "could", "did",  "do",    "for",   "from", "had",   "has",   "have", "he",   "her",  "his",   "i",   "i'm",
-    "if",   "in",    "is",   "it",    "it's",  "me",   "my",    "no",    "not",  "of",   "on",   "or",    "our", "she",
-    "so",   "some",  "that", "the",   "their", "them", "there", "they",  "this", "to",   "too",  "very",  "was", "we",
-    "were", "what",  "when", "which", "who",   "will", "with",  "would", "you",  "your", "i've", "didn't"};
+    "a",        "about", "after", "again",  "all",    "also",    "always", "am",      "an",       "and",        "any",
+    "anything", "are",   "as",    "at",     "be",     "because", "been",   "before",  "but",      "by",         "can",
+    "can't",    "could", "did",   "didn't", "do",     "don't",   "during", "every",   "everyone", "everything", "for",
+    "from",     "had",   "has",   "have",   "he",     "her",     "here",   "him",     "his",      "how",        "i",
+    "i'm",      "i've",  "if",    "in",     "into",   "is",      "it",     "it's",    "just",     "me",         "more",
+    "must",     "my",    "never", "no",     "nobody", "none",    "not",    "nothing", "of",       "on",         "only",
+    "or",       "our",   "out",   "over",   "she",    "should",  "so",     "some",    "someone",  "than",       "that",
+    "the",      "their", "them",  "then",   "there",  "they",    "this",   "to",      "too",      "until",      "up",
+    "us",       "very",  "was",   "wasn't", "we",     "were",    "what",   "when",    "where",    "which",      "who",
+    "why",      "will",  "with",  "would",  "you",    "your"};
+
+static_assert(std::is_sorted(std::begin(kEnglishFunctionWords), std::end(kEnglishFunctionWords)));
 
 bool IsEnglishFunctionWord(std::string_view word) {
-    static const std::vector<std::string_view> sorted = [] {
-        std::vector<std::string_view> copy(std::begin(kEnglishFunctionWords), std::end(kEnglishFunctionWords));
-        std::sort(copy.begin(), copy.end());
-        return copy;
-    }();
-    return std::binary_search(sorted.begin(), sorted.end(), word);
+    return std::binary_search(std::begin(kEnglishFunctionWords), std::end(kEnglishFunctionWords), word);
 }
 
 /// "en-GB" → "en"; "" for anything that is not a plausible ISO 639 code.

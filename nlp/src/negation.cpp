@@ -8,16 +8,21 @@ namespace {
 
 // VADER's NEGATE list (vaderSentiment), sorted for binary search.
 constexpr std::string_view kNegators[] = {
-    "aint",    "aren't",  "arent",  "can't",   "cannot", "cant",      "couldn't", "couldnt", "daren't", "darent",
-    "despite", "didn't",  "didnt",  "doesn't", "doesnt", "don't",     "dont",     "hadn't",  "hadnt",   "hasn't",
-    "hasnt",   "haven't", "havent", "isn't",   "isnt",   "mightn't",  "mightnt",  "mustn't", "mustnt",  "needn't",
-    "neednt",  "neither", "never",  "none",    "nope",   "nor",       "not",      "nothing", "nowhere", "oughtn't",
-    "oughtnt", "rarely",  "seldom", "shan't",  "shant",  "shouldn't", "shouldnt", "uh-uh",   "uhuh",    "wasn't",
-    "wasnt",   "weren't", "werent", "without", "won't",  "wont",      "wouldn't", "wouldnt"};
+    "aint",    "aren't",   "arent",   "can't",   "cannot", "cant",     "couldn't", "couldnt",   "daren't",  "darent",
+    "despite", "didn't",   "didnt",   "doesn't", "doesnt", "don't",    "dont",     "hadn't",    "hadnt",    "hasn't",
+    "hasnt",   "haven't",  "havent",  "isn't",   "isnt",   "mightn't", "mightnt",  "mustn't",   "mustnt",   "needn't",
+    "neednt",  "neither",  "never",   "nobody",  "none",   "noone",    "nope",     "nor",       "not",      "nothing",
+    "nowhere", "oughtn't", "oughtnt", "rarely",  "seldom", "shan't",   "shant",    "shouldn't", "shouldnt", "uh-uh",
+    "uhuh",    "wasn't",   "wasnt",   "weren't", "werent", "without",  "won't",    "wont",      "wouldn't", "wouldnt"};
+
+// Cues that soften or contradict rather than deny a fact: "despite the fever" still reports a fever.
+constexpr std::string_view kNonFactualNegators[] = {"despite", "nobody", "noone", "nothing",
+                                                    "nowhere", "rarely", "seldom"};
 
 constexpr std::string_view kClauseBreakWords[] = {"although", "but", "except", "however", "though"};
 
 static_assert(std::is_sorted(std::begin(kNegators), std::end(kNegators)));
+static_assert(std::is_sorted(std::begin(kNonFactualNegators), std::end(kNonFactualNegators)));
 static_assert(std::is_sorted(std::begin(kClauseBreakWords), std::end(kClauseBreakWords)));
 
 }  // namespace
@@ -25,6 +30,14 @@ static_assert(std::is_sorted(std::begin(kClauseBreakWords), std::end(kClauseBrea
 bool IsNegator(std::string_view folded) {
     return std::binary_search(std::begin(kNegators), std::end(kNegators), folded) ||
            folded.find("n't") != std::string_view::npos;
+}
+
+bool DeniesFact(std::string_view folded) {
+    if (folded == "no") {
+        return true;
+    }
+    return IsNegator(folded) &&
+           !std::binary_search(std::begin(kNonFactualNegators), std::end(kNonFactualNegators), folded);
 }
 
 bool IsClauseBreakWord(std::string_view folded) {
@@ -38,7 +51,7 @@ bool NegatedBefore(const std::vector<const Token*>& words, std::size_t index, st
         if (word.clause != clause || IsClauseBreakWord(word.text)) {
             return false;
         }
-        if (IsNegator(word.text) || word.text == "no") {
+        if (DeniesFact(word.text)) {
             return true;
         }
     }

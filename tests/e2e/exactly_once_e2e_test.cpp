@@ -57,19 +57,33 @@ directory = ")" + drop.string() + R"("
 
     const auto log = dir.Path() / "daemon.log";
     std::mt19937 random(20261123);
-    std::uniform_int_distribution<int> delay_ms(300, 2500);
+    std::uniform_int_distribution<int> delay_ms(200, 1500);
     int kills = 0;
+    int kills_mid_flow = 0;  // kills that landed while items were still arriving
     for (; kills < kKills; ++kills) {
         DaemonProcess daemon(dir.Path() / "carelistend.toml", log);
         daemon.Start();
         std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
         daemon.Signal(SIGKILL);
         ASSERT_EQ(daemon.Wait(std::chrono::seconds(10)), 128 + SIGKILL);
+        const auto stored = database.QueryInt("SELECT count(*) FROM item");
+        kills_mid_flow += (stored > 0 && stored < kFiles * kItemsPerFile) ? 1 : 0;
     }
 
-    // A last run drains everything, then stops cleanly.
+    // A last run drains everything, then stops cleanly (SIGTERM once it is ready: its handlers are set).
+    std::filesystem::remove(dir.Path() / "http.address");
     DaemonProcess daemon(dir.Path() / "carelistend.toml", log);
     daemon.Start();
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+            auto address = ReadWholeFile(dir.Path() / "http.address");
+            while (!address.empty() && address.back() == '\n') {
+                address.pop_back();
+            }
+            return !address.empty() && HttpGet(address, "/readyz").status == 200;
+        },
+        std::chrono::minutes(1)))
+        << ReadWholeFile(log);
     const bool drained = WaitUntil(
         [&] {
             return std::distance(std::filesystem::directory_iterator(drop / "done"),
@@ -92,6 +106,7 @@ directory = ")" + drop.string() + R"("
         EXPECT_TRUE(entry.is_directory()) << entry.path() << " was not moved to done/";
     }
     EXPECT_EQ(kills, kKills);
+    EXPECT_GE(kills_mid_flow, 2) << "the kills must interrupt the flow, not only an idle daemon";
 }
 
 }  // namespace

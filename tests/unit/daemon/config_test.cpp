@@ -25,7 +25,7 @@ TEST(Config, EmptyFileGivesEveryDefault) {
     EXPECT_EQ(config.daemon.GetInt("batch_size"), 500);
     EXPECT_EQ(config.database.GetString("url"), "");
     EXPECT_EQ(config.http.GetInt("listen_port"), 8470);
-    EXPECT_DOUBLE_EQ(config.analysis.GetDouble("flag_negative_below"), -0.5);
+    EXPECT_DOUBLE_EQ(config.analysis.GetDouble("flag_negative_below"), -0.3);
     EXPECT_TRUE(config.sources.empty());
 }
 

@@ -36,6 +36,7 @@ TEST_F(SentimentTest, NegationFlipsPolarity) {
     EXPECT_EQ(Of("never helpful").label, SentimentLabel::kNegative);
     EXPECT_EQ(Of("without any problems").label, SentimentLabel::kPositive);
     EXPECT_EQ(Of("no problems at all").label, SentimentLabel::kPositive);
+    EXPECT_EQ(Of("nobody cared").label, SentimentLabel::kNegative);
 }
 
 TEST_F(SentimentTest, NegationDoesNotCrossClauses) {

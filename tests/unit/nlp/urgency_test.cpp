@@ -58,6 +58,11 @@ TEST_F(UrgencyTest, NegatedMentionsAreNotFlags) {
     EXPECT_EQ(FlagsOf("without any bleeding"), Flags{});
 }
 
+TEST_F(UrgencyTest, SofteningCuesDoNotDenyAFact) {
+    EXPECT_EQ(FlagsOf("Despite the fever they sent me home"), Flags{"clinical"});
+    EXPECT_EQ(FlagsOf("Nobody noticed the bleeding"), Flags{"clinical"});
+}
+
 TEST_F(UrgencyTest, NegationStopsAtClauseBoundaries) {
     EXPECT_EQ(FlagsOf("No fever, but chest pain"), Flags{"clinical"});
     EXPECT_EQ(FlagsOf("Not sure why. I want to kill myself"), Flags{"self_harm"});
