@@ -47,7 +47,7 @@ state_dir = ")" + dir.Path().string() + R"("
 batch_size = 250
 poll_interval_ms = 100
 [database]
-url = ")" + database.conninfo() + R"("
+url = ")" + database.Conninfo() + R"("
 [http]
 listen_port = 0
 [sources.drop]

@@ -31,8 +31,8 @@ public:
     TestDatabase& operator=(const TestDatabase&) = delete;
 
     /// A libpq key/value connection string for this database.
-    const std::string& conninfo() const { return conninfo_; }
-    const std::string& name() const { return name_; }
+    const std::string& Conninfo() const { return conninfo_; }
+    const std::string& Name() const { return name_; }
 
     /// Runs SQL (several statements allowed) on this database in one transaction. Throws on error.
     void Execute(const std::string& sql) const;
