@@ -107,7 +107,7 @@ TEST(CrmEmbeddedMigrations, EmbeddedTextIsTheFileByteForByte) {
 }
 
 TEST_F(CrmMigrationsTest, AppliesEverythingOnceThenIsIdempotent) {
-    const auto first = ApplyMigrations(db_->conninfo(), {});
+    const auto first = ApplyMigrations(db_->Conninfo(), {});
     ASSERT_TRUE(first) << first.error().message();
     ASSERT_EQ(first.value().applied.size(), EmbeddedMigrations().size());
     EXPECT_EQ(first.value().applied.front(), "V001__init.sql");
@@ -122,7 +122,7 @@ TEST_F(CrmMigrationsTest, AppliesEverythingOnceThenIsIdempotent) {
     EXPECT_EQ(checksum->find_first_not_of("0123456789abcdef"), std::string::npos);
 
     const auto before = History();
-    const auto second = ApplyMigrations(db_->conninfo(), {});
+    const auto second = ApplyMigrations(db_->Conninfo(), {});
     ASSERT_TRUE(second) << second.error().message();
     EXPECT_TRUE(second.value().applied.empty());
     EXPECT_EQ(second.value().schema_version, EmbeddedMigrations().back().version);
@@ -130,10 +130,10 @@ TEST_F(CrmMigrationsTest, AppliesEverythingOnceThenIsIdempotent) {
 }
 
 TEST_F(CrmMigrationsTest, AppliesOnlyThePendingOnes) {
-    ASSERT_TRUE(ApplyMigrations(db_->conninfo(), {}));
+    ASSERT_TRUE(ApplyMigrations(db_->Conninfo(), {}));
     auto migrations = EmbeddedMigrations();
     migrations.push_back(MakeMigration(NextVersion(), "V900__extra.sql", "CREATE TABLE extra_table (id int);"));
-    const auto report = ApplyMigrations(db_->conninfo(), {}, migrations);
+    const auto report = ApplyMigrations(db_->Conninfo(), {}, migrations);
     ASSERT_TRUE(report) << report.error().message();
     EXPECT_EQ(report.value().applied, std::vector<std::string>{"V900__extra.sql"});
     EXPECT_EQ(report.value().schema_version, NextVersion());
@@ -141,14 +141,14 @@ TEST_F(CrmMigrationsTest, AppliesOnlyThePendingOnes) {
 }
 
 TEST_F(CrmMigrationsTest, RefusesAnEditedMigrationAndChangesNothing) {
-    ASSERT_TRUE(ApplyMigrations(db_->conninfo(), {}));
+    ASSERT_TRUE(ApplyMigrations(db_->Conninfo(), {}));
     const auto before = History();
 
     auto edited = EmbeddedMigrations();
     edited.front().sql += "\n-- an innocent-looking edit\n";
     edited.push_back(MakeMigration(NextVersion(), "V900__extra.sql", "CREATE TABLE extra_table (id int);"));
     const LogCapture logs;
-    const auto result = ApplyMigrations(db_->conninfo(), {}, edited);
+    const auto result = ApplyMigrations(db_->Conninfo(), {}, edited);
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error(), CrmErrc::kMigrationEdited);
     EXPECT_TRUE(logs.Contains("V001__init.sql")) << "the log names the edited file";
@@ -159,10 +159,10 @@ TEST_F(CrmMigrationsTest, RefusesAnEditedMigrationAndChangesNothing) {
 TEST_F(CrmMigrationsTest, RefusesASchemaNewerThanTheBinary) {
     auto newer = EmbeddedMigrations();
     newer.push_back(MakeMigration(NextVersion(), "V900__newer.sql", "CREATE TABLE newer_table (id int);"));
-    ASSERT_TRUE(ApplyMigrations(db_->conninfo(), {}, newer));
+    ASSERT_TRUE(ApplyMigrations(db_->Conninfo(), {}, newer));
     const auto before = History();
 
-    const auto result = ApplyMigrations(db_->conninfo(), {});
+    const auto result = ApplyMigrations(db_->Conninfo(), {});
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error(), CrmErrc::kSchemaTooNew);
     EXPECT_EQ(History(), before);
@@ -171,12 +171,12 @@ TEST_F(CrmMigrationsTest, RefusesASchemaNewerThanTheBinary) {
 TEST_F(CrmMigrationsTest, RefusesAMigrationSlippedInBelowTheAppliedVersion) {
     auto applied = EmbeddedMigrations();
     applied.push_back(MakeMigration(NextVersion() + 10, "V910__late.sql", "CREATE TABLE late_table (id int);"));
-    ASSERT_TRUE(ApplyMigrations(db_->conninfo(), {}, applied));
+    ASSERT_TRUE(ApplyMigrations(db_->Conninfo(), {}, applied));
 
     auto slipped = EmbeddedMigrations();
     slipped.push_back(MakeMigration(NextVersion(), "V900__early.sql", "CREATE TABLE early_table (id int);"));
     slipped.push_back(applied.back());
-    const auto result = ApplyMigrations(db_->conninfo(), {}, slipped);
+    const auto result = ApplyMigrations(db_->Conninfo(), {}, slipped);
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error(), CrmErrc::kMigrationEdited);
     EXPECT_FALSE(TableExists("early_table"));
@@ -187,7 +187,7 @@ TEST_F(CrmMigrationsTest, AFailingMigrationLeavesTheDatabaseUntouched) {
     migrations.push_back(
         MakeMigration(NextVersion(), "V900__broken.sql", "CREATE TABLE fine_table (id int); CREATE TABLE broken ("));
     const LogCapture logs;
-    const auto result = ApplyMigrations(db_->conninfo(), {}, migrations);
+    const auto result = ApplyMigrations(db_->Conninfo(), {}, migrations);
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error(), CrmErrc::kFatal);
     EXPECT_TRUE(logs.Contains("V900__broken.sql"));
@@ -204,7 +204,7 @@ TEST_F(CrmMigrationsTest, ConcurrentStartsApplyEachMigrationOnce) {
     std::vector<std::thread> threads;
     for (int i = 0; i < kProcesses; ++i) {
         threads.emplace_back([&, i] {
-            const auto report = ApplyMigrations(db_->conninfo(), {});
+            const auto report = ApplyMigrations(db_->Conninfo(), {});
             ok[static_cast<std::size_t>(i)] = static_cast<bool>(report);
             if (report) {
                 applied[static_cast<std::size_t>(i)] = report.value().applied.size();
@@ -227,7 +227,7 @@ TEST_F(CrmMigrationsTest, ConcurrentStartsApplyEachMigrationOnce) {
 TEST_F(CrmMigrationsTest, RejectsAListOutOfOrder) {
     std::vector<Migration> migrations{MakeMigration(2, "V002__b.sql", "SELECT 1;"),
                                       MakeMigration(1, "V001__a.sql", "SELECT 1;")};
-    const auto result = ApplyMigrations(db_->conninfo(), {}, migrations);
+    const auto result = ApplyMigrations(db_->Conninfo(), {}, migrations);
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error(), CrmErrc::kFatal);
     EXPECT_FALSE(TableExists("schema_migrations"));

@@ -99,7 +99,7 @@ protected:
             return;
         }
         db_ = new test::TestDatabase(*dsn);
-        const auto migrated = ApplyMigrations(db_->conninfo(), {});
+        const auto migrated = ApplyMigrations(db_->Conninfo(), {});
         migrated_ = static_cast<bool>(migrated);
     }
 
@@ -113,7 +113,7 @@ protected:
             GTEST_SKIP() << test::kPgSkipMessage;
         }
         ASSERT_TRUE(migrated_) << "the migrations did not apply";
-        auto opened = Store::Open(db_->conninfo());
+        auto opened = Store::Open(db_->Conninfo());
         ASSERT_TRUE(opened) << opened.error().message();
         store_ = std::move(opened.value());
     }
@@ -529,7 +529,7 @@ TEST_F(CrmStoreTest, ReplayOfAnUnknownQuarantineIdStoresNothing) {
 
 TEST_F(CrmStoreTest, AKilledConnectionIsRetriedThenReconnected) {
     const std::string app = "crm_kill_test";
-    auto opened = Store::Open(db_->conninfo() + " application_name=" + app);
+    auto opened = Store::Open(db_->Conninfo() + " application_name=" + app);
     ASSERT_TRUE(opened);
     Store& store = *opened.value();
     ASSERT_TRUE(store.Ingest(MakeBatch("kill_src", 0, 10)));
@@ -575,8 +575,8 @@ TEST_F(CrmStoreTest, OpeningAnUnreachableServerIsConnectionRefused) {
 
 TEST_F(CrmStoreTest, PingIsFalseAndCallsAskForARetryWhileTheDatabaseIsGone) {
     auto doomed = std::make_unique<test::TestDatabase>(*test::PgTestDsn());
-    ASSERT_TRUE(ApplyMigrations(doomed->conninfo(), {}));
-    auto opened = Store::Open(doomed->conninfo());
+    ASSERT_TRUE(ApplyMigrations(doomed->Conninfo(), {}));
+    auto opened = Store::Open(doomed->Conninfo());
     ASSERT_TRUE(opened);
     Store& store = *opened.value();
     ASSERT_TRUE(store.Ping());
@@ -593,11 +593,11 @@ TEST_F(CrmStoreTest, APasswordIsPassedWithoutBreakingTheConnectionString) {
     // The test cluster trusts local connections and ignores the password; what matters is that quotes and
     // backslashes in it do not corrupt the connection string, and that it never reaches the log.
     const LogCapture logs;
-    auto opened = Store::Open(db_->conninfo(), "p'a ss\\w=rd");
+    auto opened = Store::Open(db_->Conninfo(), "p'a ss\\w=rd");
     ASSERT_TRUE(opened) << opened.error().message();
     EXPECT_TRUE(opened.value()->Ping());
     auto uri = Store::Open(
-        "postgresql:///" + db_->name() + "?host=" + db_->QueryValue("SHOW unix_socket_directories").value_or(""),
+        "postgresql:///" + db_->Name() + "?host=" + db_->QueryValue("SHOW unix_socket_directories").value_or(""),
         "p@ss/w?rd&x=1");
     ASSERT_TRUE(uri) << uri.error().message();
     EXPECT_TRUE(uri.value()->Ping());
