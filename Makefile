@@ -30,7 +30,7 @@ bench: build
 	$(BUILD_DIR)/tests/bench/flow_bench --items 20000
 
 format:
-	find common nlp connectors crm daemon tests -name '*.hpp' -o -name '*.cpp' | xargs clang-format -i
+	find common nlp connectors crm daemon tests \( -name "*.hpp" -o -name "*.cpp" \) -not -path "*layering_fixture*" | xargs clang-format -i
 
 clean:
 	rm -rf build

@@ -1,5 +1,4 @@
 #include <common/log.hpp>
-
 #include <cstdio>
 #include <mutex>
 
@@ -12,9 +11,13 @@ std::function<void(std::string_view)> g_sink;
 
 }  // namespace
 
-void SetMinLevel(Level level) { g_min_level.store(static_cast<int>(level)); }
+void SetMinLevel(Level level) {
+    g_min_level.store(static_cast<int>(level));
+}
 
-bool Enabled(Level level) { return static_cast<int>(level) <= g_min_level.load(std::memory_order_relaxed); }
+bool Enabled(Level level) {
+    return static_cast<int>(level) <= g_min_level.load(std::memory_order_relaxed);
+}
 
 void SetSinkForTesting(std::function<void(std::string_view line)> sink) {
     const std::lock_guard lock(g_sink_mutex);

@@ -1,5 +1,4 @@
 #include <common/settings.hpp>
-
 #include <stdexcept>
 
 namespace carelisten {
@@ -52,10 +51,18 @@ const T& Get(const SettingValue& value, std::string_view key) {
 }
 }  // namespace
 
-bool Settings::GetBool(std::string_view key) const { return Get<bool>(At(key), key); }
-std::int64_t Settings::GetInt(std::string_view key) const { return Get<std::int64_t>(At(key), key); }
-double Settings::GetDouble(std::string_view key) const { return Get<double>(At(key), key); }
-const std::string& Settings::GetString(std::string_view key) const { return Get<std::string>(At(key), key); }
+bool Settings::GetBool(std::string_view key) const {
+    return Get<bool>(At(key), key);
+}
+std::int64_t Settings::GetInt(std::string_view key) const {
+    return Get<std::int64_t>(At(key), key);
+}
+double Settings::GetDouble(std::string_view key) const {
+    return Get<double>(At(key), key);
+}
+const std::string& Settings::GetString(std::string_view key) const {
+    return Get<std::string>(At(key), key);
+}
 const std::vector<std::string>& Settings::GetStringList(std::string_view key) const {
     return Get<std::vector<std::string>>(At(key), key);
 }

@@ -1,19 +1,18 @@
 // carelisten: the operator's command-line tool. Each subcommand is a few lines over daemon_lib.
-#include <chrono>
-#include <ctime>
-#include <iostream>
-
-#include <CLI/CLI.hpp>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <CLI/CLI.hpp>
+#include <chrono>
 #include <common/log.hpp>
 #include <crm/migrator.hpp>
 #include <crm/store.hpp>
+#include <ctime>
 #include <daemon/analyze_command.hpp>
 #include <daemon/config.hpp>
 #include <daemon/database_target.hpp>
 #include <daemon/replay.hpp>
+#include <iostream>
 
 namespace {
 

@@ -1,14 +1,12 @@
-#include <daemon/analyze_command.hpp>
-
-#include <istream>
-#include <ostream>
-
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <connectors/mail/mail_wire.hpp>
+#include <daemon/analyze_command.hpp>
+#include <istream>
+#include <ostream>
 
 namespace carelisten::daemon {
 namespace {
@@ -46,7 +44,9 @@ bool OptionalString(const rapidjson::Value& object, const char* key, std::string
 
 }  // namespace
 
-std::string MailToText(std::string_view message) { return connectors::mail::ExtractMailText(message); }
+std::string MailToText(std::string_view message) {
+    return connectors::mail::ExtractMailText(message);
+}
 
 AnalyzeStats RunAnalyze(std::istream& in, std::ostream& out, const nlp::Analyzer& analyzer) {
     AnalyzeStats stats;
@@ -58,12 +58,11 @@ AnalyzeStats RunAnalyze(std::istream& in, std::ostream& out, const nlp::Analyzer
             continue;
         }
         rapidjson::Document document;
-        document.Parse<rapidjson::kParseIterativeFlag>(line.data(),
-                                                                                               line.size());
+        document.Parse<rapidjson::kParseIterativeFlag>(line.data(), line.size());
         if (document.HasParseError()) {
             ++stats.malformed;
-            out << ErrorLine(line_number, std::string("invalid JSON: ") +
-                                              rapidjson::GetParseError_En(document.GetParseError()))
+            out << ErrorLine(line_number,
+                             std::string("invalid JSON: ") + rapidjson::GetParseError_En(document.GetParseError()))
                 << "\n";
             continue;
         }
@@ -119,7 +118,8 @@ AnalyzeStats RunAnalyze(std::istream& in, std::ostream& out, const nlp::Analyzer
                 channel = nlp::Channel::kEmail;
             }
         }
-        const auto analysis = analyzer.Analyze({.text = text, .channel = channel, .question = question, .language_hint = lang});
+        const auto analysis =
+            analyzer.Analyze({.text = text, .channel = channel, .question = question, .language_hint = lang});
         ++stats.analyzed;
 
         rapidjson::StringBuffer buffer;

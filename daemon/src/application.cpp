@@ -1,20 +1,18 @@
-#include <daemon/application.hpp>
-
-#include <csignal>
-#include <fstream>
-#include <iostream>
-#include <sstream>
-
 #include <common/log.hpp>
 #include <crm/migrator.hpp>
 #include <crm/store.hpp>
+#include <csignal>
+#include <daemon/application.hpp>
 #include <daemon/database_target.hpp>
 #include <daemon/http_server.hpp>
 #include <daemon/ingest.hpp>
 #include <daemon/metrics.hpp>
 #include <daemon/systemd_notify.hpp>
 #include <daemon/wiring.hpp>
+#include <fstream>
+#include <iostream>
 #include <nlp/analyzer.hpp>
+#include <sstream>
 
 namespace carelisten::daemon {
 namespace {
@@ -32,7 +30,9 @@ Application::Application(std::string config_path)
       status_timer_(io_),
       shutdown_timer_(io_) {}
 
-Application::~Application() { StopAll(); }
+Application::~Application() {
+    StopAll();
+}
 
 void Application::StopAll() {
     while (!stop_stack_.empty()) {
@@ -127,9 +127,8 @@ void Application::Start() {
     const std::string conninfo = database_->Conninfo();
     const std::string password = database_->Password();
     worker_ = std::make_unique<IngestWorker>(
-        MakeConnectors(config_), *analyzer_,
-        [conninfo, password]() { return crm::Store::Open(conninfo, password); }, *metrics_,
-        MakeIngestSettings(config_));
+        MakeConnectors(config_), *analyzer_, [conninfo, password]() { return crm::Store::Open(conninfo, password); },
+        *metrics_, MakeIngestSettings(config_));
     worker_->Start();
     stop_stack_.emplace_back([this] {
         worker_->RequestStop();
@@ -170,8 +169,8 @@ void Application::BeginShutdown() {
     systemd::NotifyStopping();
     http_->Stop();
     worker_->RequestStop();
-    shutdown_deadline_ = std::chrono::steady_clock::now() +
-                         std::chrono::milliseconds(config_.daemon.GetInt("stop_timeout_ms"));
+    shutdown_deadline_ =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.daemon.GetInt("stop_timeout_ms"));
     PollShutdown();
 }
 

@@ -1,13 +1,12 @@
-#include <daemon/config.hpp>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <connectors/registry.hpp>
+#include <daemon/config.hpp>
 #include <fstream>
 #include <sstream>
-
-#include <connectors/registry.hpp>
-#include <toml++/toml.h>
 
 namespace carelisten::daemon {
 namespace {
@@ -38,13 +37,14 @@ const std::array kDaemonSpecs = {
                 .reloadable = true,
                 .min = 1,
                 .max = 10'000},
-    SettingSpec{.key = "stop_timeout_ms",
-                .type = SettingType::kInteger,
-                .default_value = std::int64_t{20'000},
-                .description = "On SIGTERM, how long the in-flight transaction may take before the daemon exits anyway.",
-                .reloadable = true,
-                .min = 100,
-                .max = 600'000},
+    SettingSpec{
+        .key = "stop_timeout_ms",
+        .type = SettingType::kInteger,
+        .default_value = std::int64_t{20'000},
+        .description = "On SIGTERM, how long the in-flight transaction may take before the daemon exits anyway.",
+        .reloadable = true,
+        .min = 100,
+        .max = 600'000},
     SettingSpec{.key = "retry_max_delay_ms",
                 .type = SettingType::kInteger,
                 .default_value = std::int64_t{60'000},
@@ -176,8 +176,8 @@ public:
                     ++out_it;
                 }
                 if (found == nullptr) {
-                    Problem(node.source(), "unknown key '" + section + "." + std::string(key.str()) + "'" +
-                                               SecretHint(key.str()));
+                    Problem(node.source(),
+                            "unknown key '" + section + "." + std::string(key.str()) + "'" + SecretHint(key.str()));
                     continue;
                 }
                 ReadValue(node, *found, section, *target);
@@ -217,8 +217,8 @@ private:
         auto wrong_type = [&] {
             std::ostringstream actual;
             actual << node.type();
-            Problem(node.source(), "'" + name + "' must be " + std::string(ToString(spec.type)) + ", not " +
-                                       actual.str());
+            Problem(node.source(),
+                    "'" + name + "' must be " + std::string(ToString(spec.type)) + ", not " + actual.str());
         };
         auto check_bounds = [&](double value) {
             if ((spec.min && value < *spec.min) || (spec.max && value > *spec.max)) {
@@ -275,7 +275,8 @@ private:
                 break;
             case SettingType::kStringList:
                 if (const auto* array = node.as_array();
-                    array != nullptr && std::all_of(array->begin(), array->end(), [](const auto& e) { return e.is_string(); })) {
+                    array != nullptr &&
+                    std::all_of(array->begin(), array->end(), [](const auto& e) { return e.is_string(); })) {
                     std::vector<std::string> values;
                     for (const auto& element : *array) {
                         values.push_back(element.as_string()->get());
@@ -315,13 +316,24 @@ bool UrlCarriesPassword(std::string_view url) {
 }  // namespace
 
 ConfigError::ConfigError(std::vector<std::string> problems)
-    : std::runtime_error(problems.empty() ? "invalid configuration" : problems.front()), problems_(std::move(problems)) {}
+    : std::runtime_error(problems.empty() ? "invalid configuration" : problems.front()),
+      problems_(std::move(problems)) {}
 
-const SettingsTable& DaemonSettingsTable() { return kDaemonTable; }
-const SettingsTable& DatabaseSettingsTable() { return kDatabaseTable; }
-const SettingsTable& HttpSettingsTable() { return kHttpTable; }
-const SettingsTable& AnalysisSettingsTable() { return kAnalysisTable; }
-const SettingsTable& SourceCommonSettingsTable() { return kSourceCommonTable; }
+const SettingsTable& DaemonSettingsTable() {
+    return kDaemonTable;
+}
+const SettingsTable& DatabaseSettingsTable() {
+    return kDatabaseTable;
+}
+const SettingsTable& HttpSettingsTable() {
+    return kHttpTable;
+}
+const SettingsTable& AnalysisSettingsTable() {
+    return kAnalysisTable;
+}
+const SettingsTable& SourceCommonSettingsTable() {
+    return kSourceCommonTable;
+}
 
 std::vector<const SettingsTable*> TopLevelSettingsTables() {
     return {&kDaemonTable, &kDatabaseTable, &kHttpTable, &kAnalysisTable};
@@ -381,8 +393,8 @@ Config LoadConfigText(const std::string& text, const std::string& path) {
             const std::string name(key.str());
             const std::string section = "sources." + name;
             if (!ValidSourceName(name)) {
-                validator.Problem(node.source(), "source name '" + name +
-                                                     "' must be 1 to 64 characters of a-z, 0-9, '_' or '-'");
+                validator.Problem(node.source(),
+                                  "source name '" + name + "' must be 1 to 64 characters of a-z, 0-9, '_' or '-'");
                 continue;
             }
             const auto* table = node.as_table();
@@ -407,7 +419,8 @@ Config LoadConfigText(const std::string& text, const std::string& path) {
                 continue;
             }
             SourceConfig source{.name = name, .type = type, .common = {}, .specific = {}};
-            validator.Fill(table, section, {&kSourceCommonTable, &factory->settings}, {&source.common, &source.specific});
+            validator.Fill(table, section, {&kSourceCommonTable, &factory->settings},
+                           {&source.common, &source.specific});
             config.sources.push_back(std::move(source));
         }
     }
@@ -422,7 +435,8 @@ ReloadPlan PlanReload(const Config& running, const Config& next) {
     auto compare = [&](const Settings& a, const Settings& b, const SettingsTable& table, const std::string& section) {
         for (const auto& spec : table.specs) {
             const std::string key(spec.key);
-            const bool same = a.Values().count(key) && b.Values().count(key) && a.Values().at(key) == b.Values().at(key);
+            const bool same =
+                a.Values().count(key) && b.Values().count(key) && a.Values().at(key) == b.Values().at(key);
             if (!same) {
                 (spec.reloadable ? plan.changed_reloadable : plan.changed_restart_only).push_back(section + "." + key);
             }
@@ -444,7 +458,8 @@ ReloadPlan PlanReload(const Config& running, const Config& next) {
         compare(old->specific, source.specific, connectors::FindConnectorFactory(source.type)->settings, section);
     }
     for (const auto& source : running.sources) {
-        if (std::none_of(next.sources.begin(), next.sources.end(), [&](const auto& s) { return s.name == source.name; })) {
+        if (std::none_of(next.sources.begin(), next.sources.end(),
+                         [&](const auto& s) { return s.name == source.name; })) {
             plan.changed_restart_only.push_back("sources." + source.name);
         }
     }

@@ -5,7 +5,9 @@ namespace carelisten::daemon {
 DatabaseTarget::DatabaseTarget(const Config& config)
     : database_(config.database), state_dir_(config.daemon.GetString("state_dir")) {}
 
-DatabaseTarget::~DatabaseTarget() { Close(); }
+DatabaseTarget::~DatabaseTarget() {
+    Close();
+}
 
 void DatabaseTarget::Open() {
     const std::string& url = database_.GetString("url");

@@ -1,13 +1,3 @@
-#include <daemon/embedded_postgres.hpp>
-
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <stdexcept>
-#include <vector>
-
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -15,7 +5,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <common/log.hpp>
+#include <cstring>
+#include <daemon/embedded_postgres.hpp>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <vector>
 
 namespace carelisten::daemon {
 namespace {

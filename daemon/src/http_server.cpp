@@ -1,13 +1,10 @@
-#include <daemon/http_server.hpp>
-
-#include <chrono>
-
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
+#include <chrono>
 #include <common/log.hpp>
+#include <daemon/http_server.hpp>
 
 namespace carelisten::daemon {
 namespace {
@@ -68,11 +65,10 @@ private:
         response->keep_alive(false);
         response->body() = std::move(content.body);
         response->prepare_payload();
-        http::async_write(stream_, *response,
-                          [self = shared_from_this(), response](beast::error_code, std::size_t) {
-                              beast::error_code ignored;
-                              self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-                          });
+        http::async_write(stream_, *response, [self = shared_from_this(), response](beast::error_code, std::size_t) {
+            beast::error_code ignored;
+            self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        });
     }
 
     beast::tcp_stream stream_;
@@ -86,7 +82,9 @@ private:
 HttpServer::HttpServer(boost::asio::io_context& io, std::map<std::string, HttpHandler> routes)
     : io_(io), routes_(std::make_shared<const std::map<std::string, HttpHandler>>(std::move(routes))), acceptor_(io) {}
 
-HttpServer::~HttpServer() { Stop(); }
+HttpServer::~HttpServer() {
+    Stop();
+}
 
 tcp::endpoint HttpServer::Listen(const std::string& address, unsigned short port) {
     const tcp::endpoint endpoint(boost::asio::ip::make_address(address), port);

@@ -1,8 +1,6 @@
-#include <daemon/ingest.hpp>
-
 #include <algorithm>
-
 #include <crm/errc.hpp>
+#include <daemon/ingest.hpp>
 
 namespace carelisten::daemon {
 namespace {
@@ -14,12 +12,14 @@ double UnixNow() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-bool IsRetryable(const std::error_code& error) { return error == crm::CrmErrc::kRetry; }
+bool IsRetryable(const std::error_code& error) {
+    return error == crm::CrmErrc::kRetry;
+}
 
 }  // namespace
 
-Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::string& source,
-                                                 connectors::Batch& batch, const FlagPolicy& policy) {
+Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::string& source, connectors::Batch& batch,
+                                                 const FlagPolicy& policy) {
     crm::IngestBatch ingest;
     ingest.source = source;
     ingest.next_cursor = batch.next_cursor;
@@ -52,10 +52,16 @@ Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::s
     log::Warning(kLogModule, "source ", source, ": batch refused (", outcome.error().message(),
                  "); storing its items one by one");
     crm::IngestOutcome total;
-    crm::IngestBatch rest{.source = source, .items = {}, .quarantined = std::move(ingest.quarantined),
-                          .next_cursor = ingest.next_cursor, .replayed_quarantine_id = std::nullopt};
+    crm::IngestBatch rest{.source = source,
+                          .items = {},
+                          .quarantined = std::move(ingest.quarantined),
+                          .next_cursor = ingest.next_cursor,
+                          .replayed_quarantine_id = std::nullopt};
     for (auto& item : ingest.items) {
-        crm::IngestBatch single{.source = source, .items = {item}, .quarantined = {}, .next_cursor = std::nullopt,
+        crm::IngestBatch single{.source = source,
+                                .items = {item},
+                                .quarantined = {},
+                                .next_cursor = std::nullopt,
                                 .replayed_quarantine_id = std::nullopt};
         auto one = store.Ingest(single);
         if (one) {
@@ -102,7 +108,9 @@ IngestWorker::~IngestWorker() {
     }
 }
 
-void IngestWorker::Start() { thread_ = std::thread([this] { Run(); }); }
+void IngestWorker::Start() {
+    thread_ = std::thread([this] { Run(); });
+}
 
 void IngestWorker::RequestStop() {
     {
@@ -139,9 +147,9 @@ std::chrono::steady_clock::time_point IngestWorker::LastHeartbeat() const {
 }
 
 void IngestWorker::Heartbeat() {
-    heartbeat_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::chrono::steady_clock::now().time_since_epoch())
-                            .count());
+    heartbeat_ns_.store(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count());
 }
 
 void IngestWorker::WaitFor(std::chrono::milliseconds delay) {

@@ -1,10 +1,8 @@
 // carelistend: the patient-listening daemon. Everything is in Application; see daemon/README.md.
-#include <iostream>
-
 #include <CLI/CLI.hpp>
-
 #include <daemon/application.hpp>
 #include <daemon/config.hpp>
+#include <iostream>
 
 int main(int argc, char** argv) {
     CLI::App cli{"carelistend: listens to patients and stores what they say in the hospital CRM"};

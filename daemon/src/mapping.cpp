@@ -1,6 +1,5 @@
-#include <daemon/mapping.hpp>
-
 #include <common/settings.hpp>
+#include <daemon/mapping.hpp>
 
 namespace carelisten::daemon {
 

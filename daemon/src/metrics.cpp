@@ -1,5 +1,4 @@
 #include <daemon/metrics.hpp>
-
 #include <functional>
 #include <sstream>
 

@@ -1,6 +1,5 @@
-#include <daemon/replay.hpp>
-
 #include <daemon/mapping.hpp>
+#include <daemon/replay.hpp>
 #include <daemon/wiring.hpp>
 
 namespace carelisten::daemon {
@@ -12,8 +11,9 @@ Result<ReplayResult> ReplayQuarantined(crm::Store& store, const Config& config, 
         return ReplayResult{true, "already replayed"};
     }
     if (row.raw_truncated) {
-        return ReplayResult{false, "the record was cut at the quarantine size cap and cannot be replayed; "
-                                   "re-send it from its source"};
+        return ReplayResult{false,
+                            "the record was cut at the quarantine size cap and cannot be replayed; "
+                            "re-send it from its source"};
     }
     const auto connector = MakeConnector(config, row.source);
     if (!connector) {

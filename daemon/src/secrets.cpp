@@ -1,6 +1,5 @@
-#include <daemon/secrets.hpp>
-
 #include <cstdlib>
+#include <daemon/secrets.hpp>
 #include <fstream>
 #include <stdexcept>
 

@@ -1,17 +1,20 @@
-#include <daemon/systemd_notify.hpp>
+#include <systemd/sd-daemon.h>
 
 #include <ctime>
-
-#include <systemd/sd-daemon.h>
+#include <daemon/systemd_notify.hpp>
 
 namespace carelisten::daemon::systemd {
 namespace {
 
-void Send(const std::string& state) { ::sd_notify(0, state.c_str()); }
+void Send(const std::string& state) {
+    ::sd_notify(0, state.c_str());
+}
 
 }  // namespace
 
-void NotifyReady(const std::string& status) { Send("READY=1\nSTATUS=" + status); }
+void NotifyReady(const std::string& status) {
+    Send("READY=1\nSTATUS=" + status);
+}
 
 void NotifyReloading() {
     // systemd 253+ requires MONOTONIC_USEC with RELOADING=1 for Type=notify-reload; 252 ignores it.
@@ -21,11 +24,17 @@ void NotifyReloading() {
     Send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec) + "\nSTATUS=reloading configuration");
 }
 
-void NotifyStopping() { Send("STOPPING=1\nSTATUS=stopping: finishing the in-flight transaction"); }
+void NotifyStopping() {
+    Send("STOPPING=1\nSTATUS=stopping: finishing the in-flight transaction");
+}
 
-void NotifyStatus(const std::string& status) { Send("STATUS=" + status); }
+void NotifyStatus(const std::string& status) {
+    Send("STATUS=" + status);
+}
 
-void NotifyWatchdog() { Send("WATCHDOG=1"); }
+void NotifyWatchdog() {
+    Send("WATCHDOG=1");
+}
 
 std::optional<std::chrono::microseconds> WatchdogInterval() {
     std::uint64_t usec = 0;

@@ -1,10 +1,9 @@
-#include <daemon/wiring.hpp>
-
-#include <boost/version.hpp>
 #include <unicode/uversion.h>
 
+#include <boost/version.hpp>
 #include <connectors/registry.hpp>
 #include <crm/store.hpp>
+#include <daemon/wiring.hpp>
 
 namespace carelisten::daemon {
 

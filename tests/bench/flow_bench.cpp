@@ -3,20 +3,18 @@
 // with PostgreSQL's own COPY as the reference, and prints both rates and their ratio.
 //
 //   flow_bench --items 20000 [--batch 500]
-#include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-
 #include <CLI/CLI.hpp>
-#include <pqxx/pqxx>
-
+#include <chrono>
 #include <common/log.hpp>
 #include <connectors/jsonl_drop/jsonl_drop_connector.hpp>
 #include <crm/migrator.hpp>
 #include <crm/store.hpp>
 #include <daemon/embedded_postgres.hpp>
 #include <daemon/ingest.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <pqxx/pqxx>
 #include <support/temp_dir.hpp>
 
 namespace {
@@ -45,7 +43,8 @@ int main(int argc, char** argv) {
     log::SetMinLevel(log::Level::kWarning);
 
     testing::TempDir dir;
-    daemon::EmbeddedPostgres postgres({.state_dir = (dir.Path() / "state").string(), .run_as = "postgres", .bin_dir = ""});
+    daemon::EmbeddedPostgres postgres(
+        {.state_dir = (dir.Path() / "state").string(), .run_as = "postgres", .bin_dir = ""});
     postgres.Start();
     if (auto migrated = crm::ApplyMigrations(postgres.Conninfo(), ""); !migrated) {
         std::cerr << "migrations failed: " << migrated.error().message() << "\n";
@@ -59,7 +58,8 @@ int main(int argc, char** argv) {
         std::ofstream out(drop / "bench.jsonl");
         for (std::size_t i = 0; i < items; ++i) {
             out << R"({"external_id":"b-)" << i << R"(","author":"p)" << i % 1000 << R"(","text":")"
-                << kTexts[i % std::size(kTexts)] << R"(","posted_at":"2026-11-02T08:15:00Z"})" << "\n";
+                << kTexts[i % std::size(kTexts)] << R"(","posted_at":"2026-11-02T08:15:00Z"})"
+                << "\n";
         }
     }
     Settings settings = DefaultSettings(connectors::jsonl_drop::Factory().settings);
@@ -104,7 +104,8 @@ int main(int argc, char** argv) {
     const auto copy_start = Clock::now();
     {
         pqxx::work work(connection);
-        pqxx::stream_to stream(work, "copy_reference", std::vector<std::string>{"source", "external_id", "author", "text"});
+        pqxx::stream_to stream(work, "copy_reference",
+                               std::vector<std::string>{"source", "external_id", "author", "text"});
         for (std::size_t i = 0; i < items; ++i) {
             stream << std::make_tuple(std::string("bench"), "b-" + std::to_string(i), "p" + std::to_string(i % 1000),
                                       std::string(kTexts[i % std::size(kTexts)]));

@@ -1,15 +1,13 @@
 // The daemon as an operator meets it: embedded database, health and metrics, CLI, quarantine and
 // replay, SIGHUP reload, SIGTERM drain, sd_notify, config errors, and logs free of patient data.
-#include <csignal>
-#include <cstring>
-#include <sstream>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <csignal>
+#include <cstring>
+#include <sstream>
 #include <support/temp_dir.hpp>
 
 #include "daemon_process.hpp"
@@ -22,7 +20,7 @@ using ::testing::Not;
 
 // Patient data the test feeds the daemon: none of it may appear in the log.
 const std::vector<std::string> kPatientData = {
-    "Asha Verma", "asha.verma@example.org", "+44 7700 900123", "the nurse left my father on the floor",
+    "Asha Verma",  "asha.verma@example.org",           "+44 7700 900123", "the nurse left my father on the floor",
     "Rohan Mehta", "fever of 39 and the wound is red",
 };
 
@@ -35,7 +33,9 @@ std::string DropFile() {
            "\n"
            R"({"external_id":"e-4","text":"Lovely staff, thank you!"})"
            "\n"
-           "{\"external_id\":\"e-5\",\"text\":\"" + std::string(1500, 'x') + "\"}\n"
+           "{\"external_id\":\"e-5\",\"text\":\"" +
+           std::string(1500, 'x') +
+           "\"}\n"
            "{\"external_id\": \"e-6\", \"text\": \n";
 }
 
@@ -49,7 +49,8 @@ protected:
 
     void WriteConfig(int max_record_bytes, const std::string& log_level) {
         testing::WriteFile(config_, R"([daemon]
-state_dir = ")" + (dir_.Path() / "state").string() + R"("
+state_dir = ")" + (dir_.Path() / "state").string() +
+                                        R"("
 poll_interval_ms = 100
 log_level = ")" + log_level + R"("
 [http]
@@ -57,7 +58,8 @@ listen_port = 0
 [sources.drop]
 type = "jsonl_drop"
 directory = ")" + drop_.string() + R"("
-max_record_bytes = )" + std::to_string(max_record_bytes) + "\n");
+max_record_bytes = )" + std::to_string(max_record_bytes) +
+                                        "\n");
     }
 
     std::string HttpAddress() {
@@ -69,7 +71,8 @@ max_record_bytes = )" + std::to_string(max_record_bytes) + "\n");
     }
 
     CommandResult Cli(const std::vector<std::string>& args) {
-        std::vector<std::string> argv = {(BinaryDir() / "daemon" / "carelisten").string(), "--config", config_.string()};
+        std::vector<std::string> argv = {(BinaryDir() / "daemon" / "carelisten").string(), "--config",
+                                         config_.string()};
         argv.insert(argv.end(), args.begin(), args.end());
         return RunCommand(argv);
     }
@@ -102,16 +105,16 @@ TEST_F(DaemonE2e, RunsOnTheEmbeddedDatabaseEndToEnd) {
     testing::WriteFile(drop_ / "feedback.jsonl", DropFile());
     DaemonProcess daemon(config_, log_, {"NOTIFY_SOCKET=" + notify_path.string()});
     daemon.Start();
-    ASSERT_TRUE(WaitUntil([&] { return drain_notifications().find("READY=1") != std::string::npos; },
-                          std::chrono::minutes(2)))
+    ASSERT_TRUE(
+        WaitUntil([&] { return drain_notifications().find("READY=1") != std::string::npos; }, std::chrono::minutes(2)))
         << ReadWholeFile(log_);
     // READY=1 came only after the listener was bound and its address written.
     const auto http = HttpAddress();
     ASSERT_FALSE(http.empty());
     EXPECT_EQ(HttpGet(http, "/readyz").status, 200);
 
-    ASSERT_TRUE(WaitUntil([&] { return std::filesystem::exists(drop_ / "done" / "feedback.jsonl"); },
-                          std::chrono::seconds(60)))
+    ASSERT_TRUE(
+        WaitUntil([&] { return std::filesystem::exists(drop_ / "done" / "feedback.jsonl"); }, std::chrono::seconds(60)))
         << ReadWholeFile(log_);
     const auto health = HttpGet(http, "/healthz");
     EXPECT_EQ(health.status, 200);
@@ -141,15 +144,20 @@ TEST_F(DaemonE2e, RunsOnTheEmbeddedDatabaseEndToEnd) {
     ASSERT_TRUE(WaitUntil([&] { return ReadWholeFile(log_).find("reload refused") != std::string::npos; },
                           std::chrono::seconds(10)));
     EXPECT_EQ(HttpGet(http, "/healthz").status, 200);
-    EXPECT_TRUE(WaitUntil([&] { return HttpGet(http, "/metrics").body.find("carelisten_config_reload_failures_total 1") != std::string::npos; },
-                          std::chrono::seconds(5)));
+    EXPECT_TRUE(WaitUntil(
+        [&] {
+            return HttpGet(http, "/metrics").body.find("carelisten_config_reload_failures_total 1") !=
+                   std::string::npos;
+        },
+        std::chrono::seconds(5)));
 
     // A valid reload: the oversized record's limit is raised (restart-only, reported) and the level changes.
     WriteConfig(4096, "debug");
     daemon.Signal(SIGHUP);
     ASSERT_TRUE(WaitUntil([&] { return ReadWholeFile(log_).find("configuration reloaded") != std::string::npos; },
                           std::chrono::seconds(10)));
-    EXPECT_THAT(ReadWholeFile(log_), HasSubstr("'sources.drop.max_record_bytes' changed but takes effect only after a restart"));
+    EXPECT_THAT(ReadWholeFile(log_),
+                HasSubstr("'sources.drop.max_record_bytes' changed but takes effect only after a restart"));
     EXPECT_THAT(ReadWholeFile(log_), HasSubstr("reload: applying 'daemon.log_level'"));
     EXPECT_THAT(drain_notifications(), HasSubstr("RELOADING=1"));
 
@@ -190,12 +198,16 @@ TEST_F(DaemonE2e, RunsOnTheEmbeddedDatabaseEndToEnd) {
     testing::WriteFile(drop_ / "again.jsonl", DropFile());
     DaemonProcess second(config_, log_);
     second.Start();
-    ASSERT_TRUE(WaitUntil([&] { return std::filesystem::exists(drop_ / "done" / "again.jsonl"); },
-                          std::chrono::minutes(2)))
+    ASSERT_TRUE(
+        WaitUntil([&] { return std::filesystem::exists(drop_ / "done" / "again.jsonl"); }, std::chrono::minutes(2)))
         << ReadWholeFile(log_);
     const auto http2 = HttpAddress();
-    EXPECT_TRUE(WaitUntil([&] { return HttpGet(http2, "/metrics").body.find("carelisten_items_duplicate_total{source=\"drop\"} 5") != std::string::npos; },
-                          std::chrono::seconds(10)))
+    EXPECT_TRUE(WaitUntil(
+        [&] {
+            return HttpGet(http2, "/metrics").body.find("carelisten_items_duplicate_total{source=\"drop\"} 5") !=
+                   std::string::npos;
+        },
+        std::chrono::seconds(10)))
         << HttpGet(http2, "/metrics").body;
     second.Signal(SIGTERM);
     EXPECT_EQ(second.Wait(std::chrono::seconds(30)), 0);
@@ -218,8 +230,8 @@ TEST_F(DaemonE2e, RunsOnTheEmbeddedDatabaseEndToEnd) {
 
 TEST_F(DaemonE2e, CheckConfigReportsEveryProblemWithLine) {
     testing::WriteFile(config_, "[daemon]\nbatch_size = 0\nwhat = 1\n[sources.x]\ntype = \"nope\"\n");
-    const auto bad = RunCommand({(BinaryDir() / "daemon" / "carelistend").string(), "--check-config", "--config",
-                                 config_.string()});
+    const auto bad =
+        RunCommand({(BinaryDir() / "daemon" / "carelistend").string(), "--check-config", "--config", config_.string()});
     EXPECT_EQ(bad.status, 2);
     EXPECT_THAT(bad.err, HasSubstr(config_.string() + ":2:"));
     EXPECT_THAT(bad.err, HasSubstr(config_.string() + ":3:"));
@@ -231,17 +243,19 @@ TEST_F(DaemonE2e, CheckConfigReportsEveryProblemWithLine) {
     EXPECT_THAT(ReadWholeFile(log_), HasSubstr("unknown key 'daemon.what'"));
 
     WriteConfig(2048, "info");
-    const auto good = RunCommand({(BinaryDir() / "daemon" / "carelistend").string(), "--check-config", "--config",
-                                  config_.string()});
+    const auto good =
+        RunCommand({(BinaryDir() / "daemon" / "carelistend").string(), "--check-config", "--config", config_.string()});
     EXPECT_EQ(good.status, 0) << good.err;
-    const auto example = RunCommand({(BinaryDir() / "daemon" / "carelistend").string(), "--check-config", "--config",
-                                     std::string(std::getenv("CARELISTEN_SOURCE_DIR")) + "/config/carelistend.toml.example"});
+    const auto example =
+        RunCommand({(BinaryDir() / "daemon" / "carelistend").string(), "--check-config", "--config",
+                    std::string(std::getenv("CARELISTEN_SOURCE_DIR")) + "/config/carelistend.toml.example"});
     EXPECT_EQ(example.status, 0) << example.err;
 }
 
 TEST_F(DaemonE2e, AnalyzeCommandFollowsItsContract) {
     const auto result = RunCommand({(BinaryDir() / "daemon" / "carelisten").string(), "analyze"},
-                                   R"({"id":"1","text":"Waited 5 hours, nobody cared. Awful."})" "\n{oops\n");
+                                   R"({"id":"1","text":"Waited 5 hours, nobody cared. Awful."})"
+                                   "\n{oops\n");
     EXPECT_EQ(result.status, 1) << "a malformed line makes the exit status 1";
     EXPECT_THAT(result.out, HasSubstr(R"({"id":"1","language":"en","sentiment":{"label":"negative")"));
     EXPECT_THAT(result.out, HasSubstr(R"({"line":2,"error":)"));

@@ -1,13 +1,5 @@
 #include "daemon_process.hpp"
 
-#include <cerrno>
-#include <csignal>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
-#include <thread>
-
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +9,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
@@ -113,7 +112,9 @@ std::optional<int> DaemonProcess::Wait(std::chrono::milliseconds timeout) {
     }
 }
 
-bool DaemonProcess::Running() { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+bool DaemonProcess::Running() {
+    return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0;
+}
 
 CommandResult RunCommand(const std::vector<std::string>& argv_in, const std::string& input,
                          const std::vector<std::string>& extra_env) {

@@ -2,15 +2,14 @@
 /// @brief Runs the real carelistend / carelisten binaries as an operator would, for the e2e tier.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
-#include <vector>
-
 #include <thread>
-
-#include <sys/types.h>
+#include <vector>
 
 namespace carelisten::e2e {
 

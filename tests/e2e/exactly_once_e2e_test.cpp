@@ -1,12 +1,11 @@
 // Exactly once across kill -9: 20,000 items through jsonl_drop, the daemon killed at random moments and
 // restarted; at the end the database holds each item once, each bad line once in quarantine, and every
 // file is in done/.
-#include <csignal>
-#include <random>
-
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <pg/pg_test_database.hpp>
+#include <random>
 #include <support/temp_dir.hpp>
 
 #include "daemon_process.hpp"
@@ -32,10 +31,10 @@ TEST(ExactlyOnce, SurvivesKillDashNineAtRandomMoments) {
         std::string content;
         for (int i = 0; i < kItemsPerFile; ++i) {
             const int id = file * kItemsPerFile + i;
-            content += R"({"external_id":"item-)" + std::to_string(id) + R"(","author":"patient-)" +
-                       std::to_string(id % 97) + R"(","text":"Visit )" + std::to_string(id) +
-                       (id % 5 == 0 ? R"(: the nurse was rude and I waited hours"})" : R"(: kind and helpful staff"})") +
-                       "\n";
+            content +=
+                R"({"external_id":"item-)" + std::to_string(id) + R"(","author":"patient-)" + std::to_string(id % 97) +
+                R"(","text":"Visit )" + std::to_string(id) +
+                (id % 5 == 0 ? R"(: the nurse was rude and I waited hours"})" : R"(: kind and helpful staff"})") + "\n";
             if (i % (kItemsPerFile / kBadLinesPerFile) == 7) {
                 content += "{\"external_id\": \"broken-" + std::to_string(id) + "\", \"text\": \n";
             }

@@ -2,13 +2,13 @@
 /// @brief A temporary directory removed at the end of the test.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
-
-#include <unistd.h>
 
 namespace carelisten::testing {
 

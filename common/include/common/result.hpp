@@ -3,10 +3,9 @@
 /// says what the caller must do (see each module's errc.hpp).
 #pragma once
 
-#include <system_error>
-
 #include <boost/outcome/result.hpp>
 #include <boost/outcome/try.hpp>
+#include <system_error>
 
 namespace carelisten {
 

@@ -1,6 +1,5 @@
-#include <connectors/backoff.hpp>
-
 #include <algorithm>
+#include <connectors/backoff.hpp>
 
 namespace carelisten::connectors {
 

@@ -1,5 +1,4 @@
 #include <connectors/errc.hpp>
-
 #include <string>
 
 namespace carelisten::connectors {
@@ -32,6 +31,8 @@ const std::error_category& ConnectorCategory() {
     return category;
 }
 
-std::error_code make_error_code(ConnectorErrc errc) { return {static_cast<int>(errc), ConnectorCategory()}; }
+std::error_code make_error_code(ConnectorErrc errc) {
+    return {static_cast<int>(errc), ConnectorCategory()};
+}
 
 }  // namespace carelisten::connectors

@@ -1,6 +1,5 @@
-#include <connectors/raw_item.hpp>
-
 #include <charconv>
+#include <connectors/raw_item.hpp>
 #include <ctime>
 
 namespace carelisten::connectors {

@@ -1,21 +1,19 @@
-#include <connectors/jsonl_drop/jsonl_drop_connector.hpp>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <common/log.hpp>
+#include <connectors/errc.hpp>
+#include <connectors/jsonl_drop/jsonl_drop_connector.hpp>
+#include <connectors/jsonl_drop/jsonl_drop_wire.hpp>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <vector>
-
-#include <sys/stat.h>
-
-#include <common/log.hpp>
-#include <connectors/errc.hpp>
-#include <connectors/jsonl_drop/jsonl_drop_wire.hpp>
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 namespace carelisten::connectors::jsonl_drop {
 namespace {
@@ -100,7 +98,9 @@ std::string Locator(const FilePosition& position) {
 
 }  // namespace
 
-const ConnectorFactory& Factory() { return kFactory; }
+const ConnectorFactory& Factory() {
+    return kFactory;
+}
 
 std::string EncodeCursor(const FilePosition& position) {
     rapidjson::StringBuffer buffer;
@@ -198,8 +198,9 @@ Result<Batch> JsonlDropConnector::Fetch(const std::optional<std::string>& cursor
         }
         if (line_length > max_record_bytes_) {
             batch.bad_records.push_back({Locator(line_position),
-                                         "record of " + std::to_string(line_length) + " bytes exceeds max_record_bytes (" +
-                                             std::to_string(max_record_bytes_) + ")",
+                                         "record of " + std::to_string(line_length) +
+                                             " bytes exceeds max_record_bytes (" + std::to_string(max_record_bytes_) +
+                                             ")",
                                          line, line_length > line.size()});
         } else if (line.find_first_not_of(" \t") != std::string::npos) {
             auto parsed = ParseLine(line, name_, default_channel_);
@@ -290,8 +291,7 @@ Result<void> JsonlDropConnector::Acknowledge(const Batch& batch) {
     return outcome::success();
 }
 
-std::variant<RawItem, BadRecord> JsonlDropConnector::ParseRecord(std::string_view raw,
-                                                                 std::string_view locator) const {
+std::variant<RawItem, BadRecord> JsonlDropConnector::ParseRecord(std::string_view raw, std::string_view locator) const {
     if (raw.size() > max_record_bytes_) {
         return BadRecord{std::string(locator), "record exceeds max_record_bytes", std::string(raw), false};
     }

@@ -1,14 +1,13 @@
-#include <connectors/jsonl_drop/jsonl_drop_wire.hpp>
-
-#include <array>
-
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+
+#include <array>
+#include <connectors/jsonl_drop/jsonl_drop_wire.hpp>
 
 namespace carelisten::connectors::jsonl_drop {
 namespace {
 
-constexpr std::array<std::string_view, 7> kChannels = {"unknown", "sms",  "email", "social",
+constexpr std::array<std::string_view, 7> kChannels = {"unknown", "sms",   "email", "social",
                                                        "review",  "forum", "survey"};
 
 // Iterative parsing: the default recursive parser overflows the stack on deeply nested input.

@@ -1,9 +1,8 @@
-#include <connectors/mail/mail_wire.hpp>
+#include <gmime/gmime.h>
 
+#include <connectors/mail/mail_wire.hpp>
 #include <memory>
 #include <mutex>
-
-#include <gmime/gmime.h>
 
 namespace carelisten::connectors::mail {
 namespace {

@@ -1,8 +1,6 @@
-#include <connectors/registry.hpp>
-
 #include <array>
-
 #include <connectors/jsonl_drop/jsonl_drop_connector.hpp>
+#include <connectors/registry.hpp>
 
 namespace carelisten::connectors {
 

@@ -3,10 +3,9 @@
 /// compiled into the binary, applied at start in one transaction, recorded with checksums.
 #pragma once
 
+#include <common/result.hpp>
 #include <string>
 #include <vector>
-
-#include <common/result.hpp>
 
 namespace carelisten::crm {
 

@@ -87,7 +87,7 @@ struct ItemRow {
 struct CaseRow {
     std::int64_t id = 0;
     std::string source;
-    std::string status;  ///< open or closed
+    std::string status;   ///< open or closed
     std::string urgency;  ///< highest urgency among its items
     double min_sentiment_score = 0.0;
     std::int64_t item_count = 0;

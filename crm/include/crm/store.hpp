@@ -2,12 +2,11 @@
 /// @brief The crm store: one PostgreSQL connection and the repositories the daemon and CLI use.
 #pragma once
 
+#include <common/result.hpp>
+#include <crm/records.hpp>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <common/result.hpp>
-#include <crm/records.hpp>
 
 namespace carelisten::crm {
 

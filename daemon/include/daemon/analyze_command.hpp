@@ -9,10 +9,9 @@
 #pragma once
 
 #include <iosfwd>
+#include <nlp/analyzer.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlp/analyzer.hpp>
 
 namespace carelisten::daemon {
 

@@ -5,12 +5,11 @@
 /// reported together (ConfigError). Secrets never appear here: only paths to files holding them.
 #pragma once
 
+#include <common/settings.hpp>
 #include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <common/settings.hpp>
 
 namespace carelisten::daemon {
 
@@ -28,8 +27,8 @@ private:
 struct SourceConfig {
     std::string name;
     std::string type;
-    Settings common;     ///< keys of SourceCommonSettingsTable()
-    Settings specific;   ///< keys of the connector factory's table
+    Settings common;    ///< keys of SourceCommonSettingsTable()
+    Settings specific;  ///< keys of the connector factory's table
     friend bool operator==(const SourceConfig&, const SourceConfig&) = default;
 };
 

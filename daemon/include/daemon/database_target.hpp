@@ -2,12 +2,11 @@
 /// @brief Which PostgreSQL the daemon and CLI use: `database.url`, or the embedded cluster.
 #pragma once
 
-#include <memory>
-#include <string>
-
 #include <daemon/config.hpp>
 #include <daemon/embedded_postgres.hpp>
 #include <daemon/secrets.hpp>
+#include <memory>
+#include <string>
 
 namespace carelisten::daemon {
 

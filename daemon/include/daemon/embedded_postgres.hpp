@@ -2,11 +2,11 @@
 /// @brief The embedded default database: a private PostgreSQL cluster in the daemon's state directory.
 #pragma once
 
+#include <sys/types.h>
+
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <sys/types.h>
 
 namespace carelisten::daemon {
 

@@ -2,13 +2,12 @@
 /// @brief The internal HTTP listener (Boost.Beast): /healthz, /readyz and /metrics.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 namespace carelisten::daemon {
 

@@ -6,22 +6,21 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <functional>
-#include <memory>
-#include <mutex>
-#include <string>
-#include <thread>
-#include <vector>
-
 #include <common/log.hpp>
 #include <common/result.hpp>
+#include <condition_variable>
 #include <connectors/backoff.hpp>
 #include <connectors/connector.hpp>
 #include <crm/store.hpp>
 #include <daemon/mapping.hpp>
 #include <daemon/metrics.hpp>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <nlp/analyzer.hpp>
+#include <string>
+#include <thread>
+#include <vector>
 
 namespace carelisten::daemon {
 

@@ -2,18 +2,17 @@
 /// @brief Replaying one quarantined record after a fix (`carelisten quarantine replay ID`).
 #pragma once
 
-#include <cstdint>
-#include <string>
-
 #include <crm/store.hpp>
+#include <cstdint>
 #include <daemon/config.hpp>
 #include <nlp/analyzer.hpp>
+#include <string>
 
 namespace carelisten::daemon {
 
 struct ReplayResult {
-    bool stored = false;   ///< the record now parses and its item is stored (or was already)
-    std::string message;   ///< for the operator: what happened or what is still wrong
+    bool stored = false;  ///< the record now parses and its item is stored (or was already)
+    std::string message;  ///< for the operator: what happened or what is still wrong
 };
 
 /// Re-parses the quarantined raw bytes with the source's connector, analyzes and stores the item and

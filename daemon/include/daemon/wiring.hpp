@@ -2,12 +2,11 @@
 /// @brief Turning a validated Config into the objects it describes (shared by carelistend and the CLI).
 #pragma once
 
-#include <memory>
-#include <vector>
-
 #include <connectors/connector.hpp>
 #include <daemon/config.hpp>
 #include <daemon/ingest.hpp>
+#include <memory>
+#include <vector>
 
 namespace carelisten::daemon {
 

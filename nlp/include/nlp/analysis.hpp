@@ -22,8 +22,8 @@ enum class Urgency { kNone, kLow, kHigh, kCritical };
 
 struct Sentiment {
     SentimentLabel label = SentimentLabel::kNeutral;
-    double score = 0.0;   ///< in [-1, 1]
-    bool scored = true;   ///< false for languages the analyzer cannot score (label is then kNeutral)
+    double score = 0.0;  ///< in [-1, 1]
+    bool scored = true;  ///< false for languages the analyzer cannot score (label is then kNeutral)
 };
 
 struct NoiseVerdict {

@@ -2,11 +2,10 @@
 /// @brief The analyzer: normalization, language, noise, sentiment, categories, urgency, in one call.
 #pragma once
 
-#include <memory>
-#include <string_view>
-
 #include <common/result.hpp>
+#include <memory>
 #include <nlp/analysis.hpp>
+#include <string_view>
 
 namespace carelisten::nlp {
 

@@ -1,6 +1,6 @@
-#include <connectors/backoff.hpp>
-
 #include <gtest/gtest.h>
+
+#include <connectors/backoff.hpp>
 
 namespace carelisten::connectors {
 namespace {
@@ -9,8 +9,8 @@ using std::chrono::milliseconds;
 
 TEST(Backoff, GrowsExponentiallyWithinJitterAndCaps) {
     Backoff backoff(milliseconds(100), milliseconds(1000), 42);
-    const milliseconds expected_caps[] = {milliseconds(100), milliseconds(200), milliseconds(400), milliseconds(800),
-                                          milliseconds(1000), milliseconds(1000)};
+    const milliseconds expected_caps[] = {milliseconds(100), milliseconds(200),  milliseconds(400),
+                                          milliseconds(800), milliseconds(1000), milliseconds(1000)};
     for (const auto cap : expected_caps) {
         const auto delay = backoff.NextDelay();
         EXPECT_GE(delay, cap / 2);

@@ -1,12 +1,11 @@
 // One contract over every registered connector type: its settings table is well formed and
 // documented in the example configuration.
-#include <connectors/registry.hpp>
+#include <gtest/gtest.h>
 
+#include <connectors/registry.hpp>
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 namespace carelisten::connectors {
 namespace {
@@ -44,8 +43,8 @@ TEST_P(ConnectorContract, EveryKeyIsDocumentedInTheExampleConfig) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllConnectors, ConnectorContract, ::testing::ValuesIn(AllConnectorFactories().begin(),
-                                                                                 AllConnectorFactories().end()),
+INSTANTIATE_TEST_SUITE_P(AllConnectors, ConnectorContract,
+                         ::testing::ValuesIn(AllConnectorFactories().begin(), AllConnectorFactories().end()),
                          [](const auto& param_info) { return std::string(param_info.param->type); });
 
 }  // namespace

@@ -1,8 +1,7 @@
-#include <connectors/jsonl_drop/jsonl_drop_connector.hpp>
-#include <connectors/jsonl_drop/jsonl_drop_wire.hpp>
-
 #include <gtest/gtest.h>
 
+#include <connectors/jsonl_drop/jsonl_drop_connector.hpp>
+#include <connectors/jsonl_drop/jsonl_drop_wire.hpp>
 #include <support/temp_dir.hpp>
 
 namespace carelisten::connectors::jsonl_drop {
@@ -11,7 +10,9 @@ namespace {
 using testing::TempDir;
 using testing::WriteFile;
 
-const RawItem& AsItem(const std::variant<RawItem, ParseFailure>& parsed) { return std::get<RawItem>(parsed); }
+const RawItem& AsItem(const std::variant<RawItem, ParseFailure>& parsed) {
+    return std::get<RawItem>(parsed);
+}
 std::string Failure(const std::variant<RawItem, ParseFailure>& parsed) {
     return std::holds_alternative<ParseFailure>(parsed) ? std::get<ParseFailure>(parsed).reason : "";
 }
@@ -170,15 +171,16 @@ TEST_F(JsonlDropConnectorTest, ARedroppedFileWithTheSameNameIsReadFromItsStart) 
     ASSERT_EQ(next.value().items.size(), 3u);
     EXPECT_EQ(next.value().items[0].external_id, "3");
     ASSERT_TRUE(connector.Acknowledge(next.value()));
-    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_.Path() / "done"),
-                            std::filesystem::directory_iterator()),
-              2);
+    EXPECT_EQ(
+        std::distance(std::filesystem::directory_iterator(dir_.Path() / "done"), std::filesystem::directory_iterator()),
+        2);
 }
 
 TEST_F(JsonlDropConnectorTest, BadLinesBecomeBadRecordsAndTheRestGoesOn) {
     const std::string oversized = Line(9, std::string(5000, 'x'));
-    WriteFile(dir_.Path() / "mixed.jsonl", Line(1) + "{broken\n" + "\n" + "{\"external_id\":\"2\",\"text\":\"\xFF\"}\n" +
-                                               oversized + Line(3) + "{\"external_id\":\"4\",\"text\":\"no newline\"}");
+    WriteFile(dir_.Path() / "mixed.jsonl", Line(1) + "{broken\n" + "\n" +
+                                               "{\"external_id\":\"2\",\"text\":\"\xFF\"}\n" + oversized + Line(3) +
+                                               "{\"external_id\":\"4\",\"text\":\"no newline\"}");
     auto connector = Make(1024);
     auto batch = connector.Fetch(std::nullopt, 100);
     ASSERT_TRUE(batch);
@@ -200,7 +202,8 @@ TEST_F(JsonlDropConnectorTest, BadLinesBecomeBadRecordsAndTheRestGoesOn) {
     EXPECT_NE(batch.value().bad_records[0].locator, batch.value().bad_records[1].locator);
 
     // Replay of a fixed record goes through the same parser.
-    auto replayed = connector.ParseRecord(R"({"external_id":"2","text":"fixed"})", batch.value().bad_records[1].locator);
+    auto replayed =
+        connector.ParseRecord(R"({"external_id":"2","text":"fixed"})", batch.value().bad_records[1].locator);
     ASSERT_TRUE(std::holds_alternative<RawItem>(replayed));
     EXPECT_EQ(std::get<RawItem>(replayed).text, "fixed");
     auto still_bad = connector.ParseRecord("{", "x");

@@ -1,6 +1,6 @@
-#include <connectors/mail/mail_wire.hpp>
-
 #include <gtest/gtest.h>
+
+#include <connectors/mail/mail_wire.hpp>
 
 namespace carelisten::connectors::mail {
 namespace {
@@ -36,7 +36,9 @@ TEST(MailWire, PrefersThePlainPartOfAlternatives) {
         "\n"
         "<p>Thank you</p>\n"
         "--b1--\n";
-    EXPECT_EQ(ExtractMailText(message), "feedback\n\nThank you, m\xC3\xA9" "decin!");
+    EXPECT_EQ(ExtractMailText(message),
+              "feedback\n\nThank you, m\xC3\xA9"
+              "decin!");
 }
 
 TEST(MailWire, ReducesHtmlOnlyMailToText) {

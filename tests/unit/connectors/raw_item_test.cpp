@@ -1,6 +1,6 @@
-#include <connectors/raw_item.hpp>
-
 #include <gtest/gtest.h>
+
+#include <connectors/raw_item.hpp>
 
 namespace carelisten::connectors {
 namespace {
@@ -8,7 +8,7 @@ namespace {
 TEST(IsValidUtf8, AcceptsWellFormedText) {
     EXPECT_TRUE(IsValidUtf8(""));
     EXPECT_TRUE(IsValidUtf8("plain ascii"));
-    EXPECT_TRUE(IsValidUtf8("d\xC3\xA9j\xC3\xA0 vu"));              // déjà vu
+    EXPECT_TRUE(IsValidUtf8("d\xC3\xA9j\xC3\xA0 vu"));                 // déjà vu
     EXPECT_TRUE(IsValidUtf8("\xE0\xA4\xA8\xE0\xA4\xB9\xE0\xA5\x80"));  // Devanagari
     EXPECT_TRUE(IsValidUtf8("\xF0\x9F\x98\x80"));                      // emoji
 }

@@ -1,9 +1,8 @@
-#include <daemon/analyze_command.hpp>
-
-#include <sstream>
-
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+
+#include <daemon/analyze_command.hpp>
+#include <sstream>
 
 namespace carelisten::daemon {
 namespace {
@@ -30,7 +29,8 @@ std::vector<rapidjson::Document> AnalyzeLines(const std::string& input, AnalyzeS
 }
 
 TEST(AnalyzeCommand, WritesTheContractShape) {
-    const auto lines = AnalyzeLines(R"({"id":"a","text":"The staff were rude and I waited six hours."})" "\n");
+    const auto lines = AnalyzeLines(R"({"id":"a","text":"The staff were rude and I waited six hours."})"
+                                    "\n");
     ASSERT_EQ(lines.size(), 1u);
     const auto& out = lines[0];
     EXPECT_STREQ(out["id"].GetString(), "a");
@@ -48,12 +48,17 @@ TEST(AnalyzeCommand, WritesTheContractShape) {
 
 TEST(AnalyzeCommand, MalformedLinesGetAnErrorAndProcessingContinues) {
     AnalyzeStats stats;
-    const auto lines = AnalyzeLines("not json\n"
-                           R"({"text":"no id"})" "\n"
-                           R"({"id":"x","text":"a","mime":"b"})" "\n"
-                           R"({"id":"y","text":"ok","channel":"pigeon"})" "\n"
-                           R"({"id":7,"text":"Thank you, wonderful care"})" "\n",
-                           &stats);
+    const auto lines = AnalyzeLines(
+        "not json\n"
+        R"({"text":"no id"})"
+        "\n"
+        R"({"id":"x","text":"a","mime":"b"})"
+        "\n"
+        R"({"id":"y","text":"ok","channel":"pigeon"})"
+        "\n"
+        R"({"id":7,"text":"Thank you, wonderful care"})"
+        "\n",
+        &stats);
     ASSERT_EQ(lines.size(), 5u);
     for (int i = 0; i < 4; ++i) {
         EXPECT_EQ(lines[i]["line"].GetInt(), i + 1);
@@ -74,7 +79,9 @@ TEST(AnalyzeCommand, AnalyzesAWholeMimeMessage) {
 }
 
 TEST(AnalyzeCommand, UsesTheSurveyQuestion) {
-    const auto lines = AnalyzeLines(R"({"id":"q","text":"Nothing.","channel":"survey","question":"What could we do better?"})" "\n");
+    const auto lines =
+        AnalyzeLines(R"({"id":"q","text":"Nothing.","channel":"survey","question":"What could we do better?"})"
+                     "\n");
     ASSERT_EQ(lines.size(), 1u);
     EXPECT_STREQ(lines[0]["sentiment"]["label"].GetString(), "positive");
 }

@@ -1,7 +1,7 @@
-#include <daemon/config.hpp>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <daemon/config.hpp>
 
 namespace carelisten::daemon {
 namespace {
@@ -61,13 +61,15 @@ type = "jsonl_drop"
 type = "fax_machine"
 )");
     EXPECT_THAT(problems, Contains(AllOf(HasSubstr("test.toml:2:"), HasSubstr("'daemon.batch_size' must be integer"))));
-    EXPECT_THAT(problems, Contains(AllOf(HasSubstr("test.toml:3:"), HasSubstr("'daemon.poll_interval_ms' is out of range"))));
+    EXPECT_THAT(problems,
+                Contains(AllOf(HasSubstr("test.toml:3:"), HasSubstr("'daemon.poll_interval_ms' is out of range"))));
     EXPECT_THAT(problems, Contains(AllOf(HasSubstr("test.toml:4:"), HasSubstr("unknown key 'daemon.colour'"))));
     EXPECT_THAT(problems, Contains(AllOf(HasSubstr("test.toml:5:"), HasSubstr("must be one of error,warning"))));
     EXPECT_THAT(problems, Contains(AllOf(HasSubstr("test.toml:8:"), HasSubstr("unknown key 'database.password'"),
                                          HasSubstr("secrets are never written in the configuration"))));
     EXPECT_THAT(problems, Contains(HasSubstr("missing required key 'sources.drop.directory'")));
-    EXPECT_THAT(problems, Contains(AllOf(HasSubstr("test.toml:14:"), HasSubstr("unknown connector type 'fax_machine'"))));
+    EXPECT_THAT(problems,
+                Contains(AllOf(HasSubstr("test.toml:14:"), HasSubstr("unknown connector type 'fax_machine'"))));
     EXPECT_EQ(problems.size(), 7u);
     for (const auto& problem : problems) {
         EXPECT_THAT(problem, ::testing::Not(HasSubstr("hunter2"))) << "a secret value was echoed";
@@ -93,7 +95,8 @@ TEST(Config, RefusesPasswordsInTheDatabaseUrl) {
 TEST(Config, RefusesBadSourceNames) {
     EXPECT_THAT(ProblemsOf("[sources.\"Bad Name\"]\ntype = \"jsonl_drop\"\ndirectory = \"/x\"\n"),
                 Contains(HasSubstr("source name 'Bad Name'")));
-    EXPECT_THAT(ProblemsOf("[sources.drop]\ndirectory = \"/x\"\n"), Contains(HasSubstr("'sources.drop.type' is required")));
+    EXPECT_THAT(ProblemsOf("[sources.drop]\ndirectory = \"/x\"\n"),
+                Contains(HasSubstr("'sources.drop.type' is required")));
 }
 
 TEST(Config, ReloadPlanSeparatesReloadableFromRestartOnly) {

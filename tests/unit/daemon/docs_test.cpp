@@ -1,13 +1,11 @@
 // Code, example configuration and documentation cannot drift: every key of every settings table
 // appears in config/carelistend.toml.example, with its default, under its table.
-#include <daemon/config.hpp>
-
-#include <fstream>
-#include <sstream>
-
 #include <gtest/gtest.h>
 
 #include <connectors/registry.hpp>
+#include <daemon/config.hpp>
+#include <fstream>
+#include <sstream>
 
 namespace carelisten::daemon {
 namespace {

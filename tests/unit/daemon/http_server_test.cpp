@@ -1,11 +1,10 @@
-#include <daemon/http_server.hpp>
-
-#include <thread>
+#include <gtest/gtest.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
-#include <gtest/gtest.h>
+#include <daemon/http_server.hpp>
+#include <thread>
 
 namespace carelisten::daemon {
 namespace {
@@ -27,9 +26,14 @@ class HttpServerTest : public ::testing::Test {
 protected:
     void SetUp() override {
         server_ = std::make_unique<HttpServer>(
-            io_, std::map<std::string, HttpHandler>{
-                     {"/healthz", [] { return HttpResponse{200, "application/json", "{\"status\":\"ok\"}"}; }},
-                     {"/readyz", [] { return HttpResponse{503, "text/plain", "not ready\n"}; }}});
+            io_,
+            std::map<std::string, HttpHandler>{{"/healthz",
+                                                [] {
+                                                    return HttpResponse{200, "application/json", "{\"status\":\"ok\"}"};
+                                                }},
+                                               {"/readyz", [] {
+                                                    return HttpResponse{503, "text/plain", "not ready\n"};
+                                                }}});
         port_ = server_->Listen("127.0.0.1", 0).port();
         thread_ = std::thread([this] { io_.run(); });
     }
@@ -51,8 +55,8 @@ TEST_F(HttpServerTest, RoutesAndStatusCodes) {
     EXPECT_NE(ok.find("{\"status\":\"ok\"}"), std::string::npos);
     EXPECT_EQ(Exchange(port_, "GET /readyz?x=1 HTTP/1.1\r\nHost: x\r\n\r\n").rfind("HTTP/1.1 503", 0), 0u);
     EXPECT_EQ(Exchange(port_, "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n").rfind("HTTP/1.1 404", 0), 0u);
-    EXPECT_EQ(Exchange(port_, "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").rfind("HTTP/1.1 405", 0),
-              0u);
+    EXPECT_EQ(
+        Exchange(port_, "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").rfind("HTTP/1.1 405", 0), 0u);
 }
 
 TEST_F(HttpServerTest, RefusesOversizedRequests) {

@@ -1,6 +1,6 @@
-#include <daemon/mapping.hpp>
-
 #include <gtest/gtest.h>
+
+#include <daemon/mapping.hpp>
 
 namespace carelisten::daemon {
 namespace {
@@ -42,7 +42,8 @@ TEST(Mapping, CopiesItemAndAnalysis) {
 }
 
 TEST(Mapping, CapsQuarantinedBytes) {
-    connectors::BadRecord record{.locator = "f@1:0", .reason = "r", .raw = std::string(crm::kMaxQuarantineRawBytes + 10, 'x')};
+    connectors::BadRecord record{
+        .locator = "f@1:0", .reason = "r", .raw = std::string(crm::kMaxQuarantineRawBytes + 10, 'x')};
     const auto quarantined = ToNewQuarantine("s", record);
     EXPECT_EQ(quarantined.raw.size(), crm::kMaxQuarantineRawBytes);
     EXPECT_TRUE(quarantined.raw_truncated);

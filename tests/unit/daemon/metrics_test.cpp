@@ -1,7 +1,7 @@
-#include <daemon/metrics.hpp>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <daemon/metrics.hpp>
 
 namespace carelisten::daemon {
 namespace {

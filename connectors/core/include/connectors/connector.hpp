@@ -2,16 +2,15 @@
 /// @brief The connector interface: one upstream, its wire format, its cursor.
 #pragma once
 
+#include <common/result.hpp>
+#include <common/settings.hpp>
+#include <connectors/raw_item.hpp>
 #include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
-
-#include <common/result.hpp>
-#include <common/settings.hpp>
-#include <connectors/raw_item.hpp>
 
 namespace carelisten::connectors {
 

@@ -2,10 +2,9 @@
 /// @brief Every connector type this build knows, in one explicit list.
 #pragma once
 
+#include <connectors/connector.hpp>
 #include <span>
 #include <string_view>
-
-#include <connectors/connector.hpp>
 
 namespace carelisten::connectors {
 

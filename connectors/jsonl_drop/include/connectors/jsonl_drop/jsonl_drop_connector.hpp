@@ -3,11 +3,10 @@
 /// Also the bulk importer. See connectors/jsonl_drop/README.md for the cursor and file rules.
 #pragma once
 
+#include <connectors/connector.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <string>
-
-#include <connectors/connector.hpp>
 
 namespace carelisten::connectors::jsonl_drop {
 

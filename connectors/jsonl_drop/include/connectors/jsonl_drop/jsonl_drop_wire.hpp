@@ -7,11 +7,10 @@
 /// the rest is optional; unknown fields are ignored so exporting systems can add their own.
 #pragma once
 
+#include <connectors/raw_item.hpp>
 #include <string>
 #include <string_view>
 #include <variant>
-
-#include <connectors/raw_item.hpp>
 
 namespace carelisten::connectors::jsonl_drop {
 
