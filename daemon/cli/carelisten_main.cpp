@@ -47,6 +47,25 @@ int Fail(const std::string& what) {
     return 1;
 }
 
+// Prints each row as one JSON object per line (fields written by `fields`), or fails with the error.
+template <typename Rows, typename Fields>
+int PrintJsonLines(const Rows& rows, Fields fields) {
+    if (!rows) {
+        return Fail(rows.error().message());
+    }
+    for (const auto& row : rows.value()) {
+        rapidjson::StringBuffer buffer;
+        Writer writer(buffer);
+        writer.StartObject();
+        writer.Key("id");
+        writer.Int64(row.id);
+        fields(writer, row);
+        writer.EndObject();
+        std::cout << buffer.GetString() << "\n";
+    }
+    return 0;
+}
+
 // Opens the configured database (starting the embedded cluster for the duration of the command if
 // the daemon is not running) and runs `body` with a store.
 template <typename Body>
@@ -142,16 +161,7 @@ int main(int argc, char** argv) {
     }
     if (items_list->parsed()) {
         return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
-            auto rows = store.ListItems(filter);
-            if (!rows) {
-                return Fail(rows.error().message());
-            }
-            for (const auto& row : rows.value()) {
-                rapidjson::StringBuffer buffer;
-                Writer writer(buffer);
-                writer.StartObject();
-                writer.Key("id");
-                writer.Int64(row.id);
+            return PrintJsonLines(store.ListItems(filter), [](Writer& writer, const auto& row) {
                 Str(writer, "source", row.source);
                 Str(writer, "external_id", row.external_id);
                 Str(writer, "channel", row.channel);
@@ -169,24 +179,12 @@ int main(int argc, char** argv) {
                 row.case_id ? writer.Int64(*row.case_id) : writer.Null();
                 Str(writer, "analyzer_version", row.analyzer_version);
                 Time(writer, "received_at", row.received_at);
-                writer.EndObject();
-                std::cout << buffer.GetString() << "\n";
-            }
-            return 0;
+            });
         });
     }
     if (cases_list->parsed()) {
         return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
-            auto rows = store.ListCases(filter);
-            if (!rows) {
-                return Fail(rows.error().message());
-            }
-            for (const auto& row : rows.value()) {
-                rapidjson::StringBuffer buffer;
-                Writer writer(buffer);
-                writer.StartObject();
-                writer.Key("id");
-                writer.Int64(row.id);
+            return PrintJsonLines(store.ListCases(filter), [](Writer& writer, const auto& row) {
                 Str(writer, "source", row.source);
                 Str(writer, "status", row.status);
                 Str(writer, "urgency", row.urgency);
@@ -196,24 +194,12 @@ int main(int argc, char** argv) {
                 writer.Int64(row.item_count);
                 Time(writer, "opened_at", row.opened_at);
                 Time(writer, "updated_at", row.updated_at);
-                writer.EndObject();
-                std::cout << buffer.GetString() << "\n";
-            }
-            return 0;
+            });
         });
     }
     if (quarantine_list->parsed()) {
         return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
-            auto rows = store.ListQuarantine(filter, include_replayed);
-            if (!rows) {
-                return Fail(rows.error().message());
-            }
-            for (const auto& row : rows.value()) {
-                rapidjson::StringBuffer buffer;
-                Writer writer(buffer);
-                writer.StartObject();
-                writer.Key("id");
-                writer.Int64(row.id);
+            return PrintJsonLines(store.ListQuarantine(filter, include_replayed), [](Writer& writer, const auto& row) {
                 Str(writer, "source", row.source);
                 Str(writer, "locator", row.locator);
                 Str(writer, "reason", row.reason);
@@ -226,10 +212,7 @@ int main(int argc, char** argv) {
                 Time(writer, "first_seen", row.first_seen);
                 writer.Key("replayed");
                 writer.Bool(row.replayed_at.has_value());
-                writer.EndObject();
-                std::cout << buffer.GetString() << "\n";
-            }
-            return 0;
+            });
         });
     }
     if (quarantine_replay->parsed()) {
