@@ -11,6 +11,11 @@ function(carelisten_apply_warnings target)
   if(CARELISTEN_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
+  if(CARELISTEN_SANITIZE)
+    # GCC 12 reports false -Wmaybe-uninitialized inside libstdc++ (std::function in std::regex) when
+    # sanitizers instrument -O2 code (GCC bug 105562 and friends); the plain build keeps the warning.
+    target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized)
+  endif()
 endfunction()
 
 function(carelisten_module)

@@ -103,7 +103,8 @@ TEST_F(DaemonE2e, RunsOnTheEmbeddedDatabaseEndToEnd) {
     };
 
     testing::WriteFile(drop_ / "feedback.jsonl", DropFile());
-    DaemonProcess daemon(config_, log_, {"NOTIFY_SOCKET=" + notify_path.string()});
+    // WATCHDOG_USEC as systemd sets it for WatchdogSec=: the daemon must ping while its loop turns.
+    DaemonProcess daemon(config_, log_, {"NOTIFY_SOCKET=" + notify_path.string(), "WATCHDOG_USEC=400000"});
     daemon.Start();
     ASSERT_TRUE(
         WaitUntil([&] { return drain_notifications().find("READY=1") != std::string::npos; }, std::chrono::minutes(2)))
@@ -111,6 +112,9 @@ TEST_F(DaemonE2e, RunsOnTheEmbeddedDatabaseEndToEnd) {
     // READY=1 came only after the listener was bound and its address written.
     const auto http = HttpAddress();
     ASSERT_FALSE(http.empty());
+    EXPECT_THAT(notifications, HasSubstr("STATUS=1 source(s)"));
+    EXPECT_TRUE(WaitUntil([&] { return drain_notifications().find("WATCHDOG=1") != std::string::npos; },
+                          std::chrono::seconds(5)));
     EXPECT_EQ(HttpGet(http, "/readyz").status, 200);
 
     ASSERT_TRUE(

@@ -1,6 +1,8 @@
-// Exactly once across kill -9: 20,000 items through jsonl_drop, the daemon killed at random moments and
-// restarted; at the end the database holds each item once, each bad line once in quarantine, and every
-// file is in done/.
+// Exactly once across kill -9, SIGTERM and a database restart: 20,000 items through jsonl_drop, the
+// daemon killed (or stopped) at random moments and restarted, and the database server restarted under it
+// once; at the end the database holds each item once, each bad line once in quarantine, and every file is
+// in done/.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -16,7 +18,7 @@ namespace {
 constexpr int kFiles = 20;
 constexpr int kItemsPerFile = 1000;
 constexpr int kBadLinesPerFile = 3;
-constexpr int kKills = 6;
+constexpr int kKills = 7;
 
 TEST(ExactlyOnce, SurvivesKillDashNineAtRandomMoments) {
     const auto dsn = test::PgTestDsn();
@@ -59,12 +61,32 @@ directory = ")" + drop.string() + R"("
     std::uniform_int_distribution<int> delay_ms(200, 1500);
     int kills = 0;
     int kills_mid_flow = 0;  // kills that landed while items were still arriving
+    int graceful_stops = 0;
     for (; kills < kKills; ++kills) {
         DaemonProcess daemon(dir.Path() / "carelistend.toml", log);
         daemon.Start();
         std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
-        daemon.Signal(SIGKILL);
-        ASSERT_EQ(daemon.Wait(std::chrono::seconds(10)), 128 + SIGKILL);
+        if (kills == 2) {
+            // The database server restarts under the running daemon: it must reconnect, not crash.
+            const auto restarted = RunCommand({std::string(std::getenv("CARELISTEN_SOURCE_DIR")) +
+                                                   "/tests/support/pg_cluster.sh",
+                                               "restart", std::getenv("CARELISTEN_TEST_PG_DIR")});
+            ASSERT_EQ(restarted.status, 0) << restarted.err;
+            std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
+            ASSERT_TRUE(daemon.Running()) << ReadWholeFile(log);
+        }
+        if (kills % 3 == 1) {
+            // SIGTERM mid-flow: the in-flight transaction finishes and the daemon exits 0. Wait until its
+            // signal handlers are installed (the HTTP address is written after them).
+            WaitUntil([&] { return std::filesystem::exists(dir.Path() / "http.address"); }, std::chrono::seconds(30));
+            daemon.Signal(SIGTERM);
+            ASSERT_EQ(daemon.Wait(std::chrono::seconds(30)), 0) << ReadWholeFile(log);
+            ++graceful_stops;
+        } else {
+            daemon.Signal(SIGKILL);
+            ASSERT_EQ(daemon.Wait(std::chrono::seconds(10)), 128 + SIGKILL);
+        }
+        std::filesystem::remove(dir.Path() / "http.address");
         const auto stored = database.QueryInt("SELECT count(*) FROM item");
         kills_mid_flow += (stored > 0 && stored < kFiles * kItemsPerFile) ? 1 : 0;
     }
@@ -106,6 +128,8 @@ directory = ")" + drop.string() + R"("
     }
     EXPECT_EQ(kills, kKills);
     EXPECT_GE(kills_mid_flow, 2) << "the kills must interrupt the flow, not only an idle daemon";
+    EXPECT_EQ(graceful_stops, 2);
+    EXPECT_THAT(ReadWholeFile(log), ::testing::HasSubstr("stopped cleanly"));
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ note() {
 }
 
 usage() {
-    echo "usage: $0 start|stop DIR" >&2
+    echo "usage: $0 start|stop|restart DIR" >&2
     exit 2
 }
 
@@ -174,8 +174,20 @@ stop_cluster() {
     note "stopped and removed ${dir}"
 }
 
+# A database restart under a running client (the e2e tier's "database restart" fault).
+restart_cluster() {
+    [[ -e "${data_dir}/PG_VERSION" ]] || die "no cluster in ${dir}"
+    local bindir user
+    bindir="$(find_bindir)"
+    user="$(server_user)"
+    run_as "${user}" "${bindir}/pg_ctl" -D "${data_dir}" -l "${log_file}" -w -t 60 -m fast restart >/dev/null ||
+        die "the server did not restart"
+    note "restarted ${dir}"
+}
+
 case "${command}" in
 start) start_cluster ;;
 stop) stop_cluster ;;
+restart) restart_cluster ;;
 *) usage ;;
 esac
