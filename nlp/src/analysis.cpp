@@ -22,6 +22,13 @@ constexpr std::array<std::pair<SentimentLabel, std::string_view>, 3> kLabels = {
     {SentimentLabel::kNegative, "negative"},
 }};
 
+constexpr std::array<std::pair<Intent, std::string_view>, 5> kIntents = {{
+    {Intent::kNone, "none"},
+    {Intent::kComplaint, "complaint"},
+    {Intent::kCompliment, "compliment"},
+    {Intent::kInquiry, "inquiry"},
+    {Intent::kSuggestion, "suggestion"},
+}};
 constexpr std::array<std::pair<Urgency, std::string_view>, 4> kUrgencies = {{
     {Urgency::kNone, "none"},
     {Urgency::kLow, "low"},
@@ -59,6 +66,12 @@ std::string_view ToString(SentimentLabel label) {
 }
 std::string_view ToString(Urgency urgency) {
     return NameOf(kUrgencies, urgency);
+}
+std::string_view ToString(Intent intent) {
+    return NameOf(kIntents, intent);
+}
+std::optional<Intent> ParseIntent(std::string_view text) {
+    return ValueOf(kIntents, text);
 }
 std::optional<Channel> ParseChannel(std::string_view text) {
     return ValueOf(kChannels, text);
