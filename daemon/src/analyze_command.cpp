@@ -6,6 +6,7 @@
 #include <connectors/mail/mail_wire.hpp>
 #include <daemon/analyze_command.hpp>
 #include <istream>
+#include <optional>
 #include <ostream>
 
 namespace carelisten::daemon {
@@ -43,10 +44,6 @@ bool OptionalString(const rapidjson::Value& object, const char* key, std::string
 }
 
 }  // namespace
-
-std::string MailToText(std::string_view message) {
-    return connectors::mail::ExtractMailText(message);
-}
 
 AnalyzeStats RunAnalyze(std::istream& in, std::ostream& out, const nlp::Analyzer& analyzer) {
     AnalyzeStats stats;
@@ -112,14 +109,22 @@ AnalyzeStats RunAnalyze(std::istream& in, std::ostream& out, const nlp::Analyzer
             }
             channel = *parsed;
         }
+        std::optional<connectors::mail::MailText> mail;
+        nlp::AnalysisInput input{.text = {}, .channel = channel, .question = question, .language_hint = lang};
         if (has_mime) {
-            text = connectors::mail::ExtractMailText(mime);
-            if (channel == nlp::Channel::kUnknown) {
-                channel = nlp::Channel::kEmail;
+            mail = connectors::mail::ParseMailText(mime);
+            text = mail ? (mail->subject.empty() ? mail->body : mail->subject + "\n\n" + mail->body) : mime;
+            if (input.channel == nlp::Channel::kUnknown) {
+                input.channel = nlp::Channel::kEmail;
+            }
+            if (mail) {
+                for (const auto& header : mail->headers) {
+                    input.mail_headers.push_back({header.name, header.value});
+                }
             }
         }
-        const auto analysis =
-            analyzer.Analyze({.text = text, .channel = channel, .question = question, .language_hint = lang});
+        input.text = text;
+        const auto analysis = analyzer.Analyze(input);
         ++stats.analyzed;
 
         rapidjson::StringBuffer buffer;
@@ -129,6 +134,8 @@ AnalyzeStats RunAnalyze(std::istream& in, std::ostream& out, const nlp::Analyzer
         WriteString(writer, id);
         writer.Key("language");
         WriteString(writer, analysis.language);
+        writer.Key("language_confidence");
+        writer.Double(analysis.language_confidence);
         writer.Key("sentiment");
         writer.StartObject();
         writer.Key("label");
@@ -157,10 +164,52 @@ AnalyzeStats RunAnalyze(std::istream& in, std::ostream& out, const nlp::Analyzer
         writer.EndArray();
         writer.Key("urgency");
         WriteString(writer, nlp::ToString(analysis.urgency));
+        writer.Key("category_scores");
+        writer.StartObject();
+        for (const auto& category : analysis.category_scores) {
+            writer.Key(category.name.c_str());
+            writer.Double(category.confidence);
+        }
+        writer.EndObject();
+        writer.Key("tags");
+        writer.StartArray();
+        for (const auto& tag : analysis.tags) {
+            WriteString(writer, tag);
+        }
+        writer.EndArray();
+        writer.Key("intent");
+        WriteString(writer, nlp::ToString(analysis.intent));
         writer.Key("red_flags");
         writer.StartArray();
         for (const auto& flag : analysis.red_flags) {
             WriteString(writer, flag);
+        }
+        writer.EndArray();
+        // Evidence and personal data as byte offsets into the analyzed text, for redaction.
+        writer.Key("red_flag_evidence");
+        writer.StartArray();
+        for (const auto& flag : analysis.red_flag_details) {
+            writer.StartObject();
+            writer.Key("flag");
+            WriteString(writer, flag.name);
+            writer.Key("begin");
+            writer.Uint64(flag.evidence.begin);
+            writer.Key("end");
+            writer.Uint64(flag.evidence.end);
+            writer.EndObject();
+        }
+        writer.EndArray();
+        writer.Key("personal_data");
+        writer.StartArray();
+        for (const auto& span : analysis.personal_data) {
+            writer.StartObject();
+            writer.Key("kind");
+            WriteString(writer, span.kind);
+            writer.Key("begin");
+            writer.Uint64(span.span.begin);
+            writer.Key("end");
+            writer.Uint64(span.span.end);
+            writer.EndObject();
         }
         writer.EndArray();
         writer.Key("input_repaired");

@@ -79,6 +79,14 @@ std::optional<MailText> ParseMailText(std::string_view message) {
         return std::nullopt;
     }
     MailText result;
+    GMimeHeaderList* headers = g_mime_object_get_header_list(reinterpret_cast<GMimeObject*>(parsed.get()));
+    const int header_count = headers != nullptr ? g_mime_header_list_get_count(headers) : 0;
+    for (int i = 0; i < header_count; ++i) {
+        GMimeHeader* header = g_mime_header_list_get_header_at(headers, i);
+        const char* name = g_mime_header_get_name(header);
+        const char* value = g_mime_header_get_value(header);
+        result.headers.push_back({name != nullptr ? name : "", value != nullptr ? value : ""});
+    }
     if (const char* subject = g_mime_message_get_subject(parsed.get())) {
         result.subject = subject;
     }

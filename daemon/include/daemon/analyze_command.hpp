@@ -23,8 +23,5 @@ struct AnalyzeStats {
 /// Processes every line of `in`; never stops on a bad line.
 AnalyzeStats RunAnalyze(std::istream& in, std::ostream& out, const nlp::Analyzer& analyzer);
 
-/// The text to analyze from a whole RFC 5322 message: the Subject and the first text/plain body
-/// part (or the text of the first text/html part), transfer-decoded (base64, quoted-printable).
-std::string MailToText(std::string_view message);
 
 }  // namespace carelisten::daemon

@@ -20,6 +20,16 @@ TEST(MailWire, DecodesSubjectAndQuotedPrintableBody) {
     EXPECT_NE(parsed->body.find("the ward was dirty"), std::string::npos);
 }
 
+TEST(MailWire, KeepsTheHeadersForAutoReplyRules) {
+    const auto parsed = ParseMailText(
+        "From: MAILER-DAEMON@example.org\nAuto-Submitted: auto-replied\nSubject: =?UTF-8?Q?Abwesenheit?=\n\nbody\n");
+    ASSERT_TRUE(parsed);
+    ASSERT_GE(parsed->headers.size(), 3u);
+    EXPECT_EQ(parsed->headers[1].name, "Auto-Submitted");
+    EXPECT_EQ(parsed->headers[1].value, "auto-replied");
+    EXPECT_EQ(parsed->headers[2].value, "Abwesenheit");
+}
+
 TEST(MailWire, PrefersThePlainPartOfAlternatives) {
     const std::string message =
         "Subject: feedback\n"

@@ -5,11 +5,18 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace carelisten::connectors::mail {
 
+struct MailHeader {
+    std::string name;
+    std::string value;  ///< unfolded and decoded
+};
+
 struct MailText {
-    std::string subject;  ///< decoded (RFC 2047) to UTF-8
+    std::vector<MailHeader> headers;  ///< the top-level headers in order (auto-reply and bulk rules need them)
+    std::string subject;              ///< decoded (RFC 2047) to UTF-8
     std::string body;     ///< the first text/plain part (else text/html reduced to text), decoded to UTF-8
 };
 
