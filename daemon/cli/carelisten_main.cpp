@@ -11,7 +11,10 @@
 #include <daemon/analyze_command.hpp>
 #include <daemon/config.hpp>
 #include <daemon/database_target.hpp>
+#include <daemon/eval_command.hpp>
 #include <daemon/replay.hpp>
+#include <daemon/train_command.hpp>
+#include <fstream>
 #include <iostream>
 
 namespace {
@@ -79,7 +82,8 @@ int WithStore(const std::string& config_path, Body body) {
         }
         return 2;
     }
-    daemon::DatabaseTarget database(config);
+    // A cluster the running daemon started stays up after the command.
+    daemon::DatabaseTarget database(config, /*stop_adopted_cluster=*/false);
     try {
         database.Open();
     } catch (const std::exception& error) {
@@ -134,6 +138,22 @@ int main(int argc, char** argv) {
     std::int64_t replay_id = 0;
     quarantine_replay->add_option("id", replay_id, "quarantine id (from quarantine list)")->required();
     auto* analyze = cli.add_subcommand("analyze", "JSON Lines on stdin -> one analysis per line on stdout");
+    auto* train = cli.add_subcommand("train", "train the learned sentiment and category models from labelled data");
+    std::string train_data_dir = "/work/shared/data";
+    std::string train_out_dir = "nlp/data/models";
+    train->add_option("--data-dir", train_data_dir, "directory with the labelled JSON Lines")->capture_default_str();
+    train->add_option("--out-dir", train_out_dir, "where to write *.model")->capture_default_str();
+    auto* eval = cli.add_subcommand("eval", "measure the analyzer on labelled JSON Lines");
+    std::string eval_data;
+    std::string eval_kind = "both";
+    std::string eval_split = "all";
+    eval->add_option("--data", eval_data, "labelled JSON Lines (nhs_fft_v6 or nhs_fft_phase1 shape)")->required();
+    eval->add_option("--kind", eval_kind, "sentiment, categories or both")
+        ->check(CLI::IsMember({"sentiment", "categories", "both"}))
+        ->capture_default_str();
+    eval->add_option("--split", eval_split, "all rows, or only the held-out rows of `train`'s split")
+        ->check(CLI::IsMember({"all", "heldout"}))
+        ->capture_default_str();
 
     CLI11_PARSE(cli, argc, argv);
     if (!source.empty()) {
@@ -149,6 +169,25 @@ int main(int argc, char** argv) {
         const auto stats = daemon::RunAnalyze(std::cin, std::cout, analyzer.value());
         std::cout.flush();
         return stats.malformed > 0 ? 1 : 0;
+    }
+    if (train->parsed()) {
+        return daemon::RunTrain(train_data_dir, train_out_dir, std::cerr);
+    }
+    if (eval->parsed()) {
+        std::ifstream in(eval_data);
+        if (!in) {
+            return Fail("cannot read " + eval_data);
+        }
+        auto analyzer = nlp::Analyzer::Create();
+        if (!analyzer) {
+            return Fail("analyzer models: " + analyzer.error().message());
+        }
+        daemon::EvalOptions options;
+        options.kind = eval_kind == "sentiment"    ? daemon::EvalKind::kSentiment
+                       : eval_kind == "categories" ? daemon::EvalKind::kCategories
+                                                   : daemon::EvalKind::kBoth;
+        options.held_out_only = eval_split == "heldout";
+        return daemon::RunEval(daemon::ParseLabelledRows(in), std::cout, analyzer.value(), options);
     }
     if (migrate->parsed()) {
         return WithStore(config_path, [](const auto&, crm::Store&, const crm::MigrationReport& report) {

@@ -2,8 +2,10 @@
 
 namespace carelisten::daemon {
 
-DatabaseTarget::DatabaseTarget(const Config& config)
-    : database_(config.database), state_dir_(config.daemon.GetString("state_dir")) {}
+DatabaseTarget::DatabaseTarget(const Config& config, bool stop_adopted_cluster)
+    : database_(config.database),
+      state_dir_(config.daemon.GetString("state_dir")),
+      stop_adopted_cluster_(stop_adopted_cluster) {}
 
 DatabaseTarget::~DatabaseTarget() {
     Close();
@@ -16,6 +18,7 @@ void DatabaseTarget::Open() {
             .state_dir = state_dir_,
             .run_as = database_.GetString("embedded_run_as"),
             .bin_dir = database_.GetString("embedded_bin_dir"),
+            .stop_adopted = stop_adopted_cluster_,
         });
         embedded_->Start();
         conninfo_ = embedded_->Conninfo();

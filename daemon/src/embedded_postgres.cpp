@@ -171,6 +171,10 @@ void EmbeddedPostgres::Start() {
              << "max_connections = 30\n";
     }
     if (Running()) {
+        if (!options_.stop_adopted) {
+            EnsureDatabase();
+            return;  // started_ stays false: someone else's cluster, not ours to stop
+        }
         log::Notice(kLogModule, "adopting the embedded cluster left running by an earlier process");
     } else {
         // A postmaster.pid left by a killed cluster is handled by pg_ctl itself.

@@ -192,6 +192,9 @@ TEST_F(DaemonE2e, RunsOnTheEmbeddedDatabaseEndToEnd) {
     EXPECT_EQ(failed_replay.status, 1);
     EXPECT_THAT(failed_replay.out, HasSubstr("still unreadable"));
 
+    // The CLI used the daemon's cluster without stopping it: the daemon never lost its database.
+    EXPECT_THAT(HttpGet(http, "/metrics").body, HasSubstr("carelisten_database_errors_total 0\n"));
+
     // SIGTERM: STOPPING=1, clean exit 0.
     daemon.Signal(SIGTERM);
     EXPECT_EQ(daemon.Wait(std::chrono::seconds(30)), 0);
@@ -219,6 +222,7 @@ TEST_F(DaemonE2e, RunsOnTheEmbeddedDatabaseEndToEnd) {
     // Invariant 4: the whole log of both runs holds none of the patient data.
     const auto log_text = ReadWholeFile(log_);
     EXPECT_THAT(log_text, HasSubstr("ready"));
+    EXPECT_THAT(log_text, Not(HasSubstr("pg_ctl stop exited"))) << "the embedded cluster must stop cleanly";
     for (const auto& secret : kPatientData) {
         EXPECT_THAT(log_text, Not(HasSubstr(secret))) << "patient data in the log";
     }
@@ -261,7 +265,8 @@ TEST_F(DaemonE2e, AnalyzeCommandFollowsItsContract) {
                                    R"({"id":"1","text":"Waited 5 hours, nobody cared. Awful."})"
                                    "\n{oops\n");
     EXPECT_EQ(result.status, 1) << "a malformed line makes the exit status 1";
-    EXPECT_THAT(result.out, HasSubstr(R"({"id":"1","language":"en","sentiment":{"label":"negative")"));
+    EXPECT_THAT(result.out, HasSubstr(R"({"id":"1","language":"en",)"));
+    EXPECT_THAT(result.out, HasSubstr(R"("sentiment":{"label":"negative")"));
     EXPECT_THAT(result.out, HasSubstr(R"({"line":2,"error":)"));
 }
 

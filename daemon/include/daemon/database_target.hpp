@@ -14,7 +14,8 @@ namespace carelisten::daemon {
 /// Close() (or the destructor) stops the embedded cluster if this object started it.
 class DatabaseTarget {
 public:
-    explicit DatabaseTarget(const Config& config);
+    /// `stop_adopted_cluster`: see EmbeddedPostgres::Options::stop_adopted (true for the daemon).
+    explicit DatabaseTarget(const Config& config, bool stop_adopted_cluster = true);
     ~DatabaseTarget();
 
     /// Throws std::runtime_error with what to fix.
@@ -28,6 +29,7 @@ public:
 private:
     Settings database_;
     std::string state_dir_;
+    bool stop_adopted_cluster_;
     std::unique_ptr<EmbeddedPostgres> embedded_;
     std::string conninfo_;
     Secret password_;

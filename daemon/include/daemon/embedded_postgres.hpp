@@ -21,6 +21,9 @@ public:
         std::string state_dir;
         std::string run_as = "postgres";
         std::string bin_dir;  ///< empty: newest /usr/lib/postgresql/<version>/bin
+        /// Stop a cluster found running at Start() when this object stops. The daemon sets it (it
+        /// adopts what a killed daemon left); the CLI does not (the cluster is the running daemon's).
+        bool stop_adopted = true;
     };
 
     explicit EmbeddedPostgres(Options options);

@@ -1,0 +1,56 @@
+/// @file
+/// @brief `carelisten eval`: measures the analyzer on labelled JSON Lines in the shapes of
+/// /work/shared/data (nhs_fft_v6: sentiment_1to5 + themes; nhs_fft_phase1: criticality + "Trust X - Qn"),
+/// and the split rule shared with `carelisten train`.
+#pragma once
+
+#include <iosfwd>
+#include <nlp/analysis.hpp>
+#include <nlp/analyzer.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace carelisten::daemon {
+
+/// One labelled row, whatever file it came from.
+struct LabelledRow {
+    std::string text;
+    std::string question;
+    std::string trust;                             ///< "NHFT", "A", "B", "C"
+    std::optional<nlp::SentimentLabel> sentiment;  ///< absent when not labelled (or Trust B's 0)
+    std::optional<std::vector<std::string>> hcat;  ///< HCAT categories from v6 themes; absent for phase1
+    bool phase1 = false;
+};
+
+/// Parses labelled JSON Lines; lines that are not objects with a string "text" are skipped and counted.
+std::vector<LabelledRow> ParseLabelledRows(std::istream& in, std::size_t* skipped = nullptr);
+
+/// The HCAT categories of NHS framework v6 themes (data/README.md), sorted, unique.
+std::vector<std::string> HcatFromThemes(const std::vector<std::string>& themes);
+
+/// The distinct-text key: the normalized text (case folded, whitespace collapsed).
+std::string DistinctTextKey(std::string_view text);
+
+/// The held-out evaluation rule: all of phase1 Trust C, and the v6 rows whose distinct-text hash falls
+/// in the held-out 20%. Training never sees a text that occurs in a held-out row.
+bool IsHeldOut(const LabelledRow& row);
+
+/// The validation rule inside the training rows (for thresholds): a differently salted 20% hash split.
+bool IsValidation(const LabelledRow& row);
+
+enum class EvalKind { kSentiment, kCategories, kBoth };
+
+struct EvalOptions {
+    EvalKind kind = EvalKind::kBoth;
+    bool held_out_only = false;
+};
+
+/// Runs the analyzer over the rows (as survey answers to their question) and prints accuracy,
+/// per-class precision/recall/F1 and macro-F1 (sentiment), per-category P/R/F1 and micro/macro-F1
+/// (categories). Returns 0, or 1 when there was nothing to evaluate.
+int RunEval(const std::vector<LabelledRow>& rows, std::ostream& out, const nlp::Analyzer& analyzer,
+            const EvalOptions& options);
+
+}  // namespace carelisten::daemon

@@ -1,0 +1,189 @@
+#include <algorithm>
+#include <daemon/train_command.hpp>
+#include <fstream>
+#include <nlp/learned_model.hpp>
+#include <nlp/models.hpp>
+#include <nlp/sentiment.hpp>
+#include <ostream>
+#include <set>
+#include <string>
+
+namespace carelisten::daemon {
+namespace {
+
+// Chosen on the validation split (train logs the validation macro-F1): 10 epochs at 0.1 and the default
+// minimum document frequency of 2 were on the plateau of a small grid (5-20 epochs, 0.03-1.0, 1-3).
+constexpr std::uint32_t kCategoryEpochs = 10;
+constexpr double kCategoryLearningRate = 0.1;
+
+std::vector<std::string> Labels(const auto& names) {
+    std::vector<std::string> labels;
+    for (const std::string_view name : names) {
+        labels.emplace_back(name);
+    }
+    return labels;
+}
+
+nlp::TrainingExample SentimentExample(const LabelledRow& row) {
+    nlp::TrainingExample example{row.text, row.question, std::vector<std::uint8_t>(3, 0)};
+    switch (*row.sentiment) {
+        case nlp::SentimentLabel::kNegative:
+            example.targets[0] = 1;
+            break;
+        case nlp::SentimentLabel::kNeutral:
+            example.targets[1] = 1;
+            break;
+        case nlp::SentimentLabel::kPositive:
+            example.targets[2] = 1;
+            break;
+    }
+    return example;
+}
+
+nlp::TrainingExample CategoryExample(const LabelledRow& row) {
+    nlp::TrainingExample example{row.text, row.question, {}};
+    for (const std::string_view name : nlp::kHcatCategories) {
+        const bool present = std::find(row.hcat->begin(), row.hcat->end(), name) != row.hcat->end();
+        example.targets.push_back(present ? 1 : 0);
+    }
+    return example;
+}
+
+// The blend of lexicon and learned scores on the validation rows, for a range of learned-model weights
+// (the model trained without them): how LearnedSentimentWeight's survey weight was chosen.
+void ReportSentimentValidation(const std::vector<nlp::TrainingExample>& fit,
+                               const std::vector<nlp::TrainingExample>& validation, const nlp::TrainingOptions& options,
+                               std::ostream& log) {
+    const auto models = nlp::LoadEmbeddedModels();
+    if (!models || validation.empty()) {
+        return;
+    }
+    const nlp::LinearModel model = nlp::TrainLinearModel(fit, options);
+    constexpr double kWeights[] = {0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
+    log << "sentiment validation (" << validation.size() << " rows), accuracy / negative recall by learned weight:";
+    for (const double weight : kWeights) {
+        std::size_t correct = 0;
+        std::size_t negatives = 0;
+        std::size_t negatives_found = 0;
+        for (const nlp::TrainingExample& example : validation) {
+            const nlp::NormalizedText text = nlp::Normalize(example.text);
+            const nlp::Sentiment lexicon = nlp::ScoreSentiment(models.value()->lexicon, text, example.question);
+            const auto probabilities =
+                model.Predict(nlp::ExtractFeatures(text, nlp::ClassifyQuestion(example.question), model.Bits()));
+            const double score = (1.0 - weight) * lexicon.score + weight * (probabilities[2] - probabilities[0]);
+            const nlp::SentimentLabel label = nlp::LabelForScore(score);
+            const std::size_t index = label == nlp::SentimentLabel::kNegative  ? 0
+                                      : label == nlp::SentimentLabel::kNeutral ? 1
+                                                                               : 2;
+            correct += example.targets[index];
+            negatives += example.targets[0];
+            negatives_found += (example.targets[0] != 0 && index == 0) ? 1 : 0;
+        }
+        log << " " << weight << ": " << static_cast<double>(correct) / static_cast<double>(validation.size()) << " / "
+            << static_cast<double>(negatives_found) / static_cast<double>(negatives == 0 ? 1 : negatives);
+    }
+    log << "\n";
+}
+
+bool ReadRows(const std::filesystem::path& path, std::vector<LabelledRow>& rows, std::ostream& log) {
+    std::ifstream in(path);
+    if (!in) {
+        log << "cannot read " << path.string() << "\n";
+        return false;
+    }
+    std::size_t skipped = 0;
+    auto more = ParseLabelledRows(in, &skipped);
+    log << path.filename().string() << ": " << more.size() << " rows, " << skipped << " skipped\n";
+    rows.insert(rows.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+    return true;
+}
+
+bool WriteFile(const std::filesystem::path& path, const std::string& bytes, std::ostream& log) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.close();
+    if (!out) {
+        log << "cannot write " << path.string() << "\n";
+        return false;
+    }
+    log << "wrote " << path.string() << " (" << bytes.size() << " bytes)\n";
+    return true;
+}
+
+}  // namespace
+
+TrainedModels TrainModels(const std::vector<LabelledRow>& rows, std::ostream& log) {
+    std::set<std::string> held_out_texts;
+    for (const LabelledRow& row : rows) {
+        if (IsHeldOut(row)) {
+            held_out_texts.insert(DistinctTextKey(row.text));
+        }
+    }
+    std::vector<nlp::TrainingExample> sentiment_all;
+    std::vector<nlp::TrainingExample> sentiment_fit;
+    std::vector<nlp::TrainingExample> sentiment_validation;
+    std::vector<nlp::TrainingExample> category_all;
+    std::vector<nlp::TrainingExample> category_fit;
+    std::vector<nlp::TrainingExample> category_validation;
+    std::size_t excluded = 0;
+    for (const LabelledRow& row : rows) {
+        if (IsHeldOut(row) || held_out_texts.contains(DistinctTextKey(row.text))) {
+            ++excluded;
+            continue;
+        }
+        if (row.sentiment) {
+            sentiment_all.push_back(SentimentExample(row));
+            (IsValidation(row) ? sentiment_validation : sentiment_fit).push_back(sentiment_all.back());
+        }
+        if (row.hcat) {
+            category_all.push_back(CategoryExample(row));
+            (IsValidation(row) ? category_validation : category_fit).push_back(category_all.back());
+        }
+    }
+    log << "held out (or sharing a held-out text): " << excluded << " rows; sentiment training " << sentiment_all.size()
+        << ", category training " << category_all.size() << " (validation " << category_validation.size() << ")\n";
+
+    nlp::TrainingOptions sentiment_options;
+    sentiment_options.kind = nlp::OutputKind::kSoftmax;
+    sentiment_options.labels = Labels(nlp::kSentimentLabels);
+    TrainedModels trained;
+    trained.sentiment = nlp::TrainLinearModel(sentiment_all, sentiment_options);
+    ReportSentimentValidation(sentiment_fit, sentiment_validation, sentiment_options, log);
+
+    nlp::TrainingOptions category_options;
+    category_options.kind = nlp::OutputKind::kOneVsRest;
+    category_options.labels = Labels(nlp::kHcatCategories);
+    category_options.epochs = kCategoryEpochs;
+    category_options.learning_rate = kCategoryLearningRate;
+    const nlp::LinearModel fitted = nlp::TrainLinearModel(category_fit, category_options);
+    std::vector<double> f1s;
+    std::vector<double> thresholds = nlp::ChooseThresholds(fitted, category_validation, &f1s);
+    double macro = 0.0;
+    log << "category thresholds (validation F1):";
+    for (std::size_t i = 0; i < thresholds.size(); ++i) {
+        log << " " << category_options.labels[i] << "=" << thresholds[i] << " (" << f1s[i] << ")";
+        macro += f1s[i];
+    }
+    log << "\nvalidation category macro-F1 " << macro / static_cast<double>(thresholds.size()) << "\n";
+    trained.categories = nlp::TrainLinearModel(category_all, category_options);
+    trained.categories.SetThresholds(std::move(thresholds));
+    return trained;
+}
+
+int RunTrain(const std::filesystem::path& data_dir, const std::filesystem::path& out_dir, std::ostream& log) {
+    std::vector<LabelledRow> rows;
+    if (!ReadRows(data_dir / "nhs_fft_v6_dev.jsonl", rows, log) ||
+        !ReadRows(data_dir / "nhs_fft_phase1_dev.jsonl", rows, log)) {
+        return 1;
+    }
+    const TrainedModels trained = TrainModels(rows, log);
+    std::error_code error;
+    std::filesystem::create_directories(out_dir, error);
+    if (!WriteFile(out_dir / "sentiment.model", trained.sentiment.Serialize(), log) ||
+        !WriteFile(out_dir / "categories.model", trained.categories.Serialize(), log)) {
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace carelisten::daemon
