@@ -1,9 +1,14 @@
+#include <algorithm>
 #include <nlp/analyzer.hpp>
+#include <nlp/html_text.hpp>
 #include <nlp/language.hpp>
+#include <nlp/learned_model.hpp>
 #include <nlp/models.hpp>
 #include <nlp/noise.hpp>
 #include <nlp/normalize.hpp>
+#include <nlp/personal_data.hpp>
 #include <nlp/sentiment.hpp>
+#include <nlp/simhash.hpp>
 #include <nlp/urgency.hpp>
 
 namespace carelisten::nlp {
@@ -18,7 +23,9 @@ Result<Analyzer> Analyzer::Create() {
 
 Analysis Analyzer::Analyze(const AnalysisInput& input) const {
     const Models& models = *models_;
-    const NormalizedText text = Normalize(input.text);
+    // HTML mail is read as its text; spans then point into that text, not into the markup.
+    const bool html = LooksLikeHtml(input.text);
+    const NormalizedText text = Normalize(html ? std::string_view(HtmlToText(input.text)) : input.text);
 
     Analysis analysis;
     analysis.analyzer_version = models.version;
@@ -26,20 +33,33 @@ Analysis Analyzer::Analyze(const AnalysisInput& input) const {
 
     LanguageGuess language = DetectLanguage(text, input.language_hint);
     analysis.language = std::move(language.code);
+    analysis.language_confidence = language.confidence;
 
-    analysis.noise = DetectNoise(models.lexicon, text, input.channel);
+    analysis.noise = DetectNoise(models.lexicon, text, input.channel, input.mail_headers);
 
     if (language.scorable) {
-        analysis.sentiment = ScoreSentiment(models.lexicon, text, input.question);
+        // Hinglish is scored through its English glosses ("bahut bekar" → "very useless").
+        const NormalizedText glossed = language.hinglish ? GlossHinglish(text) : NormalizedText{};
+        const NormalizedText& scored = language.hinglish ? glossed : text;
+        analysis.sentiment = BlendSentiment(ScoreSentiment(models.lexicon, scored, input.question),
+                                            models.sentiment_model, scored, input.channel, input.question);
+        ScoreCategories(models.category_model, text, input.question, analysis);
     } else {
         analysis.sentiment.scored = false;
         analysis.sentiment.label = SentimentLabel::kNeutral;
         analysis.sentiment.score = 0.0;
     }
 
-    // Categories come with the next slice; an empty list is the honest answer until then.
-    analysis.red_flags = models.red_flags.Find(text);
+    analysis.red_flag_details = models.red_flags.FindDetails(text);
+    for (const RedFlag& flag : analysis.red_flag_details) {
+        analysis.red_flags.push_back(flag.name);
+    }
+    std::sort(analysis.red_flags.begin(), analysis.red_flags.end());
+    analysis.red_flags.erase(std::unique(analysis.red_flags.begin(), analysis.red_flags.end()),
+                             analysis.red_flags.end());
     analysis.urgency = UrgencyFor(analysis.red_flags, analysis.sentiment);
+    analysis.personal_data = FindPersonalData(text);
+    analysis.similarity_hash = SimHash(text);
     return analysis;
 }
 

@@ -1,9 +1,11 @@
 #include <unicode/uversion.h>
 
 #include <cstdio>
+#include <nlp/errc.hpp>
 #include <nlp/models.hpp>
 
 #include "embedded_data.hpp"
+#include "learned_embedded.hpp"
 
 namespace carelisten::nlp {
 namespace {
@@ -31,6 +33,11 @@ std::string MakeVersion(std::string_view lexicon_tsv) {
     version += kCodeVersion;
     version += "+lex.";
     version.append(hash, 8);
+    version += ".lm.";
+    std::uint64_t learned = Fnv1a64(EmbeddedSentimentModel());
+    learned ^= Fnv1a64(EmbeddedCategoriesModel()) * kFnvPrime;
+    std::snprintf(hash, sizeof(hash), "%016llx", static_cast<unsigned long long>(learned));
+    version.append(hash, 8);
     version += ".icu";
     version += std::to_string(icu[0]);
     return version;
@@ -38,6 +45,14 @@ std::string MakeVersion(std::string_view lexicon_tsv) {
 
 std::string_view EmbeddedLexiconTsv() {
     return embedded::VaderLexiconTsv();
+}
+
+std::string_view EmbeddedSentimentModel() {
+    return embedded::SentimentModel();
+}
+
+std::string_view EmbeddedCategoriesModel() {
+    return embedded::CategoriesModel();
 }
 
 Result<std::shared_ptr<const Models>> LoadModels(std::string_view lexicon_tsv) {
@@ -48,6 +63,20 @@ Result<std::shared_ptr<const Models>> LoadModels(std::string_view lexicon_tsv) {
     auto models = std::make_shared<Models>();
     models->lexicon = std::move(lexicon).value();
     models->red_flags = RedFlagRules::Default();
+    if (!EmbeddedSentimentModel().empty()) {
+        auto sentiment = LinearModel::Parse(EmbeddedSentimentModel());
+        if (!sentiment || sentiment.value().Kind() != OutputKind::kSoftmax || sentiment.value().Labels().size() != 3) {
+            return NlpErrc::kCorruptModel;
+        }
+        models->sentiment_model = std::move(sentiment).value();
+    }
+    if (!EmbeddedCategoriesModel().empty()) {
+        auto categories = LinearModel::Parse(EmbeddedCategoriesModel());
+        if (!categories || categories.value().Kind() != OutputKind::kOneVsRest) {
+            return NlpErrc::kCorruptModel;
+        }
+        models->category_model = std::move(categories).value();
+    }
     models->version = MakeVersion(lexicon_tsv);
     return std::shared_ptr<const Models>(std::move(models));
 }

@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlp/normalize.hpp>
 #include <string_view>
+#include <vector>
 
 namespace carelisten::nlp {
 namespace {
@@ -80,22 +81,42 @@ bool IsSeparator(UChar32 c) {
     return u_isUWhiteSpace(c) || IsControl(c);
 }
 
-/// Raw bytes to UTF-16, replacing invalid UTF-8 with U+FFFD and control characters with spaces.
-icu::UnicodeString DecodeInput(std::string_view bytes, bool* repaired) {
+/// Text in UTF-16 with, for each code unit, the byte range of its source in the repaired input.
+struct MappedText {
+    icu::UnicodeString text;
+    std::vector<std::size_t> begin;  ///< one per UTF-16 unit
+    std::vector<std::size_t> end;    ///< one per UTF-16 unit
+};
+
+/// Raw bytes to UTF-16, replacing invalid UTF-8 with U+FFFD and control characters with spaces, keeping
+/// each unit's byte range in the repaired input (where an invalid subpart is the 3 bytes of U+FFFD).
+MappedText DecodeInput(std::string_view bytes, bool* repaired) {
     constexpr std::size_t kMaxReserve = 1 << 20;
-    icu::UnicodeString out(static_cast<std::int32_t>(std::min(bytes.size(), kMaxReserve)), 0, 0);  // capacity only
+    MappedText out;
+    out.text = icu::UnicodeString(static_cast<std::int32_t>(std::min(bytes.size(), kMaxReserve)), 0, 0);
+    out.begin.reserve(std::min(bytes.size(), kMaxReserve));
+    out.end.reserve(std::min(bytes.size(), kMaxReserve));
     std::size_t pos = 0;
+    std::size_t repaired_pos = 0;
     while (pos < bytes.size()) {
+        const std::size_t start = pos;
         UChar32 c = DecodeUtf8(bytes, &pos);
+        std::size_t length = pos - start;
         if (c < 0) {
             c = kReplacement;
+            length = 3;
             *repaired = true;
         } else if (c == '\r') {
             c = '\n';
         } else if (IsControl(c) && !u_isUWhiteSpace(c)) {
             c = ' ';
         }
-        out.append(c);
+        out.text.append(c);
+        for (int k = 0; k < U16_LENGTH(c); ++k) {
+            out.begin.push_back(repaired_pos);
+            out.end.push_back(repaired_pos + length);
+        }
+        repaired_pos += length;
     }
     return out;
 }
@@ -123,6 +144,45 @@ icu::UnicodeString ToNfkc(const icu::UnicodeString& text) {
     status = U_ZERO_ERROR;
     icu::UnicodeString normalized = nfkc->normalize(text, status);
     return U_SUCCESS(status) ? normalized : text;
+}
+
+/// NFKC that keeps the source byte ranges: the text is normalized segment by segment between
+/// normalization boundaries (which gives the same result as normalizing it whole), and every unit of a
+/// segment's output maps to the whole segment's source range.
+MappedText ToNfkc(MappedText decoded) {
+    const icu::Normalizer2* nfkc = Nfkc();
+    UErrorCode status = U_ZERO_ERROR;
+    if (nfkc == nullptr || (nfkc->isNormalized(decoded.text, status) && U_SUCCESS(status))) {
+        return decoded;
+    }
+    MappedText out;
+    const icu::UnicodeString& s = decoded.text;
+    const auto flush = [&](std::int32_t from, std::int32_t to) {
+        if (from >= to) {
+            return;
+        }
+        UErrorCode segment_status = U_ZERO_ERROR;
+        icu::UnicodeString segment = nfkc->normalize(s.tempSubStringBetween(from, to), segment_status);
+        if (U_FAILURE(segment_status)) {
+            segment = s.tempSubStringBetween(from, to);
+        }
+        out.text.append(segment);
+        for (std::int32_t k = 0; k < segment.length(); ++k) {
+            out.begin.push_back(decoded.begin[static_cast<std::size_t>(from)]);
+            out.end.push_back(decoded.end[static_cast<std::size_t>(to - 1)]);
+        }
+    };
+    std::int32_t segment_begin = 0;
+    for (std::int32_t i = 0; i < s.length();) {
+        const UChar32 c = s.char32At(i);
+        if (i > segment_begin && nfkc->hasBoundaryBefore(c)) {
+            flush(segment_begin, i);
+            segment_begin = i;
+        }
+        i += U16_LENGTH(c);
+    }
+    flush(segment_begin, s.length());
+    return out;
 }
 
 /// One word break iterator per thread: creating one costs far more than analysing a short message, and
@@ -321,6 +381,99 @@ bool IsNumberWithSeparators(const icu::UnicodeString& s, std::int32_t begin, std
     return separator;
 }
 
+bool IsAsciiDigit(UChar c) {
+    return c >= '0' && c <= '9';
+}
+
+/// "2026-11-02", "02/11/2026", "2.11.26": a date, not a phone number.
+bool IsNumericDate(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end) {
+    std::vector<std::int32_t> groups;
+    UChar separator = 0;
+    std::int32_t digits = 0;
+    for (std::int32_t i = begin; i < end; ++i) {
+        const UChar c = s.charAt(i);
+        if (IsAsciiDigit(c)) {
+            ++digits;
+            continue;
+        }
+        if ((c != '-' && c != '/' && c != '.') || digits == 0 || (separator != 0 && c != separator)) {
+            return false;
+        }
+        separator = c;
+        groups.push_back(digits);
+        digits = 0;
+    }
+    groups.push_back(digits);
+    if (groups.size() != 3) {
+        return false;
+    }
+    const bool year_first = groups[0] == 4 && groups[1] <= 2 && groups[2] <= 2 && groups[2] > 0;
+    const bool year_last = groups[0] <= 2 && groups[1] <= 2 && (groups[2] == 2 || groups[2] == 4);
+    return year_first || year_last;
+}
+
+/// The end of a phone number starting at `begin` (a chunk start), or -1: 8 to 15 digits in groups joined
+/// by single spaces, '-', '.' or parentheses, optionally after a '+'; it must end a chunk (perhaps before
+/// sentence punctuation). Numeric dates and runs of years ("2019 2020") are not phone numbers.
+std::int32_t PhoneEnd(const icu::UnicodeString& s, std::int32_t begin) {
+    const std::int32_t n = s.length();
+    std::int32_t i = begin;
+    if (i < n && s.charAt(i) == '+') {
+        ++i;
+    }
+    std::int32_t digits = 0;
+    std::int32_t groups = 0;
+    std::int32_t dots = 0;
+    bool all_years = true;
+    std::int32_t last_digit_end = -1;
+    while (i < n) {
+        const UChar c = s.charAt(i);
+        if (IsAsciiDigit(c)) {
+            const std::int32_t group_begin = i;
+            while (i < n && IsAsciiDigit(s.charAt(i))) {
+                ++i;
+            }
+            const std::int32_t length = i - group_begin;
+            digits += length;
+            ++groups;
+            const UChar first = s.charAt(group_begin);
+            all_years = all_years && length == 4 && (first == '1' || first == '2');
+            last_digit_end = i;
+            continue;
+        }
+        if (c == '.' && !(i + 1 < n && IsAsciiDigit(s.charAt(i + 1)))) {
+            break;  // sentence punctuation, not a separator
+        }
+        if (c == '(' || c == ')' || c == '-' || c == '.' || c == ' ') {
+            dots += (c == '.') ? 1 : 0;
+            if (i + 1 < n && (s.charAt(i + 1) == ' ' || s.charAt(i + 1) == '-') && c != ')') {
+                break;  // "1 - 2", double spaces: not one number
+            }
+            ++i;
+            continue;
+        }
+        break;
+    }
+    if (last_digit_end < 0 || digits < 8 || digits > 15 || (groups > 1 && all_years) || (dots > 0 && groups < 3)) {
+        return -1;
+    }
+    std::int32_t end = last_digit_end;
+    if (end < n && s.charAt(end) == ')') {
+        ++end;
+    }
+    std::int32_t after = end;
+    while (after < n && IsOneOf(s.charAt(after), u".,!?;:)\"'")) {
+        ++after;
+    }
+    if (after < n && !IsSeparator(s.char32At(after))) {
+        return -1;
+    }
+    if (IsNumericDate(s, begin, last_digit_end)) {
+        return -1;
+    }
+    return last_digit_end;
+}
+
 /// A whitespace-delimited chunk of punctuation, perhaps with single letters or digits in it, that may be
 /// an emoticon (":)", ":-D", "<3", ";p", "(:") or an abbreviation like "n/a". Not numbers like "10:30".
 bool IsSymbolRun(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end) {
@@ -371,6 +524,20 @@ std::vector<Span> FindTypedSpans(const icu::UnicodeString& s) {
             i += U16_LENGTH(s.char32At(i));
         }
         const std::int32_t chunk_begin = i;
+        if (chunk_begin < n) {
+            const UChar first = s.charAt(chunk_begin);
+            if (IsAsciiDigit(first) || first == '+' || first == '(') {
+                const std::int32_t phone_end = PhoneEnd(s, chunk_begin);
+                if (phone_end > 0) {
+                    spans.push_back({chunk_begin, phone_end, TokenKind::kPhone});
+                    i = phone_end;
+                    while (i < n && !IsSeparator(s.char32At(i))) {
+                        i += U16_LENGTH(s.char32At(i));
+                    }
+                    continue;
+                }
+            }
+        }
         while (i < n && !IsSeparator(s.char32At(i))) {
             i += U16_LENGTH(s.char32At(i));
         }
@@ -493,6 +660,23 @@ Token MakeToken(const icu::UnicodeString& original, TokenKind kind, std::uint32_
         }
     }
     token.text = ToUtf8(folded);
+    if (kind == TokenKind::kPhone) {
+        std::string digits;
+        for (const char c : token.text) {
+            if ((c >= '0' && c <= '9') || (c == '+' && digits.empty())) {
+                digits.push_back(c);
+            }
+        }
+        token.text = std::move(digits);
+    }
+    return token;
+}
+
+/// The token for units [begin, end) of the mapped text, with its source byte range.
+Token MakeTokenAt(const MappedText& m, std::int32_t begin, std::int32_t end, TokenKind kind, std::uint32_t clause) {
+    Token token = MakeToken(m.text.tempSubStringBetween(begin, end), kind, clause);
+    token.begin = m.begin[static_cast<std::size_t>(begin)];
+    token.end = m.end[static_cast<std::size_t>(end - 1)];
     return token;
 }
 
@@ -517,8 +701,9 @@ bool ContainsClauseBreak(const icu::UnicodeString& segment) {
 }
 
 /// Fallback when ICU has no word rules (a broken ICU data install): letter/digit runs are words.
-void SegmentWithoutIcu(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end, std::uint32_t* clause,
+void SegmentWithoutIcu(const MappedText& m, std::int32_t begin, std::int32_t end, std::uint32_t* clause,
                        NormalizedText* out) {
+    const icu::UnicodeString& s = m.text;
     std::int32_t i = begin;
     while (i < end) {
         const UChar32 c = s.char32At(i);
@@ -533,13 +718,14 @@ void SegmentWithoutIcu(const icu::UnicodeString& s, std::int32_t begin, std::int
         while (i < end && (u_isalnum(s.char32At(i)) || s.charAt(i) == '\'')) {
             i += U16_LENGTH(s.char32At(i));
         }
-        const icu::UnicodeString word = s.tempSubStringBetween(word_begin, i);
-        CountScripts(word, &out->letters);
-        out->tokens.push_back(MakeToken(word, u_isdigit(c) ? TokenKind::kNumber : TokenKind::kWord, *clause));
+        CountScripts(s.tempSubStringBetween(word_begin, i), &out->letters);
+        out->tokens.push_back(
+            MakeTokenAt(m, word_begin, i, u_isdigit(c) ? TokenKind::kNumber : TokenKind::kWord, *clause));
     }
 }
 
-void Segment(const icu::UnicodeString& s, NormalizedText* out) {
+void Segment(const MappedText& m, NormalizedText* out) {
+    const icu::UnicodeString& s = m.text;
     const std::vector<Span> spans = FindTypedSpans(s);
     std::size_t next_span = 0;
     std::size_t emitted_spans = 0;
@@ -548,11 +734,11 @@ void Segment(const icu::UnicodeString& s, NormalizedText* out) {
     if (breaker == nullptr) {
         std::int32_t position = 0;
         for (const Span& span : spans) {
-            SegmentWithoutIcu(s, position, span.begin, &clause, out);
-            out->tokens.push_back(MakeToken(s.tempSubStringBetween(span.begin, span.end), span.kind, clause));
+            SegmentWithoutIcu(m, position, span.begin, &clause, out);
+            out->tokens.push_back(MakeTokenAt(m, span.begin, span.end, span.kind, clause));
             position = span.end;
         }
-        SegmentWithoutIcu(s, position, s.length(), &clause, out);
+        SegmentWithoutIcu(m, position, s.length(), &clause, out);
         return;
     }
     breaker->setText(s);
@@ -565,7 +751,7 @@ void Segment(const icu::UnicodeString& s, NormalizedText* out) {
         if (next_span < spans.size() && begin >= spans[next_span].begin) {
             const Span& span = spans[next_span];
             if (emitted_spans <= next_span) {
-                out->tokens.push_back(MakeToken(s.tempSubStringBetween(span.begin, span.end), span.kind, clause));
+                out->tokens.push_back(MakeTokenAt(m, span.begin, span.end, span.kind, clause));
                 emitted_spans = next_span + 1;
             }
             continue;  // inside a typed chunk
@@ -573,18 +759,18 @@ void Segment(const icu::UnicodeString& s, NormalizedText* out) {
         const icu::UnicodeString segment = s.tempSubStringBetween(begin, end);
         if (status >= UBRK_WORD_NONE && status < UBRK_WORD_NONE_LIMIT) {
             if (ContainsEmoji(segment)) {
-                out->tokens.push_back(MakeToken(segment, TokenKind::kEmoji, clause));
+                out->tokens.push_back(MakeTokenAt(m, begin, end, TokenKind::kEmoji, clause));
             } else if (ContainsClauseBreak(segment)) {
                 ++clause;
             }
             continue;
         }
         if (status >= UBRK_WORD_NUMBER && status < UBRK_WORD_NUMBER_LIMIT) {
-            out->tokens.push_back(MakeToken(segment, TokenKind::kNumber, clause));
+            out->tokens.push_back(MakeTokenAt(m, begin, end, TokenKind::kNumber, clause));
             continue;
         }
         CountScripts(segment, &out->letters);
-        out->tokens.push_back(MakeToken(segment, TokenKind::kWord, clause));
+        out->tokens.push_back(MakeTokenAt(m, begin, end, TokenKind::kWord, clause));
     }
     // The iterator keeps a reference to its text; do not leave it pointing at `s`, which dies with the caller.
     static const icu::UnicodeString kNoText;
@@ -634,20 +820,21 @@ std::string RepairUtf8(std::string_view bytes, bool* repaired) {
 
 NormalizedText Normalize(std::string_view utf8) {
     NormalizedText out;
-    const icu::UnicodeString nfkc = ToNfkc(DecodeInput(utf8, &out.repaired));
+    const MappedText mapped = ToNfkc(DecodeInput(utf8, &out.repaired));
+    const icu::UnicodeString& nfkc = mapped.text;
     for (std::int32_t i = 0; i < nfkc.length(); ++i) {
         const UChar c = nfkc.charAt(i);
         out.exclamation_marks += (c == '!') ? 1U : 0U;
         out.question_marks += (c == '?') ? 1U : 0U;
     }
-    Segment(nfkc, &out);
+    Segment(mapped, &out);
     out.text = CollapsedFoldedText(nfkc);
     return out;
 }
 
 std::string FoldForLookup(std::string_view utf8) {
     bool repaired = false;
-    return ToUtf8(Fold(ToNfkc(DecodeInput(utf8, &repaired))));
+    return ToUtf8(Fold(ToNfkc(DecodeInput(utf8, &repaired).text)));
 }
 
 }  // namespace carelisten::nlp

@@ -153,6 +153,7 @@ std::vector<const Token*> SentimentWords(const NormalizedText& text) {
             case TokenKind::kUrl:
             case TokenKind::kEmail:
             case TokenKind::kMention:
+            case TokenKind::kPhone:
                 break;
         }
     }

@@ -18,6 +18,7 @@ struct PhraseSpec {
     std::string_view flag;
     std::string_view words;        ///< space-separated terms; a trailing '*' makes a prefix
     std::string_view except_next;  ///< space-separated words that must not follow the match
+    bool hinglish = false;         ///< romanized Hindi: also negated by "nahi" after it
 };
 
 // The first English pattern set. Terms are folded words as the normalizer produces them: ICU splits
@@ -153,7 +154,29 @@ constexpr PhraseSpec kPhrases[] = {
     {kSafetyIncident, "bed sore*", ""},
     {kSafetyIncident, "bedsore*", ""},
     {kSafetyIncident, "left in soiled", ""},
+    // Hinglish (romanized Hindi): "bukhar" fever, "khoon" blood, "saans" breath, "dard" pain, "marna
+    // chahta" wants to die, "khudkushi"/"aatmahatya" suicide. Hindi negates after: "bukhar nahi hai".
+    {kClinical, "bukhar*", "", true},
+    {kClinical, "bukhaar*", "", true},
+    {kClinical, "khoon", "", true},
+    {kClinical, "saans nahi", "", true},
+    {kClinical, "saans nahin", "", true},
+    {kClinical, "saans lene me*", "", true},
+    {kClinical, "dard bahut", "", true},
+    {kClinical, "bahut dard", "", true},
+    {kClinical, "bohot dard", "", true},
+    {kClinical, "tez dard", "", true},
+    {kSelfHarm, "marna chahta", "", true},
+    {kSelfHarm, "marna chahti", "", true},
+    {kSelfHarm, "marna chahte", "", true},
+    {kSelfHarm, "mar jaana chahta", "", true},
+    {kSelfHarm, "mar jana chahta", "", true},
+    {kSelfHarm, "khudkushi", "", true},
+    {kSelfHarm, "aatmahatya", "", true},
 };
+
+// Hindi negators, which follow the word they negate.
+constexpr std::string_view kHindiNegators[] = {"mat", "na", "nahi", "nahin", "nai"};
 
 struct ProximitySpec {
     std::string_view flag;
@@ -224,6 +247,7 @@ RedFlagRules RedFlagRules::Default() {
         PhraseRule rule;
         rule.flag = std::string(spec.flag);
         rule.terms = ParseTerms(spec.words);
+        rule.hinglish = spec.hinglish;
         for (const std::string_view word : SplitWords(spec.except_next)) {
             rule.except_next.emplace_back(word);
         }
@@ -246,9 +270,24 @@ RedFlagRules RedFlagRules::Default() {
     return rules;
 }
 
-std::vector<std::string> RedFlagRules::Find(const NormalizedText& text) const {
+std::vector<RedFlag> RedFlagRules::FindDetails(const NormalizedText& text) const {
     const std::vector<const Token*> words = RuleWords(text);
-    std::vector<std::string> flags;
+    std::vector<RedFlag> flags;
+    const auto add = [&](const std::string& flag, std::size_t first, std::size_t last) {
+        flags.push_back({flag, UrgencyOfFlag(flag), Span{words[first]->begin, words[last]->end}});
+    };
+    const auto negated_after = [&](std::size_t end, std::uint32_t clause) {
+        for (std::size_t k = end; k < words.size() && k < end + kPostNegationWindow; ++k) {
+            if (words[k]->clause != clause) {
+                return false;
+            }
+            if (std::find(std::begin(kHindiNegators), std::end(kHindiNegators), words[k]->text) !=
+                std::end(kHindiNegators)) {
+                return true;
+            }
+        }
+        return false;
+    };
     const auto try_phrase = [&](const PhraseRule& rule, std::size_t start) {
         const std::size_t end = start + rule.terms.size();
         if (end > words.size()) {
@@ -264,8 +303,11 @@ std::vector<std::string> RedFlagRules::Find(const NormalizedText& text) const {
             std::find(rule.except_next.begin(), rule.except_next.end(), words[end]->text) != rule.except_next.end()) {
             return;
         }
+        if (rule.hinglish && negated_after(end, words[start]->clause)) {
+            return;
+        }
         if (!NegatedBefore(words, start, kNegationWindow)) {
-            flags.push_back(rule.flag);
+            add(rule.flag, start, end - 1);
         }
     };
     for (std::size_t i = 0; i < words.size(); ++i) {
@@ -289,11 +331,28 @@ std::vector<std::string> RedFlagRules::Find(const NormalizedText& text) const {
                 }
                 // "no redness around the wound" and "the wound is not red" are both negated.
                 if (!NegatedBefore(words, i, kNegationWindow) && !NegatedBefore(words, j, kNegationWindow)) {
-                    flags.push_back(rule.flag);
+                    add(rule.flag, std::min(i, j), std::max(i, j));
                     break;
                 }
             }
         }
+    }
+    std::stable_sort(flags.begin(), flags.end(), [](const RedFlag& a, const RedFlag& b) {
+        return a.evidence.begin != b.evidence.begin ? a.evidence.begin < b.evidence.begin
+               : a.evidence.end != b.evidence.end   ? a.evidence.end < b.evidence.end
+                                                    : a.name < b.name;
+    });
+    flags.erase(
+        std::unique(flags.begin(), flags.end(),
+                    [](const RedFlag& a, const RedFlag& b) { return a.name == b.name && a.evidence == b.evidence; }),
+        flags.end());
+    return flags;
+}
+
+std::vector<std::string> RedFlagRules::Find(const NormalizedText& text) const {
+    std::vector<std::string> flags;
+    for (RedFlag& flag : FindDetails(text)) {
+        flags.push_back(std::move(flag.name));
     }
     std::sort(flags.begin(), flags.end());
     flags.erase(std::unique(flags.begin(), flags.end()), flags.end());

@@ -3,6 +3,7 @@
 /// (and of the ICU version the binary runs with): no models, no state, safe from any thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,6 +20,8 @@ enum class TokenKind {
     kHashtag,  ///< "#tag" (text keeps the '#')
     kSymbol,   ///< a punctuation run kept whole because it may be an emoticon: ":)", ":-(", "<3", "n/a"
     kEmoji,    ///< one emoji (or emoji ZWJ / flag sequence), unfolded
+    kPhone,    ///< a phone number of 8–15 digits, "+44 20 7946 0958", "(555) 123-4567"; text is the digits
+               ///< (with a leading '+' when written)
 };
 
 struct Token {
@@ -28,6 +31,8 @@ struct Token {
     bool all_caps = false;     ///< before folding it had upper-case letters and no lower-case ones
     bool elongated = false;    ///< a letter was repeated 3+ times: emphasis
     std::uint32_t clause = 0;  ///< index of the clause: incremented at . ! ? ; , : and line breaks
+    std::size_t begin = 0;     ///< byte range [begin, end) of the token's source in the repaired input
+    std::size_t end = 0;       ///< (RepairUtf8 of the input; for valid UTF-8, the input itself)
 };
 
 /// Letters seen in word tokens, by script (URLs, e-mail addresses and handles are not counted).

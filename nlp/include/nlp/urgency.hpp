@@ -22,11 +22,17 @@ struct RedFlagTerm {
 };
 
 /// Consecutive words ("chest pain*"), unless the next word is one of `except_next` ("fell asleep").
+/// Hinglish rules are also negated by a Hindi negator ("nahi", "nahin", "mat"…) within
+/// kPostNegationWindow words after the match, in the same clause ("bukhar nahi hai": no fever).
 struct PhraseRule {
     std::string flag;
     std::vector<RedFlagTerm> terms;
     std::vector<std::string> except_next;
+    bool hinglish = false;
 };
+
+/// How many words after a Hinglish red-flag phrase a Hindi negator still denies it.
+inline constexpr std::size_t kPostNegationWindow = 2;
 
 /// An anchor and a sign within `window` words of each other, in either order ("wound … red"); negated when
 /// either of them is.
@@ -48,6 +54,11 @@ public:
     /// when a negation cue ("no", "not", "never", "without", "…n't") is within kNegationWindow words
     /// before it in the same clause.
     std::vector<std::string> Find(const NormalizedText& text) const;
+
+    /// Every match behind Find(), in text order: the flag, its UrgencyOfFlag level and the byte span of
+    /// the matched words in the repaired input (Token::begin/end); for a proximity rule, from the first
+    /// to the last of its two words. One entry per flag and span.
+    std::vector<RedFlag> FindDetails(const NormalizedText& text) const;
 
 private:
     struct Hash {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlp/analyzer.hpp>
 #include <nlp/models.hpp>
 #include <string>
@@ -155,8 +156,11 @@ TEST_F(AnalyzerTest, EmptyAndPunctuationOnlyAreNoise) {
     }
 }
 
-TEST_F(AnalyzerTest, NoCategoriesYet) {
-    EXPECT_TRUE(Run("The parking was awful and staff rude").categories.empty());
+TEST_F(AnalyzerTest, CategoriesComeFromTheLearnedModel) {
+    const Analysis analysis = Run("The parking was awful and staff rude");
+    EXPECT_EQ(analysis.category_scores.size(), 7U);
+    EXPECT_TRUE(std::is_sorted(analysis.categories.begin(), analysis.categories.end()));
+    EXPECT_FALSE(analysis.categories.empty());
 }
 
 TEST_F(AnalyzerTest, Deterministic) {

@@ -167,5 +167,58 @@ TEST(FoldForLookup, MatchesTokenFolding) {
     EXPECT_EQ(FoldForLookup("Can\xE2\x80\x99t Stand"), "can't stand");
 }
 
+std::string_view Source(std::string_view text, const Token& token) {
+    return text.substr(token.begin, token.end - token.begin);
+}
+
+TEST(Normalize, TokensKnowTheirByteRangeInTheInput) {
+    const std::string_view text = "The NURSE was soooo kind :) see https://x.org";
+    const NormalizedText normalized = Normalize(text);
+    ASSERT_EQ(normalized.tokens.size(), 8U);
+    EXPECT_EQ(Source(text, normalized.tokens[0]), "The");
+    EXPECT_EQ(Source(text, normalized.tokens[1]), "NURSE");
+    EXPECT_EQ(Source(text, normalized.tokens[3]), "soooo");
+    EXPECT_EQ(normalized.tokens[3].text, "soo");
+    EXPECT_EQ(Source(text, normalized.tokens[5]), ":)");
+    EXPECT_EQ(Source(text, normalized.tokens[7]), "https://x.org");
+}
+
+TEST(Normalize, OffsetsSurviveNfkcExpansionAndRepair) {
+    // Fullwidth "ｇｏｏｄ" (12 bytes) → "good"; "ﬁ" → "fi"; an invalid byte → U+FFFD (3 bytes when repaired).
+    const std::string text = "\xEF\xBD\x87\xEF\xBD\x8F\xEF\xBD\x8F\xEF\xBD\x84 \xFF \xEF\xAC\x81ne caf\xC3\xA9";
+    bool repaired = false;
+    const std::string fixed = RepairUtf8(text, &repaired);
+    const NormalizedText normalized = Normalize(text);
+    ASSERT_EQ(normalized.tokens.size(), 3U);
+    EXPECT_EQ(normalized.tokens[0].text, "good");
+    EXPECT_EQ(Source(fixed, normalized.tokens[0]), "\xEF\xBD\x87\xEF\xBD\x8F\xEF\xBD\x8F\xEF\xBD\x84");
+    EXPECT_EQ(normalized.tokens[1].text, "fine");
+    EXPECT_EQ(Source(fixed, normalized.tokens[1]), "\xEF\xAC\x81ne");
+    EXPECT_EQ(Source(fixed, normalized.tokens[2]), "caf\xC3\xA9");
+}
+
+TEST(Normalize, PhoneNumbersAreTypedTokens) {
+    const std::string_view text = "Call +44 20 7946 0958 or (555) 123-4567, or 07700 900123.";
+    const NormalizedText normalized = Normalize(text);
+    std::vector<std::string> phones;
+    std::vector<std::string_view> sources;
+    for (const Token& token : normalized.tokens) {
+        if (token.kind == TokenKind::kPhone) {
+            phones.push_back(token.text);
+            sources.push_back(Source(text, token));
+        }
+    }
+    EXPECT_EQ(phones, (std::vector<std::string>{"+442079460958", "5551234567", "07700900123"}));
+    EXPECT_EQ(sources, (std::vector<std::string_view>{"+44 20 7946 0958", "(555) 123-4567", "07700 900123"}));
+}
+
+TEST(Normalize, ShortNumbersDatesAndYearsAreNotPhones) {
+    for (const std::string_view text : {"waited 45 minutes", "on 2026-11-02", "on 02/11/2026", "at 10:30",
+                                        "from 2019 2020", "paid 1,000,000", "ward 12 bed 3"}) {
+        const NormalizedText normalized = Normalize(text);
+        EXPECT_EQ(FindToken(normalized, TokenKind::kPhone), nullptr) << text;
+    }
+}
+
 }  // namespace
 }  // namespace carelisten::nlp

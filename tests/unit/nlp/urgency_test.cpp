@@ -94,5 +94,64 @@ TEST(UrgencyLevels, FollowTheWorstFlag) {
     EXPECT_EQ(UrgencyFor({"clinical"}, neutral), Urgency::kCritical);
 }
 
+std::string_view Evidence(std::string_view text, const RedFlag& flag) {
+    return text.substr(flag.evidence.begin, flag.evidence.end - flag.evidence.begin);
+}
+
+TEST_F(UrgencyTest, DetailsPointAtTheMatchedWords) {
+    const std::string_view text = "Since Tuesday she has had Chest Pains and a FEVER.";
+    const std::vector<RedFlag> details = rules_.FindDetails(Normalize(text));
+    ASSERT_EQ(details.size(), 2U);
+    EXPECT_EQ(details[0].name, "clinical");
+    EXPECT_EQ(details[0].urgency, Urgency::kCritical);
+    EXPECT_EQ(Evidence(text, details[0]), "Chest Pains");
+    EXPECT_EQ(Evidence(text, details[1]), "FEVER");
+}
+
+TEST_F(UrgencyTest, DetailsOfAProximityRuleSpanBothWords) {
+    const std::string_view text = "The wound looks red today";
+    const std::vector<RedFlag> details = rules_.FindDetails(Normalize(text));
+    ASSERT_EQ(details.size(), 1U);
+    EXPECT_EQ(Evidence(text, details[0]), "wound looks red");
+}
+
+TEST_F(UrgencyTest, DetailsUseOffsetsOfTheRepairedInputAfterNfkcChanges) {
+    // "ﬁ" (3 bytes) becomes "fi" and an invalid byte becomes U+FFFD (3 bytes in the repaired input).
+    const std::string text = "\xFF \xEF\xAC\x81ne but I want to kill myself";
+    bool repaired = false;
+    const std::string fixed = RepairUtf8(text, &repaired);
+    const std::vector<RedFlag> details = rules_.FindDetails(Normalize(text));
+    ASSERT_EQ(details.size(), 1U);
+    EXPECT_EQ(Evidence(fixed, details[0]), "kill myself");
+    EXPECT_EQ(details[0].urgency, Urgency::kCritical);
+}
+
+TEST_F(UrgencyTest, NegatedFeverHasNoDetails) {
+    EXPECT_TRUE(rules_.FindDetails(Normalize("no fever since yesterday")).empty());
+}
+
+TEST_F(UrgencyTest, HinglishRedFlags) {
+    EXPECT_EQ(FlagsOf("mujhe kal se bukhar hai"), Flags{"clinical"});
+    EXPECT_EQ(FlagsOf("khoon aa raha hai"), Flags{"clinical"});
+    EXPECT_EQ(FlagsOf("saans nahi aa rahi"), Flags{"clinical"});
+    EXPECT_EQ(FlagsOf("dard bahut hai"), Flags{"clinical"});
+    EXPECT_EQ(FlagsOf("main marna chahta hoon"), Flags{"self_harm"});
+}
+
+TEST_F(UrgencyTest, HinglishNegationAfterTheWordIsRespected) {
+    EXPECT_EQ(FlagsOf("bukhar nahi hai"), Flags{});
+    EXPECT_EQ(FlagsOf("ab khoon nahin aaya"), Flags{});
+    EXPECT_EQ(FlagsOf("no bukhar today"), Flags{});
+    // A negator further away, or in the next clause, does not deny it.
+    EXPECT_EQ(FlagsOf("bukhar hai, dawai nahi mili"), Flags{"clinical"});
+}
+
+TEST_F(UrgencyTest, HinglishEvidence) {
+    const std::string_view text = "Doctor ne kaha dard bahut hai";
+    const std::vector<RedFlag> details = rules_.FindDetails(Normalize(text));
+    ASSERT_EQ(details.size(), 1U);
+    EXPECT_EQ(Evidence(text, details[0]), "dard bahut");
+}
+
 }  // namespace
 }  // namespace carelisten::nlp

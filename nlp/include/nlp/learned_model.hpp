@@ -1,0 +1,119 @@
+/// @file
+/// @brief Learned text classifiers: hashed word unigram/bigram features (plus the survey question type),
+/// a linear model (softmax over classes, or independent one-vs-rest sigmoids), deterministic AdaGrad
+/// training on in-memory examples, and a compact versioned binary serialization. Pure: no I/O.
+#pragma once
+
+#include <common/result.hpp>
+#include <cstdint>
+#include <nlp/analysis.hpp>
+#include <nlp/normalize.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace carelisten::nlp {
+
+/// What a survey question asks, as far as the classifier cares.
+enum class QuestionKind { kNone, kWhatWasGood, kWhatToImprove, kOther };
+
+/// kNone for an empty question; kWhatToImprove for "What could we do better?"-style questions;
+/// kWhatWasGood for "What was good?"-style questions; kOther otherwise.
+QuestionKind ClassifyQuestion(std::string_view question);
+
+/// Feature hashing width: 2^18 buckets.
+inline constexpr std::uint32_t kDefaultFeatureBits = 18;
+
+/// The hashed features of a text answering a question of the given kind: a bias-like question feature,
+/// word unigrams, bigrams (within a clause) and question-conjoined unigrams. Sorted, unique.
+std::vector<std::uint32_t> ExtractFeatures(const NormalizedText& text, QuestionKind question,
+                                           std::uint32_t bits = kDefaultFeatureBits);
+
+/// kSoftmax: exactly one label per text (sentiment). kOneVsRest: each label independently (categories).
+enum class OutputKind : std::uint8_t { kSoftmax = 0, kOneVsRest = 1 };
+
+/// A linear model over hashed binary features. Immutable after training or parsing; thread-safe reads.
+class LinearModel {
+public:
+    LinearModel() = default;
+    LinearModel(OutputKind kind, std::uint32_t bits, std::vector<std::string> labels);
+
+    /// Parses Serialize()'s bytes. Fails with NlpErrc::kCorruptModel.
+    static Result<LinearModel> Parse(std::string_view bytes);
+    /// "CLLM", format version, kind, bits, labels, thresholds, biases, then the non-zero weight rows.
+    std::string Serialize() const;
+
+    /// Per-label probabilities (summing to 1 for kSoftmax), in Labels() order.
+    std::vector<double> Predict(const std::vector<std::uint32_t>& features) const;
+
+    bool Empty() const { return labels_.empty(); }
+    OutputKind Kind() const { return kind_; }
+    std::uint32_t Bits() const { return bits_; }
+    const std::vector<std::string>& Labels() const { return labels_; }
+    /// For kOneVsRest: a label applies when its probability is at or above its threshold.
+    const std::vector<double>& Thresholds() const { return thresholds_; }
+    void SetThresholds(std::vector<double> thresholds) { thresholds_ = std::move(thresholds); }
+
+    /// Mutable access for training.
+    std::vector<float>& Weights() { return weights_; }
+    std::vector<float>& Biases() { return biases_; }
+
+    friend bool operator==(const LinearModel&, const LinearModel&) = default;
+
+private:
+    OutputKind kind_ = OutputKind::kSoftmax;
+    std::uint32_t bits_ = kDefaultFeatureBits;
+    std::vector<std::string> labels_;
+    std::vector<double> thresholds_;
+    std::vector<float> biases_;
+    std::vector<float> weights_;  ///< bucket-major: weights_[bucket * labels + label]
+};
+
+/// One labelled text. `targets` has one entry per label: 1 when it applies (kSoftmax: exactly one 1).
+struct TrainingExample {
+    std::string text;
+    std::string question;
+    std::vector<std::uint8_t> targets;
+};
+
+struct TrainingOptions {
+    OutputKind kind = OutputKind::kSoftmax;
+    std::vector<std::string> labels;
+    std::uint32_t bits = kDefaultFeatureBits;
+    std::uint32_t epochs = 8;
+    double learning_rate = 0.3;
+    std::uint32_t min_document_frequency = 2;  ///< rarer features get no weight (keeps the model small)
+    std::uint64_t seed = 20240601;
+};
+
+/// Deterministic AdaGrad training (fixed seed, fixed epochs, own PRNG): the same examples and options
+/// give the same model, bit for bit.
+LinearModel TrainLinearModel(const std::vector<TrainingExample>& examples, const TrainingOptions& options);
+
+/// For a kOneVsRest model: per label, the threshold in {0.25, 0.30, …, 0.90} that maximizes F1 on the
+/// validation examples (0.5 when the label occurs there fewer than 5 times). When `f1s` is given it
+/// receives each label's validation F1 at its threshold.
+std::vector<double> ChooseThresholds(const LinearModel& model, const std::vector<TrainingExample>& validation,
+                                     std::vector<double>* f1s = nullptr);
+
+/// The sentiment model's labels, in order.
+inline constexpr std::string_view kSentimentLabels[] = {"negative", "neutral", "positive"};
+/// The seven HCAT categories, in the category model's order.
+inline constexpr std::string_view kHcatCategories[] = {
+    "quality", "safety", "environment", "institutional_processes", "listening", "communication", "respect"};
+
+/// Weight of the learned model in the blended sentiment score: high for survey answers and reviews (the
+/// domain it was trained on), low for social media, where the lexicon is the more robust.
+double LearnedSentimentWeight(Channel channel, QuestionKind question);
+
+/// Blends the lexicon sentiment with the learned model's (p(positive) − p(negative)), for scored text:
+/// score = (1 − w)·lexicon + w·learned, label by the lexicon thresholds. Deterministic; in [-1, 1].
+Sentiment BlendSentiment(const Sentiment& lexicon, const LinearModel& model, const NormalizedText& text,
+                         Channel channel, std::string_view question);
+
+/// Fills analysis.category_scores (every label, model order) and analysis.categories (at or above the
+/// threshold, sorted).
+void ScoreCategories(const LinearModel& model, const NormalizedText& text, std::string_view question,
+                     Analysis& analysis);
+
+}  // namespace carelisten::nlp

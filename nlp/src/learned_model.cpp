@@ -1,0 +1,521 @@
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <nlp/errc.hpp>
+#include <nlp/learned_model.hpp>
+#include <nlp/models.hpp>
+#include <nlp/sentiment.hpp>
+
+namespace carelisten::nlp {
+namespace {
+
+constexpr std::string_view kMagic = "CLLM";
+constexpr std::uint32_t kFormatVersion = 1;
+constexpr std::uint32_t kMaxBits = 24;
+constexpr std::uint32_t kMaxLabels = 64;
+constexpr double kAdagradEpsilon = 1e-8;
+constexpr double kDefaultThreshold = 0.5;
+constexpr std::size_t kMinThresholdSupport = 5;
+// Thresholds 0.25 … 0.90 in steps of 0.05: lower ones overfit the validation split and fire on
+// out-of-domain text.
+constexpr int kFirstThresholdStep = 5;
+constexpr int kLastThresholdStep = 18;
+
+std::string_view QuestionTag(QuestionKind question) {
+    switch (question) {
+        case QuestionKind::kNone:
+            return "none";
+        case QuestionKind::kWhatWasGood:
+            return "good";
+        case QuestionKind::kWhatToImprove:
+            return "improve";
+        case QuestionKind::kOther:
+            return "other";
+    }
+    return "none";
+}
+
+std::string_view TokenText(const Token& token) {
+    switch (token.kind) {
+        case TokenKind::kNumber:
+        case TokenKind::kPhone:  // a phone number was number tokens before it had its own kind
+            return "<num>";
+        case TokenKind::kUrl:
+            return "<url>";
+        case TokenKind::kEmail:
+            return "<email>";
+        case TokenKind::kMention:
+            return "<mention>";
+        case TokenKind::kWord:
+        case TokenKind::kHashtag:
+        case TokenKind::kSymbol:
+        case TokenKind::kEmoji:
+            break;
+    }
+    return token.text;
+}
+
+std::uint32_t Bucket(std::string_view feature, std::uint32_t bits) {
+    const std::uint64_t hash = Fnv1a64(feature);
+    return static_cast<std::uint32_t>((hash ^ (hash >> 32)) & ((std::uint64_t{1} << bits) - 1));
+}
+
+// splitmix64: a tiny PRNG whose sequence is fixed by its seed on every platform.
+class SplitMix64 {
+public:
+    explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
+    std::uint64_t Next() {
+        std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    }
+
+private:
+    std::uint64_t state_;
+};
+
+void PutU32(std::string& out, std::uint32_t value) {
+    for (int shift = 0; shift < 32; shift += 8) {
+        out.push_back(static_cast<char>((value >> shift) & 0xffU));
+    }
+}
+
+void PutU64(std::string& out, std::uint64_t value) {
+    for (int shift = 0; shift < 64; shift += 8) {
+        out.push_back(static_cast<char>((value >> shift) & 0xffU));
+    }
+}
+
+void PutF32(std::string& out, float value) {
+    std::uint32_t raw = 0;
+    std::memcpy(&raw, &value, sizeof raw);
+    PutU32(out, raw);
+}
+
+void PutF64(std::string& out, double value) {
+    std::uint64_t raw = 0;
+    std::memcpy(&raw, &value, sizeof raw);
+    PutU64(out, raw);
+}
+
+class Reader {
+public:
+    explicit Reader(std::string_view bytes) : bytes_(bytes) {}
+    bool U8(std::uint8_t& value) {
+        if (bytes_.empty()) {
+            return false;
+        }
+        value = static_cast<std::uint8_t>(bytes_.front());
+        bytes_.remove_prefix(1);
+        return true;
+    }
+    bool U32(std::uint32_t& value) {
+        std::uint64_t wide = 0;
+        if (!Unsigned(4, wide)) {
+            return false;
+        }
+        value = static_cast<std::uint32_t>(wide);
+        return true;
+    }
+    bool F32(float& value) {
+        std::uint32_t raw = 0;
+        if (!U32(raw)) {
+            return false;
+        }
+        std::memcpy(&value, &raw, sizeof value);
+        return std::isfinite(value);
+    }
+    bool F64(double& value) {
+        std::uint64_t raw = 0;
+        if (!Unsigned(8, raw)) {
+            return false;
+        }
+        std::memcpy(&value, &raw, sizeof value);
+        return std::isfinite(value);
+    }
+    bool Bytes(std::size_t count, std::string_view& out) {
+        if (bytes_.size() < count) {
+            return false;
+        }
+        out = bytes_.substr(0, count);
+        bytes_.remove_prefix(count);
+        return true;
+    }
+    bool AtEnd() const { return bytes_.empty(); }
+
+private:
+    bool Unsigned(int size, std::uint64_t& value) {
+        if (bytes_.size() < static_cast<std::size_t>(size)) {
+            return false;
+        }
+        value = 0;
+        for (int i = 0; i < size; ++i) {
+            value |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes_[static_cast<std::size_t>(i)]))
+                     << (8 * i);
+        }
+        bytes_.remove_prefix(static_cast<std::size_t>(size));
+        return true;
+    }
+
+    std::string_view bytes_;
+};
+
+double Sigmoid(double z) {
+    return 1.0 / (1.0 + std::exp(-z));
+}
+
+}  // namespace
+
+QuestionKind ClassifyQuestion(std::string_view question) {
+    const NormalizedText normalized = Normalize(question);
+    if (normalized.tokens.empty()) {
+        return QuestionKind::kNone;
+    }
+    if (AsksWhatToImprove(normalized)) {
+        return QuestionKind::kWhatToImprove;
+    }
+    for (const Token& token : normalized.tokens) {
+        if (token.text == "good" || token.text == "well" || token.text == "like" || token.text == "best") {
+            return QuestionKind::kWhatWasGood;
+        }
+    }
+    return QuestionKind::kOther;
+}
+
+std::vector<std::uint32_t> ExtractFeatures(const NormalizedText& text, QuestionKind question, std::uint32_t bits) {
+    std::vector<std::uint32_t> features;
+    features.reserve(text.tokens.size() * 3 + 1);
+    const std::string_view tag = QuestionTag(question);
+    std::string feature = "q=";
+    feature += tag;
+    features.push_back(Bucket(feature, bits));
+    for (std::size_t i = 0; i < text.tokens.size(); ++i) {
+        const Token& token = text.tokens[i];
+        const std::string_view word = TokenText(token);
+        feature.assign("u=");
+        feature += word;
+        features.push_back(Bucket(feature, bits));
+        feature.assign("qu=");
+        feature += tag;
+        feature += ' ';
+        feature += word;
+        features.push_back(Bucket(feature, bits));
+        if (i + 1 < text.tokens.size() && text.tokens[i + 1].clause == token.clause) {
+            feature.assign("b=");
+            feature += word;
+            feature += ' ';
+            feature += TokenText(text.tokens[i + 1]);
+            features.push_back(Bucket(feature, bits));
+        }
+    }
+    std::sort(features.begin(), features.end());
+    features.erase(std::unique(features.begin(), features.end()), features.end());
+    return features;
+}
+
+LinearModel::LinearModel(OutputKind kind, std::uint32_t bits, std::vector<std::string> labels)
+    : kind_(kind),
+      bits_(bits),
+      labels_(std::move(labels)),
+      thresholds_(labels_.size(), 0.5),
+      biases_(labels_.size(), 0.0F),
+      weights_((std::size_t{1} << bits) * labels_.size(), 0.0F) {}
+
+Result<LinearModel> LinearModel::Parse(std::string_view bytes) {
+    Reader reader(bytes);
+    std::string_view magic;
+    std::uint32_t version = 0;
+    std::uint8_t kind = 0;
+    std::uint32_t bits = 0;
+    std::uint32_t label_count = 0;
+    if (!reader.Bytes(kMagic.size(), magic) || magic != kMagic || !reader.U32(version) || version != kFormatVersion ||
+        !reader.U8(kind) || kind > 1 || !reader.U32(bits) || bits == 0 || bits > kMaxBits || !reader.U32(label_count) ||
+        label_count == 0 || label_count > kMaxLabels) {
+        return NlpErrc::kCorruptModel;
+    }
+    std::vector<std::string> labels;
+    for (std::uint32_t i = 0; i < label_count; ++i) {
+        std::uint32_t length = 0;
+        std::string_view label;
+        if (!reader.U32(length) || length == 0 || !reader.Bytes(length, label)) {
+            return NlpErrc::kCorruptModel;
+        }
+        labels.emplace_back(label);
+    }
+    LinearModel model(static_cast<OutputKind>(kind), bits, std::move(labels));
+    for (double& threshold : model.thresholds_) {
+        if (!reader.F64(threshold) || threshold < 0.0 || threshold > 1.0) {
+            return NlpErrc::kCorruptModel;
+        }
+    }
+    for (float& bias : model.biases_) {
+        if (!reader.F32(bias)) {
+            return NlpErrc::kCorruptModel;
+        }
+    }
+    std::uint32_t rows = 0;
+    if (!reader.U32(rows) || rows > (std::uint32_t{1} << bits)) {
+        return NlpErrc::kCorruptModel;
+    }
+    std::uint32_t previous = 0;
+    for (std::uint32_t row = 0; row < rows; ++row) {
+        std::uint32_t bucket = 0;
+        if (!reader.U32(bucket) || bucket >= (std::uint32_t{1} << bits) || (row > 0 && bucket <= previous)) {
+            return NlpErrc::kCorruptModel;
+        }
+        previous = bucket;
+        for (std::uint32_t label = 0; label < label_count; ++label) {
+            if (!reader.F32(model.weights_[std::size_t{bucket} * label_count + label])) {
+                return NlpErrc::kCorruptModel;
+            }
+        }
+    }
+    if (!reader.AtEnd()) {
+        return NlpErrc::kCorruptModel;
+    }
+    return model;
+}
+
+std::string LinearModel::Serialize() const {
+    std::string out(kMagic);
+    PutU32(out, kFormatVersion);
+    out.push_back(static_cast<char>(kind_));
+    PutU32(out, bits_);
+    PutU32(out, static_cast<std::uint32_t>(labels_.size()));
+    for (const std::string& label : labels_) {
+        PutU32(out, static_cast<std::uint32_t>(label.size()));
+        out += label;
+    }
+    for (const double threshold : thresholds_) {
+        PutF64(out, threshold);
+    }
+    for (const float bias : biases_) {
+        PutF32(out, bias);
+    }
+    const std::size_t width = labels_.size();
+    const std::size_t buckets = width == 0 ? 0 : weights_.size() / width;
+    std::string rows;
+    std::uint32_t row_count = 0;
+    for (std::size_t bucket = 0; bucket < buckets; ++bucket) {
+        const auto first = weights_.begin() + static_cast<std::ptrdiff_t>(bucket * width);
+        if (std::all_of(first, first + static_cast<std::ptrdiff_t>(width), [](float w) { return w == 0.0F; })) {
+            continue;
+        }
+        ++row_count;
+        PutU32(rows, static_cast<std::uint32_t>(bucket));
+        for (std::size_t label = 0; label < width; ++label) {
+            PutF32(rows, weights_[bucket * width + label]);
+        }
+    }
+    PutU32(out, row_count);
+    out += rows;
+    return out;
+}
+
+std::vector<double> LinearModel::Predict(const std::vector<std::uint32_t>& features) const {
+    const std::size_t width = labels_.size();
+    std::vector<double> scores(width);
+    for (std::size_t label = 0; label < width; ++label) {
+        scores[label] = biases_[label];
+    }
+    const std::size_t buckets = width == 0 ? 0 : weights_.size() / width;
+    for (const std::uint32_t feature : features) {
+        if (feature >= buckets) {
+            continue;
+        }
+        const float* row = weights_.data() + std::size_t{feature} * width;
+        for (std::size_t label = 0; label < width; ++label) {
+            scores[label] += row[label];
+        }
+    }
+    if (kind_ == OutputKind::kOneVsRest) {
+        for (double& score : scores) {
+            score = Sigmoid(score);
+        }
+        return scores;
+    }
+    double max = scores.empty() ? 0.0 : *std::max_element(scores.begin(), scores.end());
+    double sum = 0.0;
+    for (double& score : scores) {
+        score = std::exp(score - max);
+        sum += score;
+    }
+    for (double& score : scores) {
+        score /= sum;
+    }
+    return scores;
+}
+
+LinearModel TrainLinearModel(const std::vector<TrainingExample>& examples, const TrainingOptions& options) {
+    LinearModel model(options.kind, options.bits, options.labels);
+    const std::size_t width = options.labels.size();
+    const std::size_t buckets = std::size_t{1} << options.bits;
+
+    std::vector<std::vector<std::uint32_t>> features;
+    features.reserve(examples.size());
+    std::vector<std::uint32_t> document_frequency(buckets, 0);
+    for (const TrainingExample& example : examples) {
+        features.push_back(ExtractFeatures(Normalize(example.text), ClassifyQuestion(example.question), options.bits));
+        for (const std::uint32_t feature : features.back()) {
+            ++document_frequency[feature];
+        }
+    }
+    for (auto& list : features) {
+        std::erase_if(
+            list, [&](std::uint32_t feature) { return document_frequency[feature] < options.min_document_frequency; });
+    }
+
+    std::vector<float>& weights = model.Weights();
+    std::vector<float>& biases = model.Biases();
+    std::vector<float> squared(weights.size(), 0.0F);
+    std::vector<double> bias_squared(width, 0.0);
+    std::vector<std::size_t> order(examples.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        order[i] = i;
+    }
+    SplitMix64 random(options.seed);
+    std::vector<double> gradient(width);
+    for (std::uint32_t epoch = 0; epoch < options.epochs; ++epoch) {
+        for (std::size_t i = order.size(); i > 1; --i) {
+            const std::size_t j = static_cast<std::size_t>(random.Next() % i);
+            std::swap(order[i - 1], order[j]);
+        }
+        for (const std::size_t index : order) {
+            const TrainingExample& example = examples[index];
+            if (example.targets.size() != width) {
+                continue;
+            }
+            const std::vector<double> probabilities = model.Predict(features[index]);
+            for (std::size_t label = 0; label < width; ++label) {
+                gradient[label] = probabilities[label] - static_cast<double>(example.targets[label]);
+            }
+            for (std::size_t label = 0; label < width; ++label) {
+                bias_squared[label] += gradient[label] * gradient[label];
+                biases[label] -= static_cast<float>(options.learning_rate * gradient[label] /
+                                                    (std::sqrt(bias_squared[label]) + kAdagradEpsilon));
+            }
+            for (const std::uint32_t feature : features[index]) {
+                const std::size_t base = std::size_t{feature} * width;
+                for (std::size_t label = 0; label < width; ++label) {
+                    const double g = gradient[label];
+                    if (g == 0.0) {
+                        continue;
+                    }
+                    squared[base + label] += static_cast<float>(g * g);
+                    weights[base + label] -=
+                        static_cast<float>(options.learning_rate * g /
+                                           (std::sqrt(static_cast<double>(squared[base + label])) + kAdagradEpsilon));
+                }
+            }
+        }
+    }
+    return model;
+}
+
+std::vector<double> ChooseThresholds(const LinearModel& model, const std::vector<TrainingExample>& validation,
+                                     std::vector<double>* f1s) {
+    const std::size_t width = model.Labels().size();
+    std::vector<std::vector<double>> probabilities;
+    probabilities.reserve(validation.size());
+    for (const TrainingExample& example : validation) {
+        probabilities.push_back(
+            model.Predict(ExtractFeatures(Normalize(example.text), ClassifyQuestion(example.question), model.Bits())));
+    }
+    std::vector<double> thresholds(width, kDefaultThreshold);
+    if (f1s != nullptr) {
+        f1s->assign(width, 0.0);
+    }
+    for (std::size_t label = 0; label < width; ++label) {
+        std::size_t support = 0;
+        for (const TrainingExample& example : validation) {
+            support += (example.targets.size() == width && example.targets[label] != 0) ? 1 : 0;
+        }
+        if (support < kMinThresholdSupport) {
+            continue;
+        }
+        double best_f1 = -1.0;
+        for (int step = kFirstThresholdStep; step <= kLastThresholdStep; ++step) {
+            const double threshold = 0.05 * step;
+            std::size_t tp = 0;
+            std::size_t fp = 0;
+            std::size_t fn = 0;
+            for (std::size_t i = 0; i < validation.size(); ++i) {
+                if (validation[i].targets.size() != width) {
+                    continue;
+                }
+                const bool predicted = probabilities[i][label] >= threshold;
+                const bool actual = validation[i].targets[label] != 0;
+                tp += (predicted && actual) ? 1 : 0;
+                fp += (predicted && !actual) ? 1 : 0;
+                fn += (!predicted && actual) ? 1 : 0;
+            }
+            const double f1 = 2.0 * static_cast<double>(tp) / static_cast<double>(2 * tp + fp + fn);
+            if (f1 > best_f1) {
+                best_f1 = f1;
+                thresholds[label] = threshold;
+                if (f1s != nullptr) {
+                    (*f1s)[label] = f1;
+                }
+            }
+        }
+    }
+    return thresholds;
+}
+
+double LearnedSentimentWeight(Channel channel, QuestionKind question) {
+    if (question == QuestionKind::kWhatToImprove || question == QuestionKind::kWhatWasGood ||
+        channel == Channel::kSurvey) {
+        return 0.7;
+    }
+    switch (channel) {
+        case Channel::kReview:
+            return 0.6;
+        case Channel::kSocial:
+            return 0.15;
+        case Channel::kUnknown:
+        case Channel::kSms:
+        case Channel::kEmail:
+        case Channel::kForum:
+        case Channel::kSurvey:
+            break;
+    }
+    return 0.4;
+}
+
+Sentiment BlendSentiment(const Sentiment& lexicon, const LinearModel& model, const NormalizedText& text,
+                         Channel channel, std::string_view question) {
+    if (!lexicon.scored || model.Empty() || model.Kind() != OutputKind::kSoftmax || model.Labels().size() != 3 ||
+        text.tokens.empty()) {
+        return lexicon;
+    }
+    const QuestionKind kind = ClassifyQuestion(question);
+    const std::vector<double> probabilities = model.Predict(ExtractFeatures(text, kind, model.Bits()));
+    // Labels are kSentimentLabels: negative, neutral, positive.
+    const double learned = probabilities[2] - probabilities[0];
+    const double weight = LearnedSentimentWeight(channel, kind);
+    Sentiment blended = lexicon;
+    blended.score = std::clamp((1.0 - weight) * lexicon.score + weight * learned, -1.0, 1.0);
+    blended.label = LabelForScore(blended.score);
+    return blended;
+}
+
+void ScoreCategories(const LinearModel& model, const NormalizedText& text, std::string_view question,
+                     Analysis& analysis) {
+    analysis.categories.clear();
+    analysis.category_scores.clear();
+    if (model.Empty() || model.Kind() != OutputKind::kOneVsRest || text.tokens.empty()) {
+        return;
+    }
+    const std::vector<double> probabilities =
+        model.Predict(ExtractFeatures(text, ClassifyQuestion(question), model.Bits()));
+    for (std::size_t label = 0; label < model.Labels().size(); ++label) {
+        analysis.category_scores.push_back({model.Labels()[label], std::clamp(probabilities[label], 0.0, 1.0)});
+        if (probabilities[label] >= model.Thresholds()[label]) {
+            analysis.categories.push_back(model.Labels()[label]);
+        }
+    }
+    std::sort(analysis.categories.begin(), analysis.categories.end());
+}
+
+}  // namespace carelisten::nlp

@@ -1,0 +1,196 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlp/analyzer.hpp>
+#include <nlp/errc.hpp>
+#include <nlp/learned_model.hpp>
+#include <nlp/models.hpp>
+#include <string>
+#include <vector>
+
+namespace carelisten::nlp {
+namespace {
+
+constexpr std::uint32_t kTinyBits = 10;
+
+std::vector<TrainingExample> TinySentimentFixture() {
+    auto example = [](std::string text, std::string question, std::uint8_t negative, std::uint8_t neutral,
+                      std::uint8_t positive) {
+        return TrainingExample{std::move(text), std::move(question), {negative, neutral, positive}};
+    };
+    return {
+        example("The staff were lovely and kind", "What was good?", 0, 0, 1),
+        example("Lovely kind nurses", "What was good?", 0, 0, 1),
+        example("Kind and caring staff", "What was good?", 0, 0, 1),
+        example("Waiting time too long", "What could we do better?", 1, 0, 0),
+        example("The waiting time was too long", "What could we do better?", 1, 0, 0),
+        example("More staff needed, waiting too long", "What could we do better?", 1, 0, 0),
+        example("It was ok", "", 0, 1, 0),
+        example("ok I suppose", "", 0, 1, 0),
+    };
+}
+
+TrainingOptions TinyOptions() {
+    TrainingOptions options;
+    options.kind = OutputKind::kSoftmax;
+    options.labels = {"negative", "neutral", "positive"};
+    options.bits = kTinyBits;
+    options.epochs = 10;
+    options.min_document_frequency = 1;
+    return options;
+}
+
+std::vector<std::uint32_t> Features(std::string_view text, std::string_view question, std::uint32_t bits) {
+    return ExtractFeatures(Normalize(text), ClassifyQuestion(question), bits);
+}
+
+TEST(LearnedModel, QuestionKinds) {
+    EXPECT_EQ(ClassifyQuestion(""), QuestionKind::kNone);
+    EXPECT_EQ(ClassifyQuestion("What could we do better?"), QuestionKind::kWhatToImprove);
+    EXPECT_EQ(ClassifyQuestion("What was good?"), QuestionKind::kWhatWasGood);
+    EXPECT_EQ(ClassifyQuestion("Trust A - Q1"), QuestionKind::kOther);
+}
+
+TEST(LearnedModel, FeaturesAreSortedUniqueAndDependOnTheQuestion) {
+    const auto features = Features("staff staff were kind", "What was good?", kDefaultFeatureBits);
+    ASSERT_FALSE(features.empty());
+    EXPECT_TRUE(std::is_sorted(features.begin(), features.end()));
+    EXPECT_EQ(std::adjacent_find(features.begin(), features.end()), features.end());
+    for (const std::uint32_t feature : features) {
+        EXPECT_LT(feature, 1U << kDefaultFeatureBits);
+    }
+    EXPECT_NE(features, Features("staff staff were kind", "What could we do better?", kDefaultFeatureBits));
+}
+
+TEST(LearnedModel, TrainingIsDeterministicAndLearnsTheFixture) {
+    const auto fixture = TinySentimentFixture();
+    const LinearModel first = TrainLinearModel(fixture, TinyOptions());
+    const LinearModel second = TrainLinearModel(fixture, TinyOptions());
+    EXPECT_EQ(first, second);
+    EXPECT_EQ(first.Serialize(), second.Serialize());
+
+    const auto positive = first.Predict(Features("lovely kind staff", "What was good?", kTinyBits));
+    ASSERT_EQ(positive.size(), 3U);
+    EXPECT_GT(positive[2], positive[0]);
+    EXPECT_NEAR(positive[0] + positive[1] + positive[2], 1.0, 1e-9);
+    const auto negative = first.Predict(Features("waiting too long", "What could we do better?", kTinyBits));
+    EXPECT_GT(negative[0], negative[2]);
+
+    TrainingOptions reseeded = TinyOptions();
+    reseeded.seed = 7;
+    EXPECT_NE(TrainLinearModel(fixture, reseeded).Serialize(), first.Serialize());
+}
+
+TEST(LearnedModel, SerializationRoundTrips) {
+    LinearModel model = TrainLinearModel(TinySentimentFixture(), TinyOptions());
+    model.SetThresholds({0.25, 0.5, 0.75});
+    const std::string bytes = model.Serialize();
+    ASSERT_EQ(bytes.substr(0, 4), "CLLM");
+    const auto parsed = LinearModel::Parse(bytes);
+    ASSERT_TRUE(parsed) << parsed.error().message();
+    EXPECT_EQ(parsed.value(), model);
+    EXPECT_EQ(parsed.value().Serialize(), bytes);
+    const auto features = Features("lovely staff", "", kTinyBits);
+    EXPECT_EQ(parsed.value().Predict(features), model.Predict(features));
+}
+
+TEST(LearnedModel, CorruptBytesAreRejected) {
+    const std::string bytes = TrainLinearModel(TinySentimentFixture(), TinyOptions()).Serialize();
+    EXPECT_EQ(LinearModel::Parse("").error(), NlpErrc::kCorruptModel);
+    EXPECT_EQ(LinearModel::Parse("XLLM" + bytes.substr(4)).error(), NlpErrc::kCorruptModel);
+    EXPECT_EQ(LinearModel::Parse(bytes.substr(0, bytes.size() - 1)).error(), NlpErrc::kCorruptModel);
+    EXPECT_EQ(LinearModel::Parse(bytes + "x").error(), NlpErrc::kCorruptModel);
+}
+
+TEST(LearnedModel, OneVsRestThresholdsComeFromValidation) {
+    std::vector<TrainingExample> examples;
+    for (int i = 0; i < 6; ++i) {
+        examples.push_back({"the car park was full", "", {1, 0}});
+        examples.push_back({"the nurse was rude", "", {0, 1}});
+        examples.push_back({"thank you", "", {0, 0}});
+    }
+    TrainingOptions options;
+    options.kind = OutputKind::kOneVsRest;
+    options.labels = {"environment", "respect"};
+    options.bits = kTinyBits;
+    options.min_document_frequency = 1;
+    const LinearModel model = TrainLinearModel(examples, options);
+    std::vector<double> f1s;
+    const auto thresholds = ChooseThresholds(model, examples, &f1s);
+    ASSERT_EQ(thresholds.size(), 2U);
+    EXPECT_DOUBLE_EQ(f1s[0], 1.0);
+    EXPECT_DOUBLE_EQ(f1s[1], 1.0);
+    for (const double threshold : thresholds) {
+        EXPECT_GE(threshold, 0.25);
+        EXPECT_LE(threshold, 0.9);
+    }
+}
+
+TEST(LearnedModel, ShippedModelsAreEmbeddedAndSmall) {
+    ASSERT_FALSE(EmbeddedSentimentModel().empty());
+    ASSERT_FALSE(EmbeddedCategoriesModel().empty());
+    EXPECT_LT(EmbeddedSentimentModel().size(), 5U * 1024 * 1024);
+    EXPECT_LT(EmbeddedCategoriesModel().size(), 5U * 1024 * 1024);
+    const auto models = LoadEmbeddedModels();
+    ASSERT_TRUE(models) << models.error().message();
+    EXPECT_EQ(models.value()->sentiment_model.Labels().size(), 3U);
+    EXPECT_EQ(models.value()->category_model.Labels().size(), std::size(kHcatCategories));
+}
+
+Analysis AnalyzeSurvey(std::string_view text, std::string_view question) {
+    static const auto analyzer = Analyzer::Create();
+    EXPECT_TRUE(analyzer);
+    AnalysisInput input;
+    input.text = text;
+    input.question = question;
+    input.channel = Channel::kSurvey;
+    return analyzer.value().Analyze(input);
+}
+
+TEST(LearnedModel, ShippedModelGetsClearSurveyAnswersRight) {
+    const Analysis cut = AnalyzeSurvey("Cut the waiting time", "What could we do better?");
+    EXPECT_EQ(cut.sentiment.label, SentimentLabel::kNegative) << cut.sentiment.score;
+    EXPECT_NE(std::find(cut.categories.begin(), cut.categories.end(), "institutional_processes"), cut.categories.end());
+    const Analysis staff = AnalyzeSurvey("More staff needed", "What could we do better?");
+    EXPECT_EQ(staff.sentiment.label, SentimentLabel::kNegative) << staff.sentiment.score;
+    const Analysis lovely = AnalyzeSurvey("Lovely caring staff", "What was good?");
+    EXPECT_EQ(lovely.sentiment.label, SentimentLabel::kPositive) << lovely.sentiment.score;
+    const Analysis nothing = AnalyzeSurvey("Nothing.", "What could we do better?");
+    EXPECT_EQ(nothing.sentiment.label, SentimentLabel::kPositive) << nothing.sentiment.score;
+
+    for (const Analysis* analysis : {&cut, &staff, &lovely, &nothing}) {
+        EXPECT_GE(analysis->sentiment.score, -1.0);
+        EXPECT_LE(analysis->sentiment.score, 1.0);
+        ASSERT_EQ(analysis->category_scores.size(), std::size(kHcatCategories));
+        for (const CategoryScore& score : analysis->category_scores) {
+            EXPECT_GE(score.confidence, 0.0);
+            EXPECT_LE(score.confidence, 1.0);
+        }
+        EXPECT_TRUE(std::is_sorted(analysis->categories.begin(), analysis->categories.end()));
+    }
+}
+
+TEST(LearnedModel, SocialMediaStaysWithTheLexicon) {
+    EXPECT_LT(LearnedSentimentWeight(Channel::kSocial, QuestionKind::kNone),
+              LearnedSentimentWeight(Channel::kSurvey, QuestionKind::kNone));
+    AnalysisInput input;
+    input.text = "I love this so much, best day ever :)";
+    input.channel = Channel::kSocial;
+    static const auto analyzer = Analyzer::Create();
+    const Analysis analysis = analyzer.value().Analyze(input);
+    EXPECT_EQ(analysis.sentiment.label, SentimentLabel::kPositive);
+}
+
+TEST(LearnedModel, AnalysisIsDeterministic) {
+    const Analysis first = AnalyzeSurvey("The parking was awful and the nurse was rude", "What could we do better?");
+    const Analysis second = AnalyzeSurvey("The parking was awful and the nurse was rude", "What could we do better?");
+    EXPECT_EQ(first.sentiment.score, second.sentiment.score);
+    EXPECT_EQ(first.categories, second.categories);
+    ASSERT_EQ(first.category_scores.size(), second.category_scores.size());
+    for (std::size_t i = 0; i < first.category_scores.size(); ++i) {
+        EXPECT_EQ(first.category_scores[i].confidence, second.category_scores[i].confidence);
+    }
+}
+
+}  // namespace
+}  // namespace carelisten::nlp
