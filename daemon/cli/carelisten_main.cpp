@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
     quarantine_replay->add_option("id", replay_id, "quarantine id (from quarantine list)")->required();
     auto* analyze = cli.add_subcommand("analyze", "JSON Lines on stdin -> one analysis per line on stdout");
     auto* train = cli.add_subcommand("train", "train the learned sentiment and category models from labelled data");
-    std::string train_data_dir = "/work/shared/data";
+    std::string train_data_dir = "../shared/data";  // the labelled data beside the checkout
     std::string train_out_dir = "nlp/data/models";
     train->add_option("--data-dir", train_data_dir, "directory with the labelled JSON Lines")->capture_default_str();
     train->add_option("--out-dir", train_out_dir, "where to write *.model")->capture_default_str();

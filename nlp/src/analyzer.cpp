@@ -41,9 +41,10 @@ Analysis Analyzer::Analyze(const AnalysisInput& input) const {
         // Hinglish is scored through its English glosses ("bahut bekar" → "very useless").
         const NormalizedText glossed = language.hinglish ? GlossHinglish(text) : NormalizedText{};
         const NormalizedText& scored = language.hinglish ? glossed : text;
+        const QuestionKind question = ClassifyQuestion(input.question);
         analysis.sentiment = BlendSentiment(ScoreSentiment(models.lexicon, scored, input.question),
-                                            models.sentiment_model, scored, input.channel, input.question);
-        ScoreCategories(models.category_model, text, input.question, analysis);
+                                            models.sentiment_model, scored, input.channel, question);
+        ScoreCategories(models.category_model, scored, question, analysis);
     } else {
         analysis.sentiment.scored = false;
         analysis.sentiment.label = SentimentLabel::kNeutral;

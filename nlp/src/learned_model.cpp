@@ -168,6 +168,9 @@ double Sigmoid(double z) {
 }  // namespace
 
 QuestionKind ClassifyQuestion(std::string_view question) {
+    if (question.empty()) {
+        return QuestionKind::kNone;
+    }
     const NormalizedText normalized = Normalize(question);
     if (normalized.tokens.empty()) {
         return QuestionKind::kNone;
@@ -484,31 +487,28 @@ double LearnedSentimentWeight(Channel channel, QuestionKind question) {
 }
 
 Sentiment BlendSentiment(const Sentiment& lexicon, const LinearModel& model, const NormalizedText& text,
-                         Channel channel, std::string_view question) {
+                         Channel channel, QuestionKind question) {
     if (!lexicon.scored || model.Empty() || model.Kind() != OutputKind::kSoftmax || model.Labels().size() != 3 ||
         text.tokens.empty()) {
         return lexicon;
     }
-    const QuestionKind kind = ClassifyQuestion(question);
-    const std::vector<double> probabilities = model.Predict(ExtractFeatures(text, kind, model.Bits()));
+    const std::vector<double> probabilities = model.Predict(ExtractFeatures(text, question, model.Bits()));
     // Labels are kSentimentLabels: negative, neutral, positive.
     const double learned = probabilities[2] - probabilities[0];
-    const double weight = LearnedSentimentWeight(channel, kind);
+    const double weight = LearnedSentimentWeight(channel, question);
     Sentiment blended = lexicon;
     blended.score = std::clamp((1.0 - weight) * lexicon.score + weight * learned, -1.0, 1.0);
     blended.label = LabelForScore(blended.score);
     return blended;
 }
 
-void ScoreCategories(const LinearModel& model, const NormalizedText& text, std::string_view question,
-                     Analysis& analysis) {
+void ScoreCategories(const LinearModel& model, const NormalizedText& text, QuestionKind question, Analysis& analysis) {
     analysis.categories.clear();
     analysis.category_scores.clear();
     if (model.Empty() || model.Kind() != OutputKind::kOneVsRest || text.tokens.empty()) {
         return;
     }
-    const std::vector<double> probabilities =
-        model.Predict(ExtractFeatures(text, ClassifyQuestion(question), model.Bits()));
+    const std::vector<double> probabilities = model.Predict(ExtractFeatures(text, question, model.Bits()));
     for (std::size_t label = 0; label < model.Labels().size(); ++label) {
         analysis.category_scores.push_back({model.Labels()[label], std::clamp(probabilities[label], 0.0, 1.0)});
         if (probabilities[label] >= model.Thresholds()[label]) {

@@ -1,6 +1,6 @@
 /// @file
 /// @brief `carelisten eval`: measures the analyzer on labelled JSON Lines in the shapes of
-/// /work/shared/data (nhs_fft_v6: sentiment_1to5 + themes; nhs_fft_phase1: criticality + "Trust X - Qn"),
+/// ../shared/data (nhs_fft_v6: sentiment_1to5 + themes; nhs_fft_phase1: criticality + "Trust X - Qn"),
 /// and the split rule shared with `carelisten train`.
 #pragma once
 

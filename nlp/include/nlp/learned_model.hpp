@@ -109,11 +109,10 @@ double LearnedSentimentWeight(Channel channel, QuestionKind question);
 /// Blends the lexicon sentiment with the learned model's (p(positive) − p(negative)), for scored text:
 /// score = (1 − w)·lexicon + w·learned, label by the lexicon thresholds. Deterministic; in [-1, 1].
 Sentiment BlendSentiment(const Sentiment& lexicon, const LinearModel& model, const NormalizedText& text,
-                         Channel channel, std::string_view question);
+                         Channel channel, QuestionKind question);
 
 /// Fills analysis.category_scores (every label, model order) and analysis.categories (at or above the
 /// threshold, sorted).
-void ScoreCategories(const LinearModel& model, const NormalizedText& text, std::string_view question,
-                     Analysis& analysis);
+void ScoreCategories(const LinearModel& model, const NormalizedText& text, QuestionKind question, Analysis& analysis);
 
 }  // namespace carelisten::nlp

@@ -21,7 +21,8 @@ TEST(Models, EmbeddedLexiconLoads) {
 
 TEST(Models, VersionNamesCodeDataAndIcu) {
     const auto models = LoadEmbeddedModels().value();
-    EXPECT_TRUE(std::regex_match(models->version, std::regex(R"(nlp-\d+\.\d+\.\d+\+lex\.[0-9a-f]{8}\.lm\.[0-9a-f]{8}\.icu\d+)")))
+    EXPECT_TRUE(std::regex_match(models->version,
+                                 std::regex(R"(nlp-\d+\.\d+\.\d+\+lex\.[0-9a-f]{8}\.lm\.[0-9a-f]{8}\.icu\d+)")))
         << models->version;
     EXPECT_EQ(models->version.rfind("nlp-" + std::string(kCodeVersion) + "+lex.", 0), 0U);
     EXPECT_EQ(models->version, MakeVersion(EmbeddedLexiconTsv()));
