@@ -18,6 +18,27 @@ void WriteString(Writer& writer, std::string_view value) {
     writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
 }
 
+void WriteStringArray(Writer& writer, const char* key, const std::vector<std::string>& values) {
+    writer.Key(key);
+    writer.StartArray();
+    for (const auto& value : values) {
+        WriteString(writer, value);
+    }
+    writer.EndArray();
+}
+
+// {"<label_key>": label, "begin": b, "end": e}: byte offsets into the analyzed text, for redaction.
+void WriteLabelledSpan(Writer& writer, const char* label_key, std::string_view label, const nlp::Span& span) {
+    writer.StartObject();
+    writer.Key(label_key);
+    WriteString(writer, label);
+    writer.Key("begin");
+    writer.Uint64(span.begin);
+    writer.Key("end");
+    writer.Uint64(span.end);
+    writer.EndObject();
+}
+
 std::string ErrorLine(std::size_t line_number, std::string_view message) {
     rapidjson::StringBuffer buffer;
     Writer writer(buffer);
@@ -149,19 +170,9 @@ AnalyzeStats RunAnalyze(std::istream& in, std::ostream& out, const nlp::Analyzer
         writer.StartObject();
         writer.Key("is_noise");
         writer.Bool(analysis.noise.is_noise);
-        writer.Key("reasons");
-        writer.StartArray();
-        for (const auto& reason : analysis.noise.reasons) {
-            WriteString(writer, reason);
-        }
-        writer.EndArray();
+        WriteStringArray(writer, "reasons", analysis.noise.reasons);
         writer.EndObject();
-        writer.Key("categories");
-        writer.StartArray();
-        for (const auto& category : analysis.categories) {
-            WriteString(writer, category);
-        }
-        writer.EndArray();
+        WriteStringArray(writer, "categories", analysis.categories);
         writer.Key("urgency");
         WriteString(writer, nlp::ToString(analysis.urgency));
         writer.Key("category_scores");
@@ -171,45 +182,20 @@ AnalyzeStats RunAnalyze(std::istream& in, std::ostream& out, const nlp::Analyzer
             writer.Double(category.confidence);
         }
         writer.EndObject();
-        writer.Key("tags");
-        writer.StartArray();
-        for (const auto& tag : analysis.tags) {
-            WriteString(writer, tag);
-        }
-        writer.EndArray();
+        WriteStringArray(writer, "tags", analysis.tags);
         writer.Key("intent");
         WriteString(writer, nlp::ToString(analysis.intent));
-        writer.Key("red_flags");
-        writer.StartArray();
-        for (const auto& flag : analysis.red_flags) {
-            WriteString(writer, flag);
-        }
-        writer.EndArray();
-        // Evidence and personal data as byte offsets into the analyzed text, for redaction.
+        WriteStringArray(writer, "red_flags", analysis.red_flags);
         writer.Key("red_flag_evidence");
         writer.StartArray();
         for (const auto& flag : analysis.red_flag_details) {
-            writer.StartObject();
-            writer.Key("flag");
-            WriteString(writer, flag.name);
-            writer.Key("begin");
-            writer.Uint64(flag.evidence.begin);
-            writer.Key("end");
-            writer.Uint64(flag.evidence.end);
-            writer.EndObject();
+            WriteLabelledSpan(writer, "flag", flag.name, flag.evidence);
         }
         writer.EndArray();
         writer.Key("personal_data");
         writer.StartArray();
         for (const auto& span : analysis.personal_data) {
-            writer.StartObject();
-            writer.Key("kind");
-            WriteString(writer, span.kind);
-            writer.Key("begin");
-            writer.Uint64(span.span.begin);
-            writer.Key("end");
-            writer.Uint64(span.span.end);
-            writer.EndObject();
+            WriteLabelledSpan(writer, "kind", span.kind, span.span);
         }
         writer.EndArray();
         writer.Key("input_repaired");
