@@ -84,6 +84,8 @@ std::string_view DescribeConnectFailure(std::string_view message) {
         Pattern{"starting up", "the server is starting up"},
         Pattern{"shutting down", "the server is shutting down"},
         Pattern{"too many", "too many connections"},
+        Pattern{"does not match host name", "the server's TLS certificate does not name this host (verify-full)"},
+        Pattern{"certificate verify failed", "the server's TLS certificate is not signed by the configured CA"},
         Pattern{"SSL", "TLS negotiation failed"},
         Pattern{"role", "the role does not exist or may not log in"},
         Pattern{"database", "the database does not exist or is not accessible"},
