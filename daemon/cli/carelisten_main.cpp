@@ -147,9 +147,11 @@ int main(int argc, char** argv) {
     std::string eval_data;
     std::string eval_kind = "both";
     std::string eval_split = "all";
-    eval->add_option("--data", eval_data, "labelled JSON Lines (nhs_fft_v6 or nhs_fft_phase1 shape)")->required();
-    eval->add_option("--kind", eval_kind, "sentiment, categories or both")
-        ->check(CLI::IsMember({"sentiment", "categories", "both"}))
+    eval->add_option("--data", eval_data,
+                     "labelled JSON Lines (nhs_fft_v6, nhs_fft_phase1, sms_spam or spamassassin shape)")
+        ->required();
+    eval->add_option("--kind", eval_kind, "sentiment, categories, both, or spam (sms_spam / spamassassin shape)")
+        ->check(CLI::IsMember({"sentiment", "categories", "both", "spam"}))
         ->capture_default_str();
     eval->add_option("--split", eval_split, "all rows, or only the held-out rows of `train`'s split")
         ->check(CLI::IsMember({"all", "heldout"}))
@@ -185,6 +187,7 @@ int main(int argc, char** argv) {
         daemon::EvalOptions options;
         options.kind = eval_kind == "sentiment"    ? daemon::EvalKind::kSentiment
                        : eval_kind == "categories" ? daemon::EvalKind::kCategories
+                       : eval_kind == "spam"       ? daemon::EvalKind::kSpam
                                                    : daemon::EvalKind::kBoth;
         options.held_out_only = eval_split == "heldout";
         return daemon::RunEval(daemon::ParseLabelledRows(in), std::cout, analyzer.value(), options);

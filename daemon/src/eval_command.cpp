@@ -1,12 +1,14 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <connectors/mail/mail_wire.hpp>
 #include <cstdio>
 #include <daemon/eval_command.hpp>
 #include <istream>
 #include <map>
 #include <nlp/learned_model.hpp>
 #include <nlp/models.hpp>
+#include <nlp/noise.hpp>
 #include <nlp/normalize.hpp>
 #include <ostream>
 #include <set>
@@ -139,15 +141,29 @@ std::vector<LabelledRow> ParseLabelledRows(std::istream& in, std::size_t* skippe
         }
         rapidjson::Document document;
         document.Parse(line.data(), line.size());
-        if (document.HasParseError() || !document.IsObject() || !document.HasMember("text") ||
-            !document["text"].IsString()) {
+        const bool mail = !document.HasParseError() && document.IsObject() && document.HasMember("mime") &&
+                          document["mime"].IsString();
+        if (document.HasParseError() || !document.IsObject() ||
+            (!mail && (!document.HasMember("text") || !document["text"].IsString()))) {
             ++bad;
             continue;
         }
         LabelledRow row;
-        row.text = GetString(document, "text");
+        if (mail) {
+            const auto parsed = connectors::mail::ParseMailText(GetString(document, "mime"));
+            if (!parsed) {
+                ++bad;
+                continue;
+            }
+            row.text = parsed->subject + "\n\n" + parsed->body;
+            row.email = true;
+        } else {
+            row.text = GetString(document, "text");
+        }
         row.question = GetString(document, "question");
-        if (document.HasMember("criticality")) {
+        if (const std::string label = GetString(document, "label"); label == "spam" || label == "ham") {
+            row.spam = label == "spam";
+        } else if (document.HasMember("criticality")) {
             row.phase1 = true;
             // "Trust A - Q1"
             if (row.question.rfind("Trust ", 0) == 0 && row.question.size() > 6) {
@@ -207,8 +223,47 @@ bool IsValidation(const LabelledRow& row) {
     return nlp::Fnv1a64("validation:" + DistinctTextKey(row.text)) % 100 < kHeldOutPercent;
 }
 
+namespace {
+
+int RunSpamEval(const std::vector<LabelledRow>& rows, std::ostream& out, const nlp::Analyzer& analyzer,
+                bool held_out_only) {
+    std::size_t spam = 0;
+    std::size_t caught = 0;
+    std::size_t ham = 0;
+    std::size_t dropped = 0;
+    for (const LabelledRow& row : rows) {
+        if (!row.spam || (held_out_only && !IsHeldOut(row))) {
+            continue;
+        }
+        nlp::AnalysisInput input;
+        input.text = row.text;
+        input.channel = row.email ? nlp::Channel::kEmail : nlp::Channel::kSms;
+        const nlp::Analysis analysis = analyzer.Analyze(input);
+        const bool flagged = std::find(analysis.noise.reasons.begin(), analysis.noise.reasons.end(), nlp::kNoiseSpam) !=
+                             analysis.noise.reasons.end();
+        if (*row.spam) {
+            ++spam;
+            caught += flagged ? 1 : 0;
+        } else {
+            ++ham;
+            dropped += flagged ? 1 : 0;
+        }
+    }
+    out << "analyzer " << analyzer.Version() << (held_out_only ? " (held-out split)" : "") << "\n";
+    out << "spam: rows " << (spam + ham) << " spam " << spam << " ham " << ham << "\n";
+    out << "  spam caught (recall) " << Fixed(Ratio(caught, spam)) << " (" << caught << "/" << spam << ")\n";
+    out << "  ham dropped " << Fixed(Ratio(dropped, ham)) << " (" << dropped << "/" << ham << ")\n";
+    out << "  precision " << Fixed(Ratio(caught, caught + dropped)) << "\n";
+    return (spam + ham) == 0 ? 1 : 0;
+}
+
+}  // namespace
+
 int RunEval(const std::vector<LabelledRow>& rows, std::ostream& out, const nlp::Analyzer& analyzer,
             const EvalOptions& options) {
+    if (options.kind == EvalKind::kSpam) {
+        return RunSpamEval(rows, out, analyzer, options.held_out_only);
+    }
     const bool sentiment = options.kind != EvalKind::kCategories;
     const bool categories = options.kind != EvalKind::kSentiment;
     constexpr nlp::SentimentLabel kClasses[] = {nlp::SentimentLabel::kNegative, nlp::SentimentLabel::kNeutral,

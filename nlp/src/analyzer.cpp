@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <nlp/analyzer.hpp>
 #include <nlp/html_text.hpp>
+#include <nlp/intent.hpp>
 #include <nlp/language.hpp>
 #include <nlp/learned_model.hpp>
 #include <nlp/models.hpp>
@@ -36,6 +37,14 @@ Analysis Analyzer::Analyze(const AnalysisInput& input) const {
     analysis.language_confidence = language.confidence;
 
     analysis.noise = DetectNoise(models.lexicon, text, input.channel, input.mail_headers);
+    if (!models.spam_model.Empty() && SpamModelApplies(input.channel)) {
+        const double spam =
+            models.spam_model.Predict(ExtractFeatures(text, QuestionKind::kNone, models.spam_model.Bits()))[0];
+        if (spam >= models.spam_model.Thresholds()[0]) {
+            analysis.noise.is_noise = true;
+            analysis.noise.reasons.emplace_back(kNoiseSpam);
+        }
+    }
 
     if (language.scorable) {
         // Hinglish is scored through its English glosses ("bahut bekar" → "very useless").
@@ -59,6 +68,10 @@ Analysis Analyzer::Analyze(const AnalysisInput& input) const {
     analysis.red_flags.erase(std::unique(analysis.red_flags.begin(), analysis.red_flags.end()),
                              analysis.red_flags.end());
     analysis.urgency = UrgencyFor(analysis.red_flags, analysis.sentiment);
+    if (!analysis.noise.is_noise) {
+        analysis.intent = DetectIntent(text, analysis.sentiment, ClassifyQuestion(input.question));
+        analysis.tags = DetectTags(text);
+    }
     analysis.personal_data = FindPersonalData(text);
     analysis.similarity_hash = SimHash(text);
     return analysis;

@@ -11,5 +11,7 @@ namespace carelisten::nlp::embedded {
 std::string_view SentimentModel();
 /// nlp/data/models/categories.model (LinearModel::Serialize bytes; empty: no category model).
 std::string_view CategoriesModel();
+/// nlp/data/models/spam.model (LinearModel::Serialize bytes, one-vs-rest "spam"; empty: no spam model).
+std::string_view SpamModel();
 
 }  // namespace carelisten::nlp::embedded

@@ -36,6 +36,7 @@ std::string MakeVersion(std::string_view lexicon_tsv) {
     version += ".lm.";
     std::uint64_t learned = Fnv1a64(EmbeddedSentimentModel());
     learned ^= Fnv1a64(EmbeddedCategoriesModel()) * kFnvPrime;
+    learned ^= Fnv1a64(EmbeddedSpamModel()) * kFnvPrime * kFnvPrime;
     std::snprintf(hash, sizeof(hash), "%016llx", static_cast<unsigned long long>(learned));
     version.append(hash, 8);
     version += ".icu";
@@ -53,6 +54,10 @@ std::string_view EmbeddedSentimentModel() {
 
 std::string_view EmbeddedCategoriesModel() {
     return embedded::CategoriesModel();
+}
+
+std::string_view EmbeddedSpamModel() {
+    return embedded::SpamModel();
 }
 
 Result<std::shared_ptr<const Models>> LoadModels(std::string_view lexicon_tsv) {
@@ -76,6 +81,14 @@ Result<std::shared_ptr<const Models>> LoadModels(std::string_view lexicon_tsv) {
             return NlpErrc::kCorruptModel;
         }
         models->category_model = std::move(categories).value();
+    }
+    if (!EmbeddedSpamModel().empty()) {
+        auto spam = LinearModel::Parse(EmbeddedSpamModel());
+        if (!spam || spam.value().Kind() != OutputKind::kOneVsRest || spam.value().Labels().size() != 1 ||
+            spam.value().Thresholds().size() != 1) {
+            return NlpErrc::kCorruptModel;
+        }
+        models->spam_model = std::move(spam).value();
     }
     models->version = MakeVersion(lexicon_tsv);
     return std::shared_ptr<const Models>(std::move(models));

@@ -77,6 +77,10 @@ std::vector<std::string> AutomatedMailReasons(const std::vector<MailHeader>& hea
     return reasons;
 }
 
+bool SpamModelApplies(Channel channel) {
+    return channel == Channel::kSms || channel == Channel::kEmail || channel == Channel::kUnknown;
+}
+
 NoiseVerdict DetectNoise(const Lexicon& lexicon, const NormalizedText& text, Channel /*channel*/) {
     const bool has_content = std::any_of(text.tokens.begin(), text.tokens.end(), [&](const Token& token) {
         return token.kind != TokenKind::kSymbol || lexicon.Contains(token.text) ||

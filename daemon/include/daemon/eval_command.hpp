@@ -22,9 +22,12 @@ struct LabelledRow {
     std::optional<nlp::SentimentLabel> sentiment;  ///< absent when not labelled (or Trust B's 0)
     std::optional<std::vector<std::string>> hcat;  ///< HCAT categories from v6 themes; absent for phase1
     bool phase1 = false;
+    std::optional<bool> spam;  ///< sms_spam / spamassassin rows: label spam (true) or ham (false)
+    bool email = false;        ///< spamassassin rows: text is the mail's subject and body (ParseMailText)
 };
 
-/// Parses labelled JSON Lines; lines that are not objects with a string "text" are skipped and counted.
+/// Parses labelled JSON Lines; lines that are not objects with a string "text" (or a "mime" message, whose
+/// subject and body become the text) are skipped and counted.
 std::vector<LabelledRow> ParseLabelledRows(std::istream& in, std::size_t* skipped = nullptr);
 
 /// The HCAT categories of NHS framework v6 themes (data/README.md), sorted, unique.
@@ -40,7 +43,7 @@ bool IsHeldOut(const LabelledRow& row);
 /// The validation rule inside the training rows (for thresholds): a differently salted 20% hash split.
 bool IsValidation(const LabelledRow& row);
 
-enum class EvalKind { kSentiment, kCategories, kBoth };
+enum class EvalKind { kSentiment, kCategories, kBoth, kSpam };
 
 struct EvalOptions {
     EvalKind kind = EvalKind::kBoth;
@@ -49,7 +52,9 @@ struct EvalOptions {
 
 /// Runs the analyzer over the rows (as survey answers to their question) and prints accuracy,
 /// per-class precision/recall/F1 and macro-F1 (sentiment), per-category P/R/F1 and micro/macro-F1
-/// (categories). Returns 0, or 1 when there was nothing to evaluate.
+/// (categories). kSpam: the rows with a ham/spam label, analysed as SMS (or e-mail for "mime" rows); prints
+/// spam caught (recall), ham dropped (rate) and precision of the "spam" noise reason. Returns 0, or 1 when
+/// there was nothing to evaluate.
 int RunEval(const std::vector<LabelledRow>& rows, std::ostream& out, const nlp::Analyzer& analyzer,
             const EvalOptions& options);
 

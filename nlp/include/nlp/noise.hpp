@@ -21,6 +21,12 @@ inline constexpr std::string_view kNoiseAutoReply = "auto_reply";
 inline constexpr std::string_view kNoiseBounce = "bounce";
 /// Bulk or list mail: Precedence bulk, junk or list; List-Id; List-Unsubscribe.
 inline constexpr std::string_view kNoiseBulk = "bulk";
+/// Spam or promotion (SMS, e-mail or unknown channel): the learned spam model's p(spam) is at or above
+/// its threshold (chosen so that at most 0.5% of validation ham is dropped).
+inline constexpr std::string_view kNoiseSpam = "spam";
+
+/// Whether the spam model applies to messages of this channel: SMS, e-mail and unknown.
+bool SpamModelApplies(Channel channel);
 
 /// Noise when the text has no word, number, link, handle, hashtag or emoji, and no symbol run that the
 /// lexicon knows or that has a letter or digit (so ":)" and "n/a" alone are messages, "..." is not). The

@@ -102,6 +102,41 @@ TEST(EvalCommand, HeldOutSplitAndKindFilterRows) {
     EXPECT_NE(report.find("sentiment: rows " + std::to_string(expected) + " "), std::string::npos) << report;
 }
 
+// sms_spam and spamassassin shapes: a promo SMS (spam), a patient SMS and a patient e-mail (ham).
+constexpr std::string_view kSpamFixture =
+    R"({"id":1,"text":"WINNER!! Claim your free prize now, call 09061701461","label":"spam"})"
+    "\n"
+    R"({"id":2,"text":"Thank you doctor","label":"ham"})"
+    "\n"
+    R"({"id":"easy-ham-1/x","mime":"From: Ann <ann@example.org>\nTo: ward@example.org\nSubject: Appointment\n\nThe nurse was late with my medication.\n","label":"ham"})"
+    "\n";
+
+TEST(EvalCommand, PrintsSpamCaughtHamDroppedAndPrecision) {
+    std::istringstream in{std::string(kSpamFixture)};
+    std::size_t skipped = 0;
+    const auto rows = ParseLabelledRows(in, &skipped);
+    EXPECT_EQ(skipped, 0U);
+    ASSERT_EQ(rows.size(), 3U);
+    EXPECT_EQ(rows[0].spam, true);
+    EXPECT_EQ(rows[1].spam, false);
+    EXPECT_FALSE(rows[1].sentiment);
+    EXPECT_TRUE(rows[2].email);
+    EXPECT_EQ(rows[2].text, "Appointment\n\nThe nurse was late with my medication.\n");
+
+    static const auto analyzer = nlp::Analyzer::Create();
+    ASSERT_TRUE(analyzer);
+    std::ostringstream out;
+    EvalOptions options;
+    options.kind = EvalKind::kSpam;
+    EXPECT_EQ(RunEval(rows, out, analyzer.value(), options), 0);
+    const std::string report = out.str();
+    EXPECT_NE(report.find("spam: rows 3 spam 1 ham 2"), std::string::npos) << report;
+    EXPECT_NE(report.find("  spam caught (recall) 1.0000 (1/1)"), std::string::npos) << report;
+    EXPECT_NE(report.find("  ham dropped 0.0000 (0/2)"), std::string::npos) << report;
+    EXPECT_NE(report.find("  precision 1.0000"), std::string::npos) << report;
+    EXPECT_EQ(report.find("sentiment:"), std::string::npos) << report;
+}
+
 TEST(EvalCommand, EmptyInputIsAFailure) {
     static const auto analyzer = nlp::Analyzer::Create();
     std::ostringstream out;

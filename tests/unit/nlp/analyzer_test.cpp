@@ -156,6 +156,28 @@ TEST_F(AnalyzerTest, EmptyAndPunctuationOnlyAreNoise) {
     }
 }
 
+TEST_F(AnalyzerTest, PromotionalSmsIsSpamNoiseButPatientMessagesAreNot) {
+    const auto run = [](std::string_view text, Channel channel) {
+        AnalysisInput input;
+        input.text = text;
+        input.channel = channel;
+        return analyzer_->Analyze(input);
+    };
+    constexpr std::string_view kPromo = "WINNER!! Claim your free prize now, call 09061701461";
+    for (const Channel channel : {Channel::kSms, Channel::kUnknown, Channel::kEmail}) {
+        const Analysis promo = run(kPromo, channel);
+        EXPECT_TRUE(promo.noise.is_noise) << ToString(channel);
+        EXPECT_EQ(promo.noise.reasons, std::vector<std::string>{"spam"}) << ToString(channel);
+        for (const std::string_view text : {"The nurse was late with my medication", "Thank you doctor"}) {
+            const Analysis patient = run(text, channel);
+            EXPECT_FALSE(patient.noise.is_noise) << text << " " << ToString(channel);
+            EXPECT_TRUE(patient.noise.reasons.empty()) << text;
+        }
+    }
+    // The spam model is for SMS and e-mail: a survey answer is never dropped as spam.
+    EXPECT_FALSE(run(kPromo, Channel::kSurvey).noise.is_noise);
+}
+
 TEST_F(AnalyzerTest, CategoriesComeFromTheLearnedModel) {
     const Analysis analysis = Run("The parking was awful and staff rude");
     EXPECT_EQ(analysis.category_scores.size(), 7U);
