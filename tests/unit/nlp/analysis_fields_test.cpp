@@ -5,23 +5,15 @@
 #include <string>
 #include <vector>
 
+#include "shared_analyzer_test_base.hpp"
+
 namespace carelisten::nlp {
 namespace {
 
 // The analyzer fields filled by the language, personal-data, red-flag evidence, SimHash, mail-header
 // and HTML stages.
-class AnalysisFieldsTest : public ::testing::Test {
+class AnalysisFieldsTest : public SharedAnalyzerTest {
 protected:
-    static void SetUpTestSuite() {
-        auto created = Analyzer::Create();
-        ASSERT_TRUE(created) << created.error().message();
-        analyzer_ = new Analyzer(std::move(created).value());
-    }
-    static void TearDownTestSuite() {
-        delete analyzer_;
-        analyzer_ = nullptr;
-    }
-
     static Analysis Run(std::string_view text, std::vector<MailHeader> headers = {}) {
         AnalysisInput input;
         input.text = text;
@@ -29,11 +21,7 @@ protected:
         input.mail_headers = std::move(headers);
         return analyzer_->Analyze(input);
     }
-
-    static Analyzer* analyzer_;
 };
-
-Analyzer* AnalysisFieldsTest::analyzer_ = nullptr;
 
 TEST_F(AnalysisFieldsTest, LanguageConfidence) {
     const Analysis english = Run("The nurse was very kind and the food was good");

@@ -7,21 +7,13 @@
 #include <thread>
 #include <vector>
 
+#include "shared_analyzer_test_base.hpp"
+
 namespace carelisten::nlp {
 namespace {
 
-class AnalyzerTest : public ::testing::Test {
+class AnalyzerTest : public SharedAnalyzerTest {
 protected:
-    static void SetUpTestSuite() {
-        auto created = Analyzer::Create();
-        ASSERT_TRUE(created) << created.error().message();
-        analyzer_ = new Analyzer(std::move(created).value());
-    }
-    static void TearDownTestSuite() {
-        delete analyzer_;
-        analyzer_ = nullptr;
-    }
-
     static Analysis Run(std::string_view text, std::string_view question = {}, std::string_view hint = {}) {
         AnalysisInput input;
         input.text = text;
@@ -30,11 +22,7 @@ protected:
         input.language_hint = hint;
         return analyzer_->Analyze(input);
     }
-
-    static Analyzer* analyzer_;
 };
-
-Analyzer* AnalyzerTest::analyzer_ = nullptr;
 
 bool operator==(const Analysis& a, const Analysis& b) {
     return a.language == b.language && a.sentiment.label == b.sentiment.label &&

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "shared_analyzer_test_base.hpp"
+
 namespace carelisten::nlp {
 namespace {
 
@@ -35,18 +37,8 @@ Tags TagsOf(std::string_view text) {
 
 // --- Through the analyzer: the wiring and the brief's examples. ---
 
-class IntentAnalyzerTest : public ::testing::Test {
+class IntentAnalyzerTest : public SharedAnalyzerTest {
 protected:
-    static void SetUpTestSuite() {
-        auto created = Analyzer::Create();
-        ASSERT_TRUE(created) << created.error().message();
-        analyzer_ = new Analyzer(std::move(created).value());
-    }
-    static void TearDownTestSuite() {
-        delete analyzer_;
-        analyzer_ = nullptr;
-    }
-
     static Analysis Run(std::string_view text, std::string_view question = {}) {
         AnalysisInput input;
         input.text = text;
@@ -54,8 +46,6 @@ protected:
         input.question = question;
         return analyzer_->Analyze(input);
     }
-
-    static inline Analyzer* analyzer_ = nullptr;
 };
 
 TEST_F(IntentAnalyzerTest, InsuranceQuestionIsBillingInquiry) {
