@@ -85,7 +85,7 @@ Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::s
 IngestWorker::IngestWorker(std::vector<std::unique_ptr<connectors::Connector>> connectors,
                            const nlp::Analyzer& analyzer, StoreFactory store_factory, Metrics& metrics,
                            IngestSettings settings)
-    : processor_(analyzer, metrics),
+    : processor_(analyzer),
       store_factory_(std::move(store_factory)),
       metrics_(metrics),
       store_backoff_(kRetryBase, settings.retry_max_delay, 0x5eed),

@@ -46,11 +46,11 @@ Analysis Analyzer::Analyze(const AnalysisInput& input) const {
         }
     }
 
+    const QuestionKind question = ClassifyQuestion(input.question);
     if (language.scorable) {
         // Hinglish is scored through its English glosses ("bahut bekar" → "very useless").
         const NormalizedText glossed = language.hinglish ? GlossHinglish(text) : NormalizedText{};
         const NormalizedText& scored = language.hinglish ? glossed : text;
-        const QuestionKind question = ClassifyQuestion(input.question);
         analysis.sentiment = BlendSentiment(ScoreSentiment(models.lexicon, scored, input.question),
                                             models.sentiment_model, scored, input.channel, question);
         ScoreCategories(models.category_model, scored, question, analysis);
@@ -69,7 +69,7 @@ Analysis Analyzer::Analyze(const AnalysisInput& input) const {
                              analysis.red_flags.end());
     analysis.urgency = UrgencyFor(analysis.red_flags, analysis.sentiment);
     if (!analysis.noise.is_noise) {
-        analysis.intent = DetectIntent(text, analysis.sentiment, ClassifyQuestion(input.question));
+        analysis.intent = DetectIntent(text, analysis.sentiment, question);
         analysis.tags = DetectTags(text);
     }
     analysis.personal_data = FindPersonalData(text);

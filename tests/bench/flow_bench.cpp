@@ -72,8 +72,7 @@ int main(int argc, char** argv) {
         std::cerr << "setup failed\n";
         return 1;
     }
-    daemon::Metrics metrics;
-    daemon::BatchProcessor processor(analyzer.value(), metrics);
+    daemon::BatchProcessor processor(analyzer.value());
 
     const auto flow_start = Clock::now();
     std::optional<std::string> cursor;

@@ -39,7 +39,7 @@ using StoreFactory = std::function<Result<std::unique_ptr<crm::Store>>()>;
 /// Processes one batch of one source. Also used by the benchmark and by quarantine replay.
 class BatchProcessor {
 public:
-    BatchProcessor(const nlp::Analyzer& analyzer, Metrics& metrics) : analyzer_(analyzer), metrics_(metrics) {}
+    explicit BatchProcessor(const nlp::Analyzer& analyzer) : analyzer_(analyzer) {}
 
     /// Analyzes and stores a fetched batch with its cursor, in one transaction. When the database
     /// rejects the batch as a whole (not a connection problem), items are stored one by one and the
@@ -49,7 +49,6 @@ public:
 
 private:
     const nlp::Analyzer& analyzer_;
-    Metrics& metrics_;
 };
 
 /// Lifecycle: Start() launches one thread that polls every enabled source in turn; RequestStop() lets
