@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 BUILD_DIR ?= build/release
 TEST_BUILD_DIR ?= build/asan
 
-.PHONY: demo test deps build build-test bench format clean
+.PHONY: demo test deps build build-test bench fuzz format clean
 
 deps:
 	@scripts/install_deps.sh
@@ -28,6 +28,16 @@ test: build-test
 bench: build
 	$(BUILD_DIR)/tests/bench/carelisten_bench
 	$(BUILD_DIR)/tests/bench/flow_bench --items 20000
+
+# libFuzzer targets (clang-14, ASan+UBSan), 60 s each on the committed seed corpora.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	CXX=clang++-14 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCARELISTEN_FUZZ=ON -DCARELISTEN_BUILD_TESTS=OFF
+	cmake --build build/fuzz -j $(JOBS) --target analyzer_fuzz jsonl_drop_wire_fuzz
+	for target in analyzer jsonl_drop_wire; do \
+	  mkdir -p build/fuzz/corpus/$$target && cp tests/fuzz/corpus/$$target/* build/fuzz/corpus/$$target/ && \
+	  build/fuzz/tests/fuzz/$${target}_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus/$$target || exit 1; \
+	done
 
 format:
 	find common nlp connectors crm daemon tests \( -name "*.hpp" -o -name "*.cpp" \) -not -path "*layering_fixture*" | xargs clang-format -i

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
     # toolchain
-    g++ cmake ninja-build pkg-config make clang-format
+    g++ cmake ninja-build pkg-config make clang-format clang-14 libclang-rt-14-dev
     # libraries (see shared/DESIGN.md "Chosen dependencies")
     libboost-dev libicu-dev libpqxx-dev libtomlplusplus-dev libcli11-dev rapidjson-dev libsystemd-dev
     libgmime-3.0-dev libcld2-dev libgumbo-dev
