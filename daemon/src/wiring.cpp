@@ -7,19 +7,21 @@
 
 namespace carelisten::daemon {
 
-std::unique_ptr<connectors::Connector> MakeConnector(const Config& config, const std::string& source_name) {
+std::unique_ptr<connectors::Connector> MakeConnector(const Config& config, const std::string& source_name,
+                                                     const connectors::ConnectorContext& context) {
     for (const auto& source : config.sources) {
         if (source.name == source_name) {
-            return connectors::FindConnectorFactory(source.type)->create(source.name, source.specific);
+            return connectors::FindConnectorFactory(source.type)->create(source.name, source.specific, context);
         }
     }
     return nullptr;
 }
 
-std::vector<std::unique_ptr<connectors::Connector>> MakeConnectors(const Config& config) {
+std::vector<std::unique_ptr<connectors::Connector>> MakeConnectors(const Config& config,
+                                                                   const connectors::ConnectorContext& context) {
     std::vector<std::unique_ptr<connectors::Connector>> result;
     for (const auto& source : config.sources) {
-        result.push_back(connectors::FindConnectorFactory(source.type)->create(source.name, source.specific));
+        result.push_back(connectors::FindConnectorFactory(source.type)->create(source.name, source.specific, context));
     }
     return result;
 }

@@ -47,7 +47,7 @@ const std::array kSettingSpecs = {
                 .max = 64.0 * 1024 * 1024},
 };
 
-std::unique_ptr<Connector> Create(std::string name, const Settings& settings) {
+std::unique_ptr<Connector> Create(std::string name, const Settings& settings, const ConnectorContext& /*context*/) {
     return std::make_unique<JsonlDropConnector>(std::move(name), settings);
 }
 

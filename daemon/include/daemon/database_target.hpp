@@ -4,7 +4,7 @@
 
 #include <daemon/config.hpp>
 #include <daemon/embedded_postgres.hpp>
-#include <daemon/secrets.hpp>
+#include <common/secret.hpp>
 #include <memory>
 #include <string>
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,25 @@ struct SourceMetrics {
     std::atomic<std::uint64_t> cases_extended{0};
     std::atomic<double> last_success_unixtime{0.0};
     std::atomic<bool> healthy{true};
+    /// The class of the last failure (connectors::ConnectorErrc as an int, or a crm error mapped to
+    /// kRetryLater); 0 once the source succeeded again.
+    std::atomic<int> last_error_class{0};
+    /// Set while the upstream asked us to wait (rate limited), else 0.
+    std::atomic<double> blocked_until_unixtime{0.0};
+
+    /// What the operator should know about the last failure (no patient data, no secrets).
+    void SetLastErrorDetail(std::string detail) {
+        const std::lock_guard lock(detail_mutex_);
+        last_error_detail_ = std::move(detail);
+    }
+    std::string LastErrorDetail() const {
+        const std::lock_guard lock(detail_mutex_);
+        return last_error_detail_;
+    }
+
+private:
+    mutable std::mutex detail_mutex_;
+    std::string last_error_detail_;
 };
 
 /// The set of metrics. Sources are registered at start (the set is fixed until restart), so

@@ -11,9 +11,11 @@
 namespace carelisten::daemon {
 
 /// One connector per configured source, in configuration order.
-std::vector<std::unique_ptr<connectors::Connector>> MakeConnectors(const Config& config);
+std::vector<std::unique_ptr<connectors::Connector>> MakeConnectors(const Config& config,
+                                                                   const connectors::ConnectorContext& context);
 /// The connector of one configured source, or nullptr when no source has that name.
-std::unique_ptr<connectors::Connector> MakeConnector(const Config& config, const std::string& source_name);
+std::unique_ptr<connectors::Connector> MakeConnector(const Config& config, const std::string& source_name,
+                                                     const connectors::ConnectorContext& context);
 
 IngestSettings MakeIngestSettings(const Config& config);
 FlagPolicy MakeFlagPolicy(const Config& config);

@@ -1,4 +1,4 @@
-#include <daemon/secrets.hpp>
+#include <common/secret.hpp>
 
 #include <cstdlib>
 

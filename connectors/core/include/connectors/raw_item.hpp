@@ -26,6 +26,15 @@ struct RawItem {
     std::string language_hint;
     std::string question;  ///< for survey answers: the question the text answers
     std::optional<Timestamp> posted_at;
+    /// The upstream's id of the message this one answers (a reply, a comment on a post); empty when none.
+    std::string reply_to;
+    /// Empty for the first version. An upstream that lets authors edit (Google reviews) sets a version
+    /// (e.g. the update time): (source, external_id, version) is then a new stored version of the same item.
+    std::string version;
+    /// Star rating 1..5 where the upstream has one (reviews): the analyzer and summaries use it.
+    std::optional<int> rating;
+    /// The condition community a forum post belongs to (Discourse category mapped in config), else empty.
+    std::string community;
 };
 
 /// Input the connector could not turn into a RawItem. Never fatal: the daemon quarantines it.

@@ -1,9 +1,9 @@
 #include <cstdlib>
-#include <daemon/secrets.hpp>
+#include <common/secret.hpp>
 #include <fstream>
 #include <stdexcept>
 
-namespace carelisten::daemon {
+namespace carelisten {
 
 Secret ReadSecretFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -33,4 +33,24 @@ Secret ReadCredential(const std::string& name) {
     return ReadSecretFile(std::string(directory) + "/" + name);
 }
 
-}  // namespace carelisten::daemon
+Secret SecretSource::Read() const {
+    if (!file.empty()) {
+        return ReadSecretFile(file);
+    }
+    if (!credential.empty()) {
+        return ReadCredential(credential);
+    }
+    throw std::runtime_error("no secret configured (set a *_file or *_credential key)");
+}
+
+std::string SecretSource::Describe() const {
+    if (!file.empty()) {
+        return "file " + file;
+    }
+    if (!credential.empty()) {
+        return "credential " + credential;
+    }
+    return "no secret configured";
+}
+
+}  // namespace carelisten
