@@ -50,6 +50,12 @@ Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::s
     ingest.next_cursor = batch.next_cursor;
     ingest.items.reserve(batch.items.size());
     for (auto& item : batch.items) {
+        if (auto problem = connectors::ValidateRawItem(item)) {
+            // A connector bug must not poison the batch: keep the item for a replay once it is fixed.
+            ingest.quarantined.push_back(
+                {source, "item:" + item.external_id, "invalid item: " + *problem, std::move(item.text), false});
+            continue;
+        }
         const auto analysis = analyzer_.Analyze(ToAnalysisInput(item));
         ingest.items.push_back(ToNewItem(std::move(item), analysis, policy));
     }
