@@ -6,7 +6,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <common/log.hpp>
 #include <daemon/config.hpp>
+#include <daemon/http_server.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -48,6 +50,8 @@ private:
     void ScheduleWatchdog();
     void ScheduleStatus();
     std::string StatusLine() const;
+    void StartWebhookListener();
+    void HandleWebhook(HttpRequest request, std::function<void(HttpResponse)> reply);
 
     std::string config_path_;
     Config config_;
@@ -64,6 +68,8 @@ private:
     std::unique_ptr<nlp::Analyzer> analyzer_;
     std::unique_ptr<IngestWorker> worker_;
     std::unique_ptr<HttpServer> http_;
+    std::unique_ptr<HttpServer> webhooks_;
+    log::RepeatLimiter webhook_rejections_;
     std::vector<std::function<void()>> stop_stack_;
 
     bool stopping_ = false;
