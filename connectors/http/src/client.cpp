@@ -121,7 +121,7 @@ struct Client::Impl {
         curl_slist* header_list = nullptr;
         Response response;
         std::size_t max_bytes = 0;
-        std::size_t too_large_limit = 0;
+        bool too_large = false;
         std::array<char, CURL_ERROR_SIZE> error_buffer{};
         std::chrono::steady_clock::time_point started{};
         std::unique_ptr<asio::steady_timer> wait_timer;  // while waiting for its rate-limit key
@@ -425,7 +425,7 @@ struct Client::Impl {
                 if (const auto parsed = ParseUrl(effective))
                     host = parsed->host;
             }
-            auto failure = detail::ClassifyCurlResult(result, host, elapsed, t.too_large_limit, t.error_buffer.data());
+            auto failure = detail::ClassifyCurlResult(result, host, elapsed, t.too_large, t.max_bytes, t.error_buffer.data());
             Fail(std::move(transfer), TransportError{failure.code, std::move(failure.detail)});
             return;
         }
@@ -484,8 +484,8 @@ struct Client::Impl {
         const std::size_t bytes = size * count;
         const std::size_t cap = t->max_bytes;
         if (t->response.body.size() + bytes > cap) {
-            t->too_large_limit = cap;
-            return 0;  // CURLE_WRITE_ERROR; classified as kMalformed through too_large_limit
+            t->too_large = true;
+            return 0;  // CURLE_WRITE_ERROR; classified as kMalformed through too_large
         }
         t->response.body.append(data, bytes);
         return bytes;
