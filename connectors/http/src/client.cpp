@@ -128,7 +128,7 @@ struct Client::Impl {
     };
 
     struct Socket {
-        Socket(asio::io_context& loop, curl_socket_t socket_fd) : fd(socket_fd), descriptor(loop, socket_fd) {}
+        Socket(asio::io_context& loop, curl_socket_t socket_fd) : fd(socket_fd), descriptor(loop) {}
         curl_socket_t fd;
         asio::posix::stream_descriptor descriptor;
         int wanted = 0;  // CURL_POLL_IN / OUT / INOUT
@@ -425,7 +425,8 @@ struct Client::Impl {
                 if (const auto parsed = ParseUrl(effective))
                     host = parsed->host;
             }
-            auto failure = detail::ClassifyCurlResult(result, host, elapsed, t.too_large, t.max_bytes, t.error_buffer.data());
+            auto failure =
+                detail::ClassifyCurlResult(result, host, elapsed, t.too_large, t.max_bytes, t.error_buffer.data());
             Fail(std::move(transfer), TransportError{failure.code, std::move(failure.detail)});
             return;
         }
@@ -540,7 +541,14 @@ struct Client::Impl {
         }
         auto it = self->sockets.find(fd);
         if (it == self->sockets.end()) {
-            it = self->sockets.emplace(fd, std::make_shared<Socket>(self->loop, fd)).first;
+            auto socket = std::make_shared<Socket>(self->loop, fd);
+            boost::system::error_code ec;
+            socket->descriptor.assign(fd, ec);
+            if (ec) {
+                // Never throw through libcurl. Without a watch the transfer ends by its own timeout.
+                return 0;
+            }
+            it = self->sockets.emplace(fd, std::move(socket)).first;
         }
         auto& socket = it->second;
         const int previous = socket->wanted;

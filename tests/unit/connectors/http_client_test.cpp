@@ -463,6 +463,7 @@ TEST_F(HttpClientTest, RedirectsAreFollowedButNeverToPlainHttpOffLoopback) {
     const Outcome escaped = Fetch(client, Get("/escape"));
     ASSERT_FALSE(escaped.response.has_value());
     EXPECT_EQ(escaped.error.code, ConnectorErrc::kPermanent) << escaped.error.detail;
+    EXPECT_NE(escaped.error.detail.find("refusing plain http"), std::string::npos) << escaped.error.detail;
     EXPECT_EQ(fake_.RequestCount("/target"), 1U);
 }
 
