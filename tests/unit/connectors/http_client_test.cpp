@@ -96,6 +96,20 @@ TEST_F(HttpClientTest, GetDeliversStatusHeadersAndBodyWithLowerCasedNames) {
     EXPECT_EQ(stats.responses_by_status[0], (std::pair<long, std::uint64_t>{200, 1}));
 }
 
+TEST_F(HttpClientTest, LocalhostGoesThroughTheResolver) {
+    // A host name (not a literal) makes curl resolve it: the resolver's own fds come and go through the
+    // socket callback before the connection's fd (often with the same number) is watched.
+    fake_.Route("GET", "/named", [](const RecordedRequest&) { return FakeResponse::Json(R"({"named":true})"); });
+    for (int i = 0; i < 3; ++i) {
+        Client client(io_, LoopbackOptions());  // a new multi: a new DNS cache, so a real resolve each time
+        Request request;
+        request.url = "http://localhost:" + std::to_string(fake_.Port()) + "/named";
+        const Outcome outcome = Fetch(client, request);
+        ASSERT_TRUE(outcome.response.has_value()) << outcome.error.detail;
+        EXPECT_EQ(outcome.response->body, R"({"named":true})");
+    }
+}
+
 TEST_F(HttpClientTest, PostSendsTheBodyAndHeaders) {
     fake_.Route("POST", "/oauth/token", [](const RecordedRequest& request) {
         return FakeResponse::Json(R"({"echo_length":)" + std::to_string(request.body.size()) + "}");
