@@ -1,4 +1,5 @@
 #include <common/log.hpp>
+#include <connectors/http/client.hpp>
 #include <crm/migrator.hpp>
 #include <crm/store.hpp>
 #include <csignal>
@@ -124,12 +125,15 @@ void Application::Start() {
     log::Notice(kLogModule, "http listener on ", address, " (/healthz, /readyz, /metrics)");
     std::ofstream(config_.daemon.GetString("state_dir") + "/http.address") << address << "\n";
 
+    upstream_http_ = std::make_unique<connectors::http::Client>(fetch_loop_, MakeClientOptions(config_));
+    stop_stack_.emplace_back([this] { upstream_http_.reset(); });  // after the worker stopped the fetch loop
+
     const std::string conninfo = database_->Conninfo();
     const std::string password = database_->Password();
     worker_ = std::make_unique<IngestWorker>(
-        MakeConnectors(config_, connectors::ConnectorContext{.loop = &fetch_loop_, .http = nullptr}), *analyzer_,
-        [conninfo, password]() { return crm::Store::Open(conninfo, password); }, *metrics_, MakeIngestSettings(config_),
-        fetch_loop_);
+        MakeConnectors(config_, connectors::ConnectorContext{.loop = &fetch_loop_, .http = upstream_http_.get()}),
+        *analyzer_, [conninfo, password]() { return crm::Store::Open(conninfo, password); }, *metrics_,
+        MakeIngestSettings(config_), fetch_loop_);
     worker_->Start();
     stop_stack_.emplace_back([this] {
         worker_->RequestStop();

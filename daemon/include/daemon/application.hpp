@@ -19,6 +19,10 @@ namespace carelisten::nlp {
 class Analyzer;
 }
 
+namespace carelisten::connectors::http {
+class Client;
+}
+
 namespace carelisten::daemon {
 
 class DatabaseTarget;
@@ -69,6 +73,7 @@ private:
     std::unique_ptr<IngestWorker> worker_;
     std::unique_ptr<HttpServer> http_;
     std::unique_ptr<HttpServer> webhooks_;
+    std::unique_ptr<connectors::http::Client> upstream_http_;
     log::RepeatLimiter webhook_rejections_;
     std::vector<std::function<void()>> stop_stack_;
 
