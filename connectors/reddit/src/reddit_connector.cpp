@@ -416,7 +416,7 @@ void RedditConnector::StartStream(std::shared_ptr<Fetch> fetch) {
     // Commit the items of finished streams as they are: each stream's state covers exactly what it added.
     if (fetch->stream_index >= streams_.size() ||
         fetch->batch.items.size() + fetch->batch.bad_records.size() >= fetch->max_items) {
-        fetch->batch.has_more = fetch->stream_index < streams_.size();
+        fetch->batch.has_more = fetch->batch.has_more || fetch->stream_index < streams_.size();
         fetch->batch.next_cursor = EncodeCursor(fetch->states);
         return fetch->done(FetchResult(std::move(fetch->batch)));
     }
@@ -435,9 +435,17 @@ void RedditConnector::StartStream(std::shared_ptr<Fetch> fetch) {
 
 void RedditConnector::RequestPage(std::shared_ptr<Fetch> fetch) {
     const auto& stream = streams_[fetch->stream_index];
+    // Paging towards newer items may stop anywhere, so a page never holds more than the budget left.
+    // Reading backwards from the newest must not stop half-way: full pages there.
+    std::size_t limit = static_cast<std::size_t>(page_size_);
+    if (!fetch->newest_mode) {
+        const std::size_t taken = fetch->batch.items.size() + fetch->batch.bad_records.size() +
+                                  fetch->stream_items.size() + fetch->stream_bad.size();
+        limit = std::clamp<std::size_t>(fetch->max_items - std::min(taken, fetch->max_items), 1, limit);
+    }
     http::Request request;
     request.url = oauth_base_url_ + stream.path + (stream.path.find('?') == std::string::npos ? "?" : "&") +
-                  "limit=" + std::to_string(page_size_) + (fetch->page_param.empty() ? "" : "&" + fetch->page_param);
+                  "limit=" + std::to_string(limit) + (fetch->page_param.empty() ? "" : "&" + fetch->page_param);
     request.headers.emplace_back("Authorization", "bearer " + access_token_.Reveal());
     request.headers.emplace_back("User-Agent", user_agent_);
     request.rate_limit_key = rate_limit_key_;
