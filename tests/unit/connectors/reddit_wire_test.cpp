@@ -145,6 +145,17 @@ TEST(RedditWire, TokenResponseGivesTokenAndLifetimeOrTheRefusal) {
     EXPECT_TRUE(std::holds_alternative<WireError>(ParseTokenResponse(R"({"token_type":"bearer"})")));
 }
 
+TEST(RedditWire, DemoListingsParseWithoutBadRecords) {
+    const auto search = Page(Fixture("../../../demo/upstreams/reddit/search_springfield.json"));
+    EXPECT_EQ(search.items.size(), 4U);
+    EXPECT_TRUE(search.bad_records.empty());
+    const auto comments = Page(Fixture("../../../demo/upstreams/reddit/comments_stelsewhere.json"));
+    EXPECT_EQ(comments.items.size(), 2U);
+    EXPECT_TRUE(comments.bad_records.empty());
+    EXPECT_TRUE(std::holds_alternative<TokenResponse>(
+        ParseTokenResponse(Fixture("../../../demo/upstreams/reddit/token.json"))));
+}
+
 TEST(RedditWire, UrlEncodingKeepsUnreservedOnly) {
     EXPECT_EQ(UrlEncode("\"St Elsewhere\" OR StElsewhereHosp"), "%22St%20Elsewhere%22%20OR%20StElsewhereHosp");
     EXPECT_EQ(UrlEncode("a-b_c.d~"), "a-b_c.d~");

@@ -186,6 +186,13 @@ TEST(XWire, EntitiesDecodeToValidUtf8AndUnknownOnesStay) {
     EXPECT_EQ(DecodeEntities("&bogus; &#xD800; &#0; &#; &amp"), "&bogus; &#xD800; &#0; &#; &amp");
 }
 
+TEST(XWire, DemoPageParsesWithoutBadRecords) {
+    const auto page = Page(Fixture("../../../demo/upstreams/x/search.json"));
+    EXPECT_EQ(page.items.size(), 8U);
+    EXPECT_TRUE(page.bad_records.empty());
+    EXPECT_TRUE(page.next_token.empty());
+}
+
 TEST(XWire, IdsCompareAsNumbers) {
     EXPECT_TRUE(IdGreater("1993104411123456789", "999999999999999999"));
     EXPECT_FALSE(IdGreater("1993104411123456789", "1993104411123456789"));
