@@ -435,10 +435,10 @@ void RedditConnector::StartStream(std::shared_ptr<Fetch> fetch) {
 
 void RedditConnector::RequestPage(std::shared_ptr<Fetch> fetch) {
     const auto& stream = streams_[fetch->stream_index];
-    // Paging towards newer items may stop anywhere, so a page never holds more than the budget left.
-    // Reading backwards from the newest must not stop half-way: full pages there.
+    // Paging towards newer items may stop anywhere, and a first poll backfills nothing, so there a page
+    // never holds more than the budget left. Catching up backwards must not stop half-way: full pages.
     std::size_t limit = static_cast<std::size_t>(page_size_);
-    if (!fetch->newest_mode) {
+    if (!fetch->newest_mode || fetch->first_poll) {
         const std::size_t taken = fetch->batch.items.size() + fetch->batch.bad_records.size() +
                                   fetch->stream_items.size() + fetch->stream_bad.size();
         limit = std::clamp<std::size_t>(fetch->max_items - std::min(taken, fetch->max_items), 1, limit);
