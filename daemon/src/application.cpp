@@ -127,8 +127,9 @@ void Application::Start() {
     const std::string conninfo = database_->Conninfo();
     const std::string password = database_->Password();
     worker_ = std::make_unique<IngestWorker>(
-        MakeConnectors(config_, connectors::ConnectorContext{}), *analyzer_, [conninfo, password]() { return crm::Store::Open(conninfo, password); },
-        *metrics_, MakeIngestSettings(config_));
+        MakeConnectors(config_, connectors::ConnectorContext{.loop = &fetch_loop_, .http = nullptr}), *analyzer_,
+        [conninfo, password]() { return crm::Store::Open(conninfo, password); }, *metrics_, MakeIngestSettings(config_),
+        fetch_loop_);
     worker_->Start();
     stop_stack_.emplace_back([this] {
         worker_->RequestStop();
