@@ -9,6 +9,8 @@ packages=(
     # libraries (see shared/DESIGN.md "Chosen dependencies")
     libboost-dev libicu-dev libpqxx-dev libtomlplusplus-dev libcli11-dev rapidjson-dev libsystemd-dev
     libgmime-3.0-dev libcld2-dev libgumbo-dev
+    # Discourse webhook signatures (HMAC-SHA256, constant-time compare)
+    libssl-dev
     # tests and benchmarks
     libgtest-dev libgmock-dev libbenchmark-dev
     # the PostgreSQL 15 server: the embedded default database and the test tiers
