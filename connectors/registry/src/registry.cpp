@@ -1,5 +1,7 @@
 #include <array>
+#include <connectors/discourse/discourse_connector.hpp>
 #include <connectors/jsonl_drop/jsonl_drop_connector.hpp>
+#include <connectors/mastodon/mastodon_connector.hpp>
 #include <connectors/registry.hpp>
 
 namespace carelisten::connectors {
@@ -7,6 +9,8 @@ namespace carelisten::connectors {
 std::span<const ConnectorFactory* const> AllConnectorFactories() {
     static const std::array kFactories = {
         &jsonl_drop::Factory(),
+        &mastodon::Factory(),
+        &discourse::Factory(),
     };
     return kFactories;
 }
