@@ -277,6 +277,9 @@ void MastodonConnector::FetchAsync(const std::optional<std::string>& cursor, std
 
 void MastodonConnector::StartStream(std::shared_ptr<FetchState> state) {
     if (state->stream_index >= streams_.size() || state->budget == 0) {
+        if (state->stream_index < streams_.size()) {
+            state->batch.has_more = true;  // streams left unread this time
+        }
         Finish(state, std::nullopt);
         return;
     }

@@ -135,6 +135,26 @@ TEST(DiscourseWire, BodiesThatAreNotPagesAreErrorsNotCrashes) {
     EXPECT_TRUE(std::get<PostPage>(empty).entries.empty());
 }
 
+TEST(DiscourseWire, DemoPageParsesIntoValidItemsAndTheCrossPostMatchesMastodonWordForWord) {
+    const char* source_dir = std::getenv("CARELISTEN_SOURCE_DIR");
+    std::ifstream in(std::string(source_dir ? source_dir : ".") + "/demo/upstreams/discourse/posts.json");
+    std::stringstream body;
+    body << in.rdbuf();
+    auto parsed = ParsePostsPage(body.str(), Options());
+    ASSERT_TRUE(std::holds_alternative<PostPage>(parsed));
+    const auto& entries = std::get<PostPage>(parsed).entries;
+    ASSERT_EQ(entries.size(), 7U);
+    for (const auto& entry : entries) {
+        ASSERT_TRUE(entry.item.has_value()) << entry.id;
+        EXPECT_FALSE(ValidateRawItem(*entry.item).has_value()) << entry.id;
+    }
+    EXPECT_EQ(entries[0].item->reply_to, "2050");  // the reply's parent is on the page
+    EXPECT_EQ(entries[2].item->text,
+              "Waited 6 hours in A&E at St Elsewhere Hospital with a broken wrist. Nobody "
+              "told us anything. Not good enough.");
+    EXPECT_EQ(entries[4].item->version, "2");
+}
+
 TEST(DiscourseWire, CommunitiesParse) {
     std::string error;
     const auto map = ParseCommunities({"12:diabetes", "15:cancer", "18:heart"}, error);

@@ -202,6 +202,21 @@ TEST_F(MastodonConnectorTest, ItemBudgetLimitsTheRequestAndSaysThereIsMore) {
     EXPECT_EQ(result.Value().next_cursor, R"({"tag:stelsewhere":"52"})");
 }
 
+TEST_F(MastodonConnectorTest, BudgetSpentOnOneStreamLeavesTheNextForTheNextFetch) {
+    fake_.Route("GET", "/api/v1/timelines/tag/", [](const RecordedRequest&) {
+        return FakeResponse::Json(Array({Status(52, "b"), Status(51, "a")}));
+    });
+    fake_.Route("GET", "/api/v2/search", [](const RecordedRequest&) {
+        ADD_FAILURE() << "the budget was spent";
+        return FakeResponse::Json(R"({"statuses":[]})");
+    });
+    Make(MakeSettings({"StElsewhere"}, {"St Elsewhere"}));
+    auto result = Fetch(R"({"tag:stelsewhere":"50"})", 2);
+    ASSERT_TRUE(result.Ok()) << result.Error().detail;
+    EXPECT_EQ(result.Value().items.size(), 2U);
+    EXPECT_TRUE(result.Value().has_more);
+}
+
 TEST_F(MastodonConnectorTest, EmptyPageLeavesTheCursorAlone) {
     fake_.Route("GET", "/api/v1/timelines/tag/", [](const RecordedRequest&) { return FakeResponse::Json("[]"); });
     Make(MakeSettings({"StElsewhere"}));

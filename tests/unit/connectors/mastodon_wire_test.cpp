@@ -3,6 +3,7 @@
 
 #include <connectors/mastodon/mastodon_wire.hpp>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -117,7 +118,7 @@ TEST(MastodonWire, EmptyPages) {
 
 TEST(MastodonWire, BodiesThatAreNotPagesAreErrorsNotCrashes) {
     for (const std::string& body : {std::string("not json"), std::string("{\"error\":\"x\"}"), std::string("[1,2"),
-                                   std::string(""), std::string(100'000, '['), std::string("[\"\xC3\x28\"]")}) {
+                                    std::string(""), std::string(100'000, '['), std::string("[\"\xC3\x28\"]")}) {
         auto parsed = ParseTimelinePage(body, kOptions);
         EXPECT_TRUE(std::holds_alternative<WireError>(parsed)) << body.substr(0, 20);
     }
@@ -137,6 +138,31 @@ TEST(MastodonWire, ErrorBodies) {
     EXPECT_EQ(ParseErrorMessage(Fixture("error_rate_limited.json")), "Too many requests");
     EXPECT_EQ(ParseErrorMessage(Fixture("error_invalid_token.json")), "The access token is invalid");
     EXPECT_FALSE(ParseErrorMessage("<html>502</html>").has_value());
+}
+
+std::string DemoFile(const std::string& name) {
+    const char* source_dir = std::getenv("CARELISTEN_SOURCE_DIR");
+    std::ifstream in(std::string(source_dir ? source_dir : ".") + "/demo/upstreams/mastodon/" + name);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+TEST(MastodonWire, DemoPagesParseIntoValidItemsWithTheBoostDeduped) {
+    auto timeline = ParseTimelinePage(DemoFile("tag_stelsewhere.json"), kOptions);
+    ASSERT_TRUE(std::holds_alternative<StatusPage>(timeline));
+    const auto& page = std::get<StatusPage>(timeline);
+    EXPECT_EQ(page.items.size(), 7U);
+    EXPECT_TRUE(page.bad_records.empty());
+    std::set<std::string> ids;
+    for (const auto& item : page.items) {
+        EXPECT_FALSE(ValidateRawItem(item).has_value()) << item.external_id;
+        ids.insert(item.external_id);
+    }
+    EXPECT_EQ(ids.size(), 6U);  // the boost is the A&E complaint itself
+    auto search = ParseSearchPage(DemoFile("search_st_elsewhere.json"), kOptions);
+    ASSERT_TRUE(std::holds_alternative<StatusPage>(search));
+    EXPECT_EQ(std::get<StatusPage>(search).items.size(), 5U);
 }
 
 TEST(MastodonWire, IdsCompareNumerically) {
