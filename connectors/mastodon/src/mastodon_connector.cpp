@@ -299,96 +299,100 @@ void MastodonConnector::FetchPage(std::shared_ptr<FetchState> state) {
         request.headers.emplace_back("Authorization", "Bearer " + *state->token);
     }
     request.rate_limit_key = rate_limit_key_;
-    context_.http->Submit(std::move(request), [this, state](http::Outcome outcome) mutable {
-        const Stream& stream = streams_[state->stream_index];
-        if (!outcome.response) {
-            Finish(state,
-                   FetchError{outcome.error.code, outcome.error.detail + " (" + stream.label + ")", std::nullopt});
-            return;
-        }
-        const http::Response& response = *outcome.response;
-        const auto now = std::chrono::system_clock::now();
-        const auto limits = http::ParseRateLimitHeaders(response.headers, now);
-        if (const auto until = limits.BlockedUntil()) {
-            context_.http->Limits().BlockUntil(rate_limit_key_, *until);
-        }
-        if (auto classified = http::ClassifyResponse(response, now)) {
-            const std::string message = Capped(ParseErrorMessage(response.body).value_or(""));
-            FetchError error{classified->code, classified->detail, classified->retry_at};
-            if (response.status == 404 && !stream.search) {
-                error.detail = "HTTP 404 from " + host_ + ": hashtag #" + stream.value +
-                               " is unknown on this instance (" + (message.empty() ? "not found" : message) +
-                               "); remove it from sources." + name_ + ".hashtags";
-            } else if (classified->code == ConnectorErrc::kAuthBroken) {
-                error.detail = "HTTP " + std::to_string(response.status) + " from " + host_ + " for " + stream.label +
-                               ": " + (message.empty() ? "unauthorized" : message) +
-                               (token_.Configured() ? "; check sources." + name_ + ".access_token_file"
-                                                    : "; this instance needs an access token: set sources." + name_ +
-                                                          ".access_token_file");
-            } else if (classified->code == ConnectorErrc::kRateLimited) {
-                if (error.retry_at) {
-                    context_.http->Limits().BlockUntil(rate_limit_key_, *error.retry_at);
+    context_.http->Submit(
+        std::move(request), [this, alive = std::weak_ptr<int>(alive_), state](http::Outcome outcome) mutable {
+            if (alive.expired()) {
+                return;  // the connector was destroyed while the request was in flight (daemon stopping)
+            }
+            const Stream& stream = streams_[state->stream_index];
+            if (!outcome.response) {
+                Finish(state,
+                       FetchError{outcome.error.code, outcome.error.detail + " (" + stream.label + ")", std::nullopt});
+                return;
+            }
+            const http::Response& response = *outcome.response;
+            const auto now = std::chrono::system_clock::now();
+            const auto limits = http::ParseRateLimitHeaders(response.headers, now);
+            if (const auto until = limits.BlockedUntil()) {
+                context_.http->Limits().BlockUntil(rate_limit_key_, *until);
+            }
+            if (auto classified = http::ClassifyResponse(response, now)) {
+                const std::string message = Capped(ParseErrorMessage(response.body).value_or(""));
+                FetchError error{classified->code, classified->detail, classified->retry_at};
+                if (response.status == 404 && !stream.search) {
+                    error.detail = "HTTP 404 from " + host_ + ": hashtag #" + stream.value +
+                                   " is unknown on this instance (" + (message.empty() ? "not found" : message) +
+                                   "); remove it from sources." + name_ + ".hashtags";
+                } else if (classified->code == ConnectorErrc::kAuthBroken) {
+                    error.detail = "HTTP " + std::to_string(response.status) + " from " + host_ + " for " +
+                                   stream.label + ": " + (message.empty() ? "unauthorized" : message) +
+                                   (token_.Configured() ? "; check sources." + name_ + ".access_token_file"
+                                                        : "; this instance needs an access token: set sources." +
+                                                              name_ + ".access_token_file");
+                } else if (classified->code == ConnectorErrc::kRateLimited) {
+                    if (error.retry_at) {
+                        context_.http->Limits().BlockUntil(rate_limit_key_, *error.retry_at);
+                    }
+                    error.detail += " for " + stream.label + (message.empty() ? "" : ": " + message);
+                } else {
+                    error.detail += " for " + stream.label;
                 }
-                error.detail += " for " + stream.label + (message.empty() ? "" : ": " + message);
-            } else {
-                error.detail += " for " + stream.label;
+                Finish(state, std::move(error));
+                return;
             }
-            Finish(state, std::move(error));
-            return;
-        }
 
-        auto parsed = stream.search ? ParseSearchPage(response.body, wire_options_)
-                                    : ParseTimelinePage(response.body, wire_options_);
-        if (auto* wire_error = std::get_if<WireError>(&parsed)) {
-            Finish(state,
-                   FetchError{ConnectorErrc::kMalformed,
-                              "unreadable page from " + host_ + " for " + stream.label + ": " + wire_error->reason,
-                              std::nullopt});
-            return;
-        }
-        StatusPage& page = std::get<StatusPage>(parsed);
-        for (auto& item : page.items) {
-            // A status found by two streams (or boosted twice) is one item.
-            if (state->seen.insert(item.external_id + "\n" + item.version).second) {
-                state->batch.items.push_back(std::move(item));
+            auto parsed = stream.search ? ParseSearchPage(response.body, wire_options_)
+                                        : ParseTimelinePage(response.body, wire_options_);
+            if (auto* wire_error = std::get_if<WireError>(&parsed)) {
+                Finish(state,
+                       FetchError{ConnectorErrc::kMalformed,
+                                  "unreadable page from " + host_ + " for " + stream.label + ": " + wire_error->reason,
+                                  std::nullopt});
+                return;
             }
-        }
-        for (auto& bad : page.bad_records) {
-            bad.locator = stream.key + "/" + bad.locator;
-            state->batch.bad_records.push_back(std::move(bad));
-        }
-        state->budget -= std::min(state->budget, page.statuses);
-        if (page.newest_id) {
-            auto& checkpoint = state->checkpoints[stream.key];
-            if (checkpoint.empty() || IdGreater(*page.newest_id, checkpoint)) {
-                checkpoint = *page.newest_id;
-                state->consumed_anything = true;
+            StatusPage& page = std::get<StatusPage>(parsed);
+            for (auto& item : page.items) {
+                // A status found by two streams (or boosted twice) is one item.
+                if (state->seen.insert(item.external_id + "\n" + item.version).second) {
+                    state->batch.items.push_back(std::move(item));
+                }
             }
-        }
+            for (auto& bad : page.bad_records) {
+                bad.locator = stream.key + "/" + bad.locator;
+                state->batch.bad_records.push_back(std::move(bad));
+            }
+            state->budget -= std::min(state->budget, page.statuses);
+            if (page.newest_id) {
+                auto& checkpoint = state->checkpoints[stream.key];
+                if (checkpoint.empty() || IdGreater(*page.newest_id, checkpoint)) {
+                    checkpoint = *page.newest_id;
+                    state->consumed_anything = true;
+                }
+            }
 
-        // The first poll of a stream takes the newest page only (no backfill); later polls follow
-        // rel="prev" (min_id = the newest id seen) until a short page says we are caught up.
-        const bool caught_up = !state->stream_start || page.statuses < state->limit || !page.newest_id;
-        if (!caught_up && state->budget > 0) {
-            std::optional<std::string> next;
-            if (const std::string* link = response.Header("link")) {
-                next = http::FindLink(http::ParseLinkHeader(*link), "prev");
+            // The first poll of a stream takes the newest page only (no backfill); later polls follow
+            // rel="prev" (min_id = the newest id seen) until a short page says we are caught up.
+            const bool caught_up = !state->stream_start || page.statuses < state->limit || !page.newest_id;
+            if (!caught_up && state->budget > 0) {
+                std::optional<std::string> next;
+                if (const std::string* link = response.Header("link")) {
+                    next = http::FindLink(http::ParseLinkHeader(*link), "prev");
+                }
+                // Search responses carry no Link header: continue from the newest id on the page.
+                if (!next || !next->starts_with(base_url_ + "/")) {
+                    next = WithQueryParam(FirstUrl(stream, std::nullopt, state->limit), "min_id", *page.newest_id);
+                }
+                state->limit = std::min(page_size_, state->budget);
+                state->url = WithQueryParam(*next, "limit", std::to_string(state->limit));
+                FetchPage(state);
+                return;
             }
-            // Search responses carry no Link header: continue from the newest id on the page.
-            if (!next || !next->starts_with(base_url_ + "/")) {
-                next = WithQueryParam(FirstUrl(stream, std::nullopt, state->limit), "min_id", *page.newest_id);
+            if (state->budget == 0 && !caught_up) {
+                state->batch.has_more = true;
             }
-            state->limit = std::min(page_size_, state->budget);
-            state->url = WithQueryParam(*next, "limit", std::to_string(state->limit));
-            FetchPage(state);
-            return;
-        }
-        if (state->budget == 0 && !caught_up) {
-            state->batch.has_more = true;
-        }
-        ++state->stream_index;
-        StartStream(state);
-    });
+            ++state->stream_index;
+            StartStream(state);
+        });
 }
 
 void MastodonConnector::Finish(std::shared_ptr<FetchState> state, std::optional<FetchError> error) {

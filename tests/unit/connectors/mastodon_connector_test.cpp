@@ -406,6 +406,27 @@ TEST_F(MastodonConnectorTest, BoostAndOriginalOnOnePageAreOneItemAndBadRecordsAr
     EXPECT_EQ(std::get<BadRecord>(replay).reason, "content is not a string");
 }
 
+TEST_F(MastodonConnectorTest, DestroyedWhileARequestIsInFlightIgnoresTheLateCompletion) {
+    fake_.Route("GET", "/api/v1/timelines/tag/", [](const RecordedRequest&) {
+        FakeResponse response = FakeResponse::Json(Array({Status(60, "late")}));
+        response.delay = std::chrono::milliseconds(200);
+        return response;
+    });
+    Make(MakeSettings({"StElsewhere"}));
+    bool called = false;
+    connector_->FetchAsync(R"({"tag:stelsewhere":"50"})", 10, [&called](FetchResult) { called = true; });
+    io_.restart();
+    io_.run_for(std::chrono::milliseconds(20));
+    connector_.reset();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (client_->InFlight() > 0 && std::chrono::steady_clock::now() < deadline) {
+        io_.restart();
+        io_.run_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(client_->InFlight(), 0U);
+    EXPECT_FALSE(called);
+}
+
 TEST_F(MastodonConnectorTest, UnreadableCursorIsPermanent) {
     Make(MakeSettings({"StElsewhere"}));
     auto result = Fetch("not a cursor");

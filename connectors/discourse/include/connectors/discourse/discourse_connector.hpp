@@ -7,6 +7,7 @@
 #include <connectors/connector.hpp>
 #include <connectors/discourse/discourse_wire.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -35,7 +36,8 @@ SecretSource WebhookSecretSource(const Settings& settings);
 
 /// One forum. Lifecycle and threading: see Connector (FetchAsync and its completions run on the fetch
 /// loop; one fetch at a time). Settings are validated in the constructor (std::invalid_argument names the
-/// key); the constructor never touches `context.http`.
+/// key); the constructor never touches `context.http`. Destroying the connector while a fetch is in
+/// flight drops that fetch's `done` (the runtime's later completion is ignored).
 class DiscourseConnector final : public Connector {
 public:
     DiscourseConnector(std::string name, const Settings& settings, const ConnectorContext& context);
@@ -66,6 +68,8 @@ private:
     std::string rate_limit_key_;
     double bucket_rate_;
     bool bucket_configured_ = false;
+    /// Completions of requests still in flight check it: none of them touches a destroyed connector.
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace carelisten::connectors::discourse

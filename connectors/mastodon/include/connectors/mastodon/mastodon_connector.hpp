@@ -7,6 +7,7 @@
 #include <connectors/connector.hpp>
 #include <connectors/mastodon/mastodon_wire.hpp>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,7 +27,8 @@ std::optional<Checkpoints> DecodeCursor(std::string_view cursor);
 
 /// One instance, its hashtags and search terms. Lifecycle and threading: see Connector (FetchAsync and
 /// its completions run on the fetch loop; at most one fetch at a time). Settings are validated in the
-/// constructor (std::invalid_argument names the key); the constructor never touches `context.http`.
+/// constructor (std::invalid_argument names the key); the constructor never touches `context.http`. Destroying the
+/// connector while a fetch is in flight drops that fetch's `done` (the runtime's later completion is ignored).
 class MastodonConnector final : public Connector {
 public:
     MastodonConnector(std::string name, const Settings& settings, const ConnectorContext& context);
@@ -62,6 +64,8 @@ private:
     std::string rate_limit_key_;
     double bucket_rate_ = 50.0;  ///< requests per minute, configured on the runtime at the first fetch
     bool bucket_configured_ = false;
+    /// Completions of requests still in flight check it: none of them touches a destroyed connector.
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
     WireOptions wire_options_;
 };
 
