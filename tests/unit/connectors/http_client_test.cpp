@@ -8,6 +8,7 @@
 #include <chrono>
 #include <connectors/errc.hpp>
 #include <connectors/http/client.hpp>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -479,6 +480,51 @@ TEST_F(HttpClientTest, RedirectsAreFollowedButNeverToPlainHttpOffLoopback) {
     EXPECT_EQ(escaped.error.code, ConnectorErrc::kPermanent) << escaped.error.detail;
     EXPECT_NE(escaped.error.detail.find("refusing plain http"), std::string::npos) << escaped.error.detail;
     EXPECT_EQ(fake_.RequestCount("/target"), 1U);
+}
+
+TEST_F(HttpClientTest, HttpsGoesThroughTheConfiguredProxyWithConnect) {
+    // The fake plays the hospital's proxy: it sees the CONNECT for the upstream and refuses it.
+    ClientOptions options = LoopbackOptions();
+    options.proxy = fake_.BaseUrl();
+    Client client(io_, options);
+    Request request;
+    request.url = "https://api.x.example/2/tweets/search/recent?query=hospital";
+    const Outcome outcome = Fetch(client, request);
+    ASSERT_FALSE(outcome.response.has_value());
+    EXPECT_EQ(outcome.error.code, ConnectorErrc::kRetryLater) << outcome.error.detail;
+    EXPECT_EQ(outcome.error.detail.find("hospital"), std::string::npos) << outcome.error.detail;
+    const auto requests = fake_.Requests();
+    ASSERT_EQ(requests.size(), 1U);
+    EXPECT_EQ(requests[0].method, "CONNECT");
+    EXPECT_EQ(requests[0].target, "api.x.example:443");
+}
+
+TEST_F(HttpClientTest, EnvironmentProxiesAreIgnored) {
+    fake_.Route("GET", "/direct", [](const RecordedRequest&) { return FakeResponse::Json("{}"); });
+    FakeUpstream proxy;
+    ::unsetenv("no_proxy");  // else loopback might bypass the proxy anyway and the test would prove nothing
+    ::unsetenv("NO_PROXY");
+    ::setenv("http_proxy", proxy.BaseUrl().c_str(), 1);
+    ::setenv("HTTPS_PROXY", proxy.BaseUrl().c_str(), 1);
+    ::setenv("ALL_PROXY", proxy.BaseUrl().c_str(), 1);
+    Client client(io_, LoopbackOptions());
+    const Outcome outcome = Fetch(client, Get("/direct"));
+    ::unsetenv("http_proxy");
+    ::unsetenv("HTTPS_PROXY");
+    ::unsetenv("ALL_PROXY");
+    ASSERT_TRUE(outcome.response.has_value()) << outcome.error.detail;
+    EXPECT_EQ(fake_.RequestCount("/direct"), 1U);
+    EXPECT_EQ(proxy.RequestCount(), 0U);
+}
+
+TEST_F(HttpClientTest, UnsupportedMethodIsPermanentWithoutAConnection) {
+    Client client(io_, LoopbackOptions());
+    Request request = Get("/x");
+    request.method = "TRACE";
+    const Outcome outcome = Fetch(client, request);
+    ASSERT_FALSE(outcome.response.has_value());
+    EXPECT_EQ(outcome.error.code, ConnectorErrc::kPermanent);
+    EXPECT_EQ(fake_.RequestCount(), 0U);
 }
 
 TEST_F(HttpClientTest, CancelAllAbortsEveryTransferAsRetryLater) {
