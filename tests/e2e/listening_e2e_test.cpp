@@ -85,8 +85,8 @@ std::uint64_t ParseId(const std::string& text) {
 /// poll, as with the real API.
 FakeResponse XSearch(const Networks& networks, const std::string& source, const RecordedRequest& request) {
     if (request.Header("authorization") != "Bearer e2e-x-token") {
-        return FakeResponse::Json(R"({"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"})",
-                                  401);
+        return FakeResponse::Json(
+            R"({"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"})", 401);
     }
     const auto since_id = ParseId(request.QueryParam("since_id"));
     const auto page_size = std::clamp<std::size_t>(ParseId(request.QueryParam("max_results")), 10, 100);
@@ -128,13 +128,12 @@ FakeResponse XSearch(const Networks& networks, const std::string& source, const 
         meta += R"(,"next_token":")" + std::to_string(upper) + "." + std::to_string(end) + "\"";
     }
     FakeResponse response;
-    response.headers = {{"x-rate-limit-limit", "450"}, {"x-rate-limit-remaining", "449"},
-                        {"x-rate-limit-reset", "4102444800"}};
+    response.headers = {
+        {"x-rate-limit-limit", "450"}, {"x-rate-limit-remaining", "449"}, {"x-rate-limit-reset", "4102444800"}};
     if (end == offset) {
         response.body = "{\"meta\":{" + meta + "}}";
     } else {
-        response.body =
-            "{\"data\":[" + data + "],\"includes\":{\"users\":[" + users + "]},\"meta\":{" + meta + "}}";
+        response.body = "{\"data\":[" + data + "],\"includes\":{\"users\":[" + users + "]},\"meta\":{" + meta + "}}";
     }
     return response;
 }
@@ -166,14 +165,16 @@ FakeResponse MastodonTag(const Networks& networks, const std::string& source, co
     for (const auto id : page) {
         body += (body.size() > 1 ? "," : "") + std::string(R"({"id":")") + std::to_string(id) +
                 R"(","created_at":"2026-11-25T10:00:00.000Z","url":"https://social.example/@patient)" +
-                std::to_string(id % 40) + "/" + std::to_string(id) + R"(","content":"<p>)" + HtmlEscaped(PostText(source, id)) +
+                std::to_string(id % 40) + "/" + std::to_string(id) + R"(","content":"<p>)" +
+                HtmlEscaped(PostText(source, id)) +
                 R"(</p>","language":"en","visibility":"public","reblog":null,"in_reply_to_id":null,)" +
                 R"("account":{"id":")" + std::to_string(id % 40) + R"(","acct":"patient)" + std::to_string(id % 40) +
                 R"(","username":"patient)" + std::to_string(id % 40) + R"("},"tags":[{"name":"stelsewhere"}]})";
     }
     body += "]";
     FakeResponse response = FakeResponse::Json(body);
-    response.headers = {{"x-ratelimit-limit", "300"}, {"x-ratelimit-remaining", "299"},
+    response.headers = {{"x-ratelimit-limit", "300"},
+                        {"x-ratelimit-remaining", "299"},
                         {"x-ratelimit-reset", "2099-01-01T00:00:00.000Z"}};
     if (!page.empty()) {
         const std::string path = base + "/api/v1/timelines/tag/stelsewhere";
@@ -231,12 +232,14 @@ TEST(Listening, ThirtySourcesAtOnceOneFailingAndAKillStoreEveryPostOnce) {
 
     testing::WriteFile(dir.Path() / "x-token", "e2e-x-token\n");
     std::string config = R"([daemon]
-state_dir = ")" + dir.Path().string() + R"("
+state_dir = ")" + dir.Path().string() +
+                         R"("
 poll_interval_ms = 300
 retry_max_delay_ms = 8000
 batch_size = 200
 [database]
-url = ")" + database.Conninfo() + R"("
+url = ")" + database.Conninfo() +
+                         R"("
 [http]
 listen_port = 0
 [upstream]
@@ -252,8 +255,11 @@ request_timeout_ms = 5000
               "/x_failing\"\nquery = [\"St Elsewhere\"]\nbearer_token_file = \"" + (dir.Path() / "x-token").string() +
               "\"\nrequests_per_minute = 600\n";
     for (const auto& name : mastodon_sources) {
+        // One account per source (its own token, so its own rate-limit budget), as on separate instances.
+        testing::WriteFile(dir.Path() / (name + "-token"), "token-of-" + name + "\n");
         config += "[sources." + name + "]\ntype = \"mastodon\"\nbase_url = \"" + upstream.BaseUrl() + "/" + name +
-                  "\"\nhashtags = [\"stelsewhere\"]\nsearch_terms = []\nrequests_per_minute = 60\n";
+                  "\"\nhashtags = [\"stelsewhere\"]\nsearch_terms = []\nrequests_per_minute = 60\n" +
+                  "access_token_file = \"" + (dir.Path() / (name + "-token")).string() + "\"\n";
     }
     testing::WriteFile(dir.Path() / "carelistend.toml", config);
 
@@ -312,8 +318,19 @@ request_timeout_ms = 5000
     const auto metrics = HttpGet(address, "/metrics");
     daemon.Signal(SIGTERM);
     EXPECT_EQ(daemon.Wait(std::chrono::seconds(30)), 0) << ReadWholeFile(log);
-    ASSERT_TRUE(drained) << "stored " << database.QueryInt("SELECT count(*) FROM item") << " of " << expected << "\n"
-                         << ReadWholeFile(log);
+    if (!drained) {
+        std::string per_source;
+        for (const auto& names : {x_sources, mastodon_sources}) {
+            for (const auto& name : names) {
+                per_source +=
+                    name + " " +
+                    std::to_string(database.QueryInt("SELECT count(*) FROM item WHERE source = '" + name + "'")) + "/" +
+                    std::to_string(networks.Total(name)) + "; ";
+            }
+        }
+        FAIL() << "stored " << database.QueryInt("SELECT count(*) FROM item") << " of " << expected << ": "
+               << per_source;
+    }
 
     // Exactly once, per source: every post the upstream served is stored, none twice.
     for (const auto& names : {x_sources, mastodon_sources}) {

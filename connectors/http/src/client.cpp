@@ -124,7 +124,6 @@ struct Client::Impl {
         bool too_large = false;
         std::array<char, CURL_ERROR_SIZE> error_buffer{};
         std::chrono::steady_clock::time_point started{};
-        std::unique_ptr<asio::steady_timer> wait_timer;  // while waiting for its rate-limit key
     };
 
     struct Socket {
@@ -220,46 +219,66 @@ struct Client::Impl {
         Admit(std::move(transfer));
     }
 
-    // Rate limit first: the request waits on an asio timer (never a sleep) until its key allows it.
+    // Rate limit first: requests with a key wait their turn in that key's FIFO, on one asio timer per key
+    // (never a sleep). First come, first served: sources sharing a credential get its budget in turn, and a
+    // request submitted later can never overtake one already waiting (no starvation).
     void Admit(std::unique_ptr<Transfer> transfer) {
-        const std::string& key = transfer->request.rate_limit_key;
-        if (!key.empty()) {
+        const std::string key = transfer->request.rate_limit_key;
+        if (key.empty()) {
+            StartOrQueue(std::move(transfer));
+            return;
+        }
+        auto& queue = key_queues[key];
+        const auto at = now();
+        const bool must_wait = !queue.transfers.empty() || limits.NextAllowed(key, at) > at;
+        if (must_wait) {
+            std::lock_guard lock(stats_mutex);
+            ++stats.rate_limit_waits;
+        }
+        queue.transfers.push_back(std::move(transfer));
+        if (queue.transfers.size() == 1) {
+            PumpKey(key);
+        }
+    }
+
+    // Starts the requests at the head of a key's FIFO while its budget allows, then arms the key's timer.
+    void PumpKey(const std::string& key) {
+        auto found = key_queues.find(key);
+        if (found == key_queues.end()) {
+            return;
+        }
+        auto& queue = found->second;
+        while (!queue.transfers.empty()) {
             const auto at = now();
             const auto allowed = limits.NextAllowed(key, at);
             if (allowed > at) {
-                if (!transfer->wait_timer) {
-                    std::lock_guard lock(stats_mutex);
-                    ++stats.rate_limit_waits;
+                if (!queue.timer) {
+                    queue.timer = std::make_unique<asio::steady_timer>(loop);
                 }
-                auto* raw = transfer.get();
-                raw->wait_timer = std::make_unique<asio::steady_timer>(loop);
-                raw->wait_timer->expires_after(
+                queue.timer->expires_after(
                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(allowed - at));
-                raw->wait_timer->async_wait([this, token = std::weak_ptr<bool>(alive), id = raw->id](const auto& ec) {
-                    if (token.expired() || ec)
+                queue.timer->async_wait([this, token = std::weak_ptr<bool>(alive), key](const auto& ec) {
+                    if (token.expired() || ec) {
                         return;
-                    OnRateLimitWaitOver(id);
+                    }
+                    PumpKey(key);
                 });
-                waiting.emplace(raw->id, std::move(transfer));
                 return;
             }
             limits.Consume(key, at);
+            auto transfer = std::move(queue.transfers.front());
+            queue.transfers.pop_front();
+            StartOrQueue(std::move(transfer));
         }
+        key_queues.erase(found);
+    }
+
+    void StartOrQueue(std::unique_ptr<Transfer> transfer) {
         if (active.size() >= options.max_in_flight) {
             queued.push_back(std::move(transfer));
             return;
         }
         Start(std::move(transfer));
-    }
-
-    void OnRateLimitWaitOver(std::uint64_t id) {
-        auto it = waiting.find(id);
-        if (it == waiting.end())
-            return;
-        auto transfer = std::move(it->second);
-        waiting.erase(it);
-        // Another request with the key may have taken the token meanwhile: check again.
-        Admit(std::move(transfer));
     }
 
     void StartQueued() {
@@ -464,11 +483,15 @@ struct Client::Impl {
             cancelled.push_back(std::move(transfer));
         }
         active.clear();
-        for (auto& [id, transfer] : waiting) {
-            transfer->wait_timer->cancel();
-            cancelled.push_back(std::move(transfer));
+        for (auto& [key, queue] : key_queues) {
+            if (queue.timer) {
+                queue.timer->cancel();
+            }
+            for (auto& transfer : queue.transfers) {
+                cancelled.push_back(std::move(transfer));
+            }
         }
-        waiting.clear();
+        key_queues.clear();
         for (auto& transfer : queued)
             cancelled.push_back(std::move(transfer));
         queued.clear();
@@ -652,7 +675,12 @@ struct Client::Impl {
     std::uint64_t next_id = 0;
     std::unordered_map<CURL*, std::unique_ptr<Transfer>> active;
     std::deque<std::unique_ptr<Transfer>> queued;
-    std::map<std::uint64_t, std::unique_ptr<Transfer>> waiting;
+    /// Requests waiting for their rate-limit key, first come first served, one timer per key.
+    struct KeyQueue {
+        std::deque<std::unique_ptr<Transfer>> transfers;
+        std::unique_ptr<asio::steady_timer> timer;
+    };
+    std::map<std::string, KeyQueue> key_queues;
     std::vector<CURL*> idle_easy;
     std::unordered_map<curl_socket_t, std::shared_ptr<Socket>> sockets;
 
@@ -677,7 +705,11 @@ void Client::CancelAll() {
 }
 
 std::size_t Client::InFlight() const {
-    return impl_->active.size() + impl_->queued.size() + impl_->waiting.size();
+    std::size_t waiting = 0;
+    for (const auto& [key, queue] : impl_->key_queues) {
+        waiting += queue.transfers.size();
+    }
+    return impl_->active.size() + impl_->queued.size() + waiting;
 }
 
 ClientStats Client::Stats() const {

@@ -321,7 +321,7 @@ std::string RedditConnector::SecretSetting() const {
 
 void RedditConnector::Fail(const std::shared_ptr<Fetch>& fetch, std::error_code code, std::string detail,
                            std::optional<std::chrono::system_clock::time_point> retry_at) {
-    log::Warning(kLogModule, "source ", name_, ": ", detail);
+    // Not logged here: the ingest loop logs failures with their class, rate-limited (1st, 2nd, 4th ...).
     fetch->done(FetchResult(FetchError{code, std::move(detail), retry_at}));
 }
 

@@ -265,7 +265,7 @@ void XConnector::RequestPage(std::shared_ptr<Fetch> fetch) {
         auto finish = [&](FetchResult result) { fetch->done(std::move(result)); };
         auto fail = [&](std::error_code code, std::string detail,
                         std::optional<std::chrono::system_clock::time_point> retry_at = std::nullopt) {
-            log::Warning(kLogModule, "source ", name_, ": ", detail);
+            // Not logged here: the ingest loop logs failures with their class, rate-limited (1st, 2nd, 4th ...).
             finish(FetchResult(FetchError{code, std::move(detail), retry_at}));
         };
         ++fetch->pages;

@@ -2,6 +2,7 @@
 // its own thread, real sockets on 127.0.0.1.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -9,6 +10,8 @@
 #include <connectors/errc.hpp>
 #include <connectors/http/client.hpp>
 #include <cstdlib>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -269,6 +272,37 @@ TEST_F(HttpClientTest, TokenBucketSpacesRequestsWithTheSameKey) {
     RunUntil(io_, [&] { return completed == 4; });
     EXPECT_GE(steady_clock::now() - started, milliseconds(280));
     EXPECT_EQ(client.Stats().rate_limit_waits, 3U);
+}
+
+// Two sources sharing one credential: each keeps resubmitting as soon as its request completes (as paging
+// connectors do). First come, first served per key means both get the budget in turn; neither starves.
+TEST_F(HttpClientTest, SourcesSharingAKeyTakeTurnsAndNeitherStarves) {
+    fake_.Route("GET", "/", [](const RecordedRequest&) { return FakeResponse::Json("{}"); });
+    Client client(io_, LoopbackOptions());
+    client.Limits().Configure("shared", BucketSpec{.rate_per_minute = 1200.0, .burst = 1.0});  // one per 50 ms
+    std::map<std::string, int> completed;
+    std::vector<std::string> order;
+    std::function<void(const std::string&)> submit = [&](const std::string& who) {
+        Request request = Get("/" + who);
+        request.rate_limit_key = "shared";
+        client.Submit(std::move(request), [&, who](Outcome) {
+            ++completed[who];
+            order.push_back(who);
+            if (completed[who] < 6) {
+                submit(who);
+            }
+        });
+    };
+    // "greedy" queues three requests before "polite" asks once, then both keep going.
+    submit("greedy");
+    submit("greedy");
+    submit("greedy");
+    submit("polite");
+    RunUntil(io_, [&] { return completed["polite"] == 6; });
+    EXPECT_EQ(completed["polite"], 6);
+    // polite's first request waited only behind the three greedy ones submitted before it.
+    const auto first_polite = std::find(order.begin(), order.end(), "polite") - order.begin();
+    EXPECT_LE(first_polite, 3);
 }
 
 struct StatusCase {
