@@ -8,7 +8,11 @@ packages=(
     g++ cmake ninja-build pkg-config make clang-format clang-14 libclang-rt-14-dev
     # libraries (see shared/DESIGN.md "Chosen dependencies")
     libboost-dev libicu-dev libpqxx-dev libtomlplusplus-dev libcli11-dev rapidjson-dev libsystemd-dev
-    libgmime-3.0-dev libcld2-dev libgumbo-dev libxml2-dev
+    libgmime-3.0-dev libcld2-dev libgumbo-dev
+    # the HTTP runtime (libcurl, OpenSSL backend) and the fake upstreams (zlib; TLS tests)
+    libcurl4-openssl-dev zlib1g-dev libssl-dev openssl
+    # RSS/Atom feeds (connectors/rss)
+    libxml2-dev
     # tests and benchmarks
     libgtest-dev libgmock-dev libbenchmark-dev
     # the PostgreSQL 15 server: the embedded default database and the test tiers
