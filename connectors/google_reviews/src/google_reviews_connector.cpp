@@ -200,6 +200,7 @@ struct GoogleReviewsConnector::Operation : std::enable_shared_from_this<Operatio
     std::vector<ReviewEntry> collected;  // current location, page order (newest first), new reviews only
     std::optional<Timestamp> checkpoint_time;
     std::set<std::string, std::less<>> checkpoint_ids;
+    std::size_t checkpoint_ids_seen = 0;
     std::int64_t pages = 0;
     bool refreshed_after_401 = false;
 
@@ -227,6 +228,7 @@ struct GoogleReviewsConnector::Operation : std::enable_shared_from_this<Operatio
         pages = 0;
         checkpoint_time.reset();
         checkpoint_ids.clear();
+        checkpoint_ids_seen = 0;
         if (const auto it = cursor.find(Location()); it != cursor.end()) {
             checkpoint_time = ParseRfc3339(it->second.update_time);
             checkpoint_ids.insert(it->second.review_ids.begin(), it->second.review_ids.end());
@@ -279,7 +281,7 @@ struct GoogleReviewsConnector::Operation : std::enable_shared_from_this<Operatio
             return;
         }
         if (auto problem = http::ClassifyResponse(response, system_clock::now())) {
-            Fail(FetchError{problem->code, "token endpoint " + host + ": " + problem->detail, problem->retry_at});
+            Fail(FetchError{problem->code, "token endpoint: " + problem->detail, problem->retry_at});
             return;
         }
         if (!token || token->access_token.empty()) {
@@ -321,8 +323,8 @@ struct GoogleReviewsConnector::Operation : std::enable_shared_from_this<Operatio
         }
         auto parsed = ParseReviewsPage(response.body, self->name_, Location());
         if (auto* error = std::get_if<std::string>(&parsed)) {
-            Fail(ConnectorErrc::kMalformed, host + ": unreadable reviews page of location #" +
-                                                std::to_string(location_index) + ": " + *error);
+            Fail(ConnectorErrc::kMalformed,
+                 host + ": unreadable reviews page of location #" + std::to_string(location_index) + ": " + *error);
             return;
         }
         auto& page = std::get<ReviewsPage>(parsed);
@@ -340,10 +342,17 @@ struct GoogleReviewsConnector::Operation : std::enable_shared_from_this<Operatio
                     break;
                 }
                 if (*entry.update_time == *checkpoint_time && checkpoint_ids.contains(entry.review_id)) {
+                    ++checkpoint_ids_seen;
                     continue;  // stored by an earlier fetch (a tie at the checkpoint time)
                 }
             }
             collected.push_back(std::move(entry));
+        }
+        // A page ending exactly at the checkpoint time with every stored tie seen has reached it too: the
+        // next page could only hold reviews stored already.
+        if (!reached && checkpoint_time && last_time == checkpoint_time &&
+            checkpoint_ids_seen >= checkpoint_ids.size()) {
+            reached = true;
         }
         if (!reached && !page.next_page_token.empty()) {
             if (pages < self->max_pages_) {
@@ -358,8 +367,7 @@ struct GoogleReviewsConnector::Operation : std::enable_shared_from_this<Operatio
         FinishLocation();
     }
 
-    void OnErrorStatus(const http::Response& response, const std::string& page_token,
-                       system_clock::time_point now) {
+    void OnErrorStatus(const http::Response& response, const std::string& page_token, system_clock::time_point now) {
         const std::string host = HostOf(self->base_url_);
         const auto api_error = ParseApiError(response.body);
         const std::string status = api_error ? api_error->status : std::string{};
@@ -392,8 +400,8 @@ struct GoogleReviewsConnector::Operation : std::enable_shared_from_this<Operatio
                      ": the project has no Business Profile API access (quota 0) or the account does not manage "
                      "location #" +
                      std::to_string(location_index) +
-                     "; apply for Basic API Access (do not request a quota increase) and check sources." +
-                     self->name_ + ".locations");
+                     "; apply for Basic API Access (do not request a quota increase) and check sources." + self->name_ +
+                     ".locations");
             return;
         }
         if (response.status == 404) {
@@ -402,7 +410,7 @@ struct GoogleReviewsConnector::Operation : std::enable_shared_from_this<Operatio
             return;
         }
         if (auto problem = http::ClassifyResponse(response, now)) {
-            Fail(FetchError{problem->code, host + ": " + problem->detail, problem->retry_at});
+            Fail(FetchError{problem->code, problem->detail, problem->retry_at});
             return;
         }
         Fail(ConnectorErrc::kRetryLater, "HTTP " + std::to_string(response.status) + " from " + host);
@@ -503,14 +511,16 @@ void GoogleReviewsConnector::FetchAsync(const std::optional<std::string>& cursor
     }
     for (const auto& location : locations_) {
         if (!IsLocationName(location)) {
-            fail(ConnectorErrc::kPermanent, "sources." + name_ + ".locations holds a name that is not "
-                                            "accounts/<id>/locations/<id>");
+            fail(ConnectorErrc::kPermanent, "sources." + name_ +
+                                                ".locations holds a name that is not "
+                                                "accounts/<id>/locations/<id>");
             return;
         }
     }
     if (!client_secret_.Configured() || !refresh_token_.Configured() || client_id_.empty()) {
-        fail(ConnectorErrc::kAuthBroken, "set sources." + name_ + ".client_id, client_secret_file (or _credential) "
-                                         "and refresh_token_file (or _credential)");
+        fail(ConnectorErrc::kAuthBroken, "set sources." + name_ +
+                                             ".client_id, client_secret_file (or _credential) "
+                                             "and refresh_token_file (or _credential)");
         return;
     }
     auto operation = std::make_shared<Operation>();
