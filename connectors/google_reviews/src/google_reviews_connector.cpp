@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <common/log.hpp>
 #include <connectors/errc.hpp>
 #include <connectors/google_reviews/google_reviews_connector.hpp>
 #include <connectors/google_reviews/google_reviews_wire.hpp>
 #include <connectors/http/client.hpp>
+#include <cstdio>
 #include <set>
 
 namespace carelisten::connectors::google_reviews {
