@@ -1,12 +1,18 @@
 #include <array>
+#include <connectors/facebook_page/facebook_page_connector.hpp>
+#include <connectors/google_reviews/google_reviews_connector.hpp>
 #include <connectors/jsonl_drop/jsonl_drop_connector.hpp>
 #include <connectors/registry.hpp>
+#include <connectors/rss/rss_connector.hpp>
 
 namespace carelisten::connectors {
 
 std::span<const ConnectorFactory* const> AllConnectorFactories() {
     static const std::array kFactories = {
         &jsonl_drop::Factory(),
+        &google_reviews::Factory(),
+        &facebook_page::Factory(),
+        &rss::Factory(),
     };
     return kFactories;
 }
