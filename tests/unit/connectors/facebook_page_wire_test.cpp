@@ -142,5 +142,14 @@ TEST(FacebookPageWire, ReadsTheLongestRegainTimeFromUsageHeaders) {
     EXPECT_FALSE(ParseUsageHeader("not json").has_value());
 }
 
+TEST(FacebookPageWire, TheDemoUpstreamSpeaksTheWireFormat) {
+    const auto page = ParseFeed(carelisten::testing::ReadSourceTreeFile("demo/upstreams/facebook_page/feed.json"));
+    ASSERT_EQ(page.entries.size(), 8U);
+    for (const auto& entry : page.entries) {
+        ASSERT_TRUE(std::holds_alternative<RawItem>(entry.record));
+    }
+    EXPECT_EQ(page.next_url, "");
+}
+
 }  // namespace
 }  // namespace carelisten::connectors::facebook_page

@@ -148,5 +148,17 @@ TEST(GoogleReviewsWire, ParsesTokenEndpointAnswers) {
     EXPECT_FALSE(ParseTokenResponse("not json").has_value());
 }
 
+TEST(GoogleReviewsWire, TheDemoUpstreamSpeaksTheWireFormat) {
+    const auto page = ParsePage(carelisten::testing::ReadSourceTreeFile("demo/upstreams/google_reviews/reviews.json"));
+    ASSERT_EQ(page.entries.size(), 6U);
+    for (const auto& entry : page.entries) {
+        ASSERT_TRUE(std::holds_alternative<RawItem>(entry.record));
+        EXPECT_FALSE(ValidateRawItem(std::get<RawItem>(entry.record)).has_value());
+    }
+    EXPECT_NE(std::get<RawItem>(page.entries[0].record).version, "");  // the edited A&E complaint
+    EXPECT_TRUE(
+        ParseTokenResponse(carelisten::testing::ReadSourceTreeFile("demo/upstreams/google_reviews/token.json")));
+}
+
 }  // namespace
 }  // namespace carelisten::connectors::google_reviews

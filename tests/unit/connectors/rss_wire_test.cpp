@@ -167,5 +167,17 @@ TEST(RssWire, HtmlToTextDropsMarkupAndDecodesReferences) {
     EXPECT_EQ(HtmlToText("1 < 2"), "1 < 2");
 }
 
+TEST(RssWire, TheDemoUpstreamsSpeakTheWireFormat) {
+    const auto news = Parse(carelisten::testing::ReadSourceTreeFile("demo/upstreams/rss/health_news.xml"));
+    ASSERT_EQ(news.entries.size(), 4U);
+    const auto alerts = Parse(carelisten::testing::ReadSourceTreeFile("demo/upstreams/rss/safety_alerts.xml"));
+    ASSERT_EQ(alerts.entries.size(), 1U);
+    for (const auto* feed : {&news, &alerts}) {
+        for (const auto& entry : feed->entries) {
+            ASSERT_TRUE(std::holds_alternative<RawItem>(entry.record));
+        }
+    }
+}
+
 }  // namespace
 }  // namespace carelisten::connectors::rss
