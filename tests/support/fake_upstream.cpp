@@ -130,6 +130,7 @@ struct FakeUpstream::Impl {
     tcp::acceptor acceptor{io};
     std::thread thread;
     unsigned short port = 0;
+    std::uint64_t connections = 0;  // server thread only
 
     mutable std::mutex mutex;
     std::vector<RouteEntry> routes;
@@ -170,8 +171,8 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(tcp::socket socket, const Dispatcher& dispatch)
-        : socket_(std::move(socket)), timer_(socket_.get_executor()), dispatch_(dispatch) {}
+    Session(tcp::socket socket, const Dispatcher& dispatch, std::uint64_t connection)
+        : socket_(std::move(socket)), timer_(socket_.get_executor()), dispatch_(dispatch), connection_(connection) {}
 
     void Start() { ReadRequest(); }
 
@@ -200,6 +201,7 @@ private:
             recorded.headers.emplace_back(Lower(std::string(field.name_string())), std::string(field.value()));
         }
         recorded.body = message.body();
+        recorded.connection = connection_;
         keep_alive_ = message.keep_alive();
         head_request_ = message.method() == http::verb::head;
 
@@ -289,7 +291,8 @@ private:
 
     tcp::socket socket_;
     asio::steady_timer timer_;
-    const Dispatcher& dispatch_;  // owned by the server, which outlives its io_context's handlers
+    const Dispatcher& dispatch_;
+    std::uint64_t connection_;  // owned by the server, which outlives its io_context's handlers
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     FakeResponse response_;
@@ -307,7 +310,7 @@ void FakeUpstream::Impl::Accept() {
             if (ec == asio::error::operation_aborted)
                 return;
         } else {
-            std::make_shared<Session>(std::move(socket), dispatch)->Start();
+            std::make_shared<Session>(std::move(socket), dispatch, ++connections)->Start();
         }
         Accept();
     });

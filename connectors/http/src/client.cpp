@@ -121,14 +121,14 @@ struct Client::Impl {
         curl_slist* header_list = nullptr;
         Response response;
         std::size_t max_bytes = 0;
-        std::size_t too_large_limit = 0;
+        bool too_large = false;
         std::array<char, CURL_ERROR_SIZE> error_buffer{};
         std::chrono::steady_clock::time_point started{};
         std::unique_ptr<asio::steady_timer> wait_timer;  // while waiting for its rate-limit key
     };
 
     struct Socket {
-        Socket(asio::io_context& loop, curl_socket_t socket_fd) : fd(socket_fd), descriptor(loop, socket_fd) {}
+        Socket(asio::io_context& loop, curl_socket_t socket_fd) : fd(socket_fd), descriptor(loop) {}
         curl_socket_t fd;
         asio::posix::stream_descriptor descriptor;
         int wanted = 0;  // CURL_POLL_IN / OUT / INOUT
@@ -425,7 +425,8 @@ struct Client::Impl {
                 if (const auto parsed = ParseUrl(effective))
                     host = parsed->host;
             }
-            auto failure = detail::ClassifyCurlResult(result, host, elapsed, t.too_large_limit, t.error_buffer.data());
+            auto failure =
+                detail::ClassifyCurlResult(result, host, elapsed, t.too_large, t.max_bytes, t.error_buffer.data());
             Fail(std::move(transfer), TransportError{failure.code, std::move(failure.detail)});
             return;
         }
@@ -484,8 +485,8 @@ struct Client::Impl {
         const std::size_t bytes = size * count;
         const std::size_t cap = t->max_bytes;
         if (t->response.body.size() + bytes > cap) {
-            t->too_large_limit = cap;
-            return 0;  // CURLE_WRITE_ERROR; classified as kMalformed through too_large_limit
+            t->too_large = true;
+            return 0;  // CURLE_WRITE_ERROR; classified as kMalformed through too_large
         }
         t->response.body.append(data, bytes);
         return bytes;
@@ -540,7 +541,14 @@ struct Client::Impl {
         }
         auto it = self->sockets.find(fd);
         if (it == self->sockets.end()) {
-            it = self->sockets.emplace(fd, std::make_shared<Socket>(self->loop, fd)).first;
+            auto socket = std::make_shared<Socket>(self->loop, fd);
+            boost::system::error_code ec;
+            socket->descriptor.assign(fd, ec);
+            if (ec) {
+                // Never throw through libcurl. Without a watch the transfer ends by its own timeout.
+                return 0;
+            }
+            it = self->sockets.emplace(fd, std::move(socket)).first;
         }
         auto& socket = it->second;
         const int previous = socket->wanted;

@@ -21,15 +21,15 @@ std::string SafeCurlText(const std::string& text) {
 }  // namespace
 
 CurlFailure ClassifyCurlResult(CURLcode result, const std::string& host, std::chrono::milliseconds elapsed,
-                               std::size_t too_large_limit, const std::string& error_buffer) {
+                               bool stopped_too_large, std::size_t max_bytes, const std::string& error_buffer) {
     const std::string where = host.empty() ? std::string("the upstream") : host;
     const std::string curl_text = SafeCurlText(error_buffer);
     const std::string why = curl_text.empty() ? std::string(curl_easy_strerror(result)) : curl_text;
     const std::string ms = std::to_string(elapsed.count()) + " ms";
 
-    if (too_large_limit > 0 || result == CURLE_FILESIZE_EXCEEDED) {
+    if (stopped_too_large || result == CURLE_FILESIZE_EXCEEDED) {
         return {ConnectorErrc::kMalformed,
-                "response from " + where + " larger than " + std::to_string(too_large_limit) + " bytes"};
+                "response from " + where + " larger than " + std::to_string(max_bytes) + " bytes"};
     }
     switch (result) {
         case CURLE_OPERATION_TIMEDOUT:

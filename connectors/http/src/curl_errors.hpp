@@ -17,10 +17,10 @@ struct CurlFailure {
     std::string detail;
 };
 
-/// `host` is the request's host (no path, no query); `elapsed` the transfer's time; `too_large_limit` is
-/// non-zero when the write callback stopped the transfer because the body passed the cap; `error_buffer`
-/// is curl's CURLOPT_ERRORBUFFER text (kept only when it cannot hold a URL).
+/// `host` is the request's host (no path, no query); `elapsed` the transfer's time; `stopped_too_large`
+/// is set when the write callback stopped the transfer because the body passed `max_bytes`;
+/// `error_buffer` is curl's CURLOPT_ERRORBUFFER text (kept only when it cannot hold a URL).
 CurlFailure ClassifyCurlResult(CURLcode result, const std::string& host, std::chrono::milliseconds elapsed,
-                               std::size_t too_large_limit, const std::string& error_buffer);
+                               bool stopped_too_large, std::size_t max_bytes, const std::string& error_buffer);
 
 }  // namespace carelisten::connectors::http::detail

@@ -53,12 +53,16 @@ std::optional<std::int64_t> ParseCount(std::string_view text) {
     return static_cast<std::int64_t>(std::floor(*value));
 }
 
-Clock::time_point FromEpochSeconds(double seconds) {
-    return Clock::time_point(duration_cast<Clock::duration>(std::chrono::duration<double>(seconds)));
+// now + seconds, with the delay clamped to [0, kMaxBlock] *before* it becomes a Clock::duration: a
+// nanosecond clock overflows past the year 2262, so a huge value must never reach the conversion.
+Clock::time_point After(Clock::time_point now, double seconds) {
+    const double max_seconds = std::chrono::duration<double>(kMaxBlock).count();
+    seconds = std::clamp(seconds, 0.0, max_seconds);
+    return now + duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
 Clock::time_point Clamp(Clock::time_point at, Clock::time_point now) {
-    return std::min(at, now + duration_cast<Clock::duration>(kMaxBlock));
+    return std::clamp(at, now, now + duration_cast<Clock::duration>(kMaxBlock));
 }
 
 // A reset header: epoch seconds when large, seconds from now otherwise.
@@ -67,11 +71,10 @@ std::optional<Clock::time_point> ParseResetNumber(std::string_view text, Clock::
     if (!value)
         return std::nullopt;
     if (*value >= kEpochThreshold) {
-        if (*value > 4e10)
-            return std::nullopt;  // beyond year 3000: garbage
-        return Clamp(FromEpochSeconds(*value), now);
+        const double now_seconds = std::chrono::duration<double>(now.time_since_epoch()).count();
+        return After(now, *value - now_seconds);
     }
-    return Clamp(now + duration_cast<Clock::duration>(std::chrono::duration<double>(*value)), now);
+    return After(now, *value);
 }
 
 // Fixed-width unsigned digits at text[pos, pos+width).
@@ -237,10 +240,9 @@ RateLimitInfo ParseRateLimitHeaders(const std::vector<std::pair<std::string, std
     for (const auto& [name, value] : headers) {
         if (IEquals(name, "retry-after")) {
             if (const auto seconds = ParseNonNegativeNumber(value)) {
-                info.retry_after = Clamp(
-                    now + duration_cast<Clock::duration>(std::chrono::duration<double>(std::min(*seconds, 1e9))), now);
+                info.retry_after = After(now, *seconds);
             } else if (const auto date = ParseHttpDate(value)) {
-                info.retry_after = Clamp(std::max(*date, now), now);
+                info.retry_after = Clamp(*date, now);
             }
         } else if (IEquals(name, "x-rate-limit-limit") || IEquals(name, "x-ratelimit-limit")) {
             if (const auto v = ParseCount(value))
@@ -255,7 +257,7 @@ RateLimitInfo ParseRateLimitHeaders(const std::vector<std::pair<std::string, std
             if (const auto at = ParseResetNumber(value, now)) {
                 info.reset_at = at;
             } else if (const auto iso = ParseIso8601(value)) {
-                info.reset_at = Clamp(std::max(*iso, now), now);
+                info.reset_at = Clamp(*iso, now);
             }
         }
     }
@@ -300,7 +302,8 @@ Clock::time_point RateLimiter::NextAllowed(const std::string& key, Clock::time_p
     if (bucket.configured && bucket.spec.rate_per_minute > 0.0) {
         const double tokens = TokensAt(bucket.spec, bucket.tokens, bucket.refilled_at, now);
         if (tokens < 1.0) {
-            const double wait_seconds = (1.0 - tokens) * 60.0 / bucket.spec.rate_per_minute;
+            // At most a year: a tiny rate must not overflow the nanosecond clock.
+            const double wait_seconds = std::min((1.0 - tokens) * 60.0 / bucket.spec.rate_per_minute, 366.0 * 86400.0);
             const auto ready = now + duration_cast<Clock::duration>(std::chrono::duration<double>(wait_seconds));
             at = std::max(at, ready);
         }
