@@ -181,9 +181,9 @@ TEST_F(RssConnectorTest, TheSeenListStaysBoundedWithoutForgettingWhatTheFeedStil
     const auto cursor = DecodeCursor(*second.Value().next_cursor);
     const auto& seen = cursor->at(feeds_.Url("/feed.xml")).seen;
     EXPECT_EQ(seen.size(), 50U);
-    EXPECT_EQ(
-        std::count_if(seen.begin(), seen.end(), [](const auto& key) { return key.find("org/new") != std::string::npos; }),
-        30);
+    EXPECT_EQ(std::count_if(seen.begin(), seen.end(),
+                            [](const auto& key) { return key.find("org/new") != std::string::npos; }),
+              30);
     auto third = harness_.Fetch(*connector, second.Value().next_cursor);
     ASSERT_TRUE(third.Ok());
     EXPECT_TRUE(third.Value().items.empty());
