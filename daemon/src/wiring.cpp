@@ -43,8 +43,24 @@ IngestSettings MakeIngestSettings(const Config& config) {
         if (!source.common.GetBool("enabled")) {
             settings.disabled_sources.push_back(source.name);
         }
+        if (const auto interval = source.common.GetInt("poll_interval_ms"); interval > 0) {
+            settings.source_poll_intervals[source.name] = std::chrono::milliseconds(interval);
+        }
     }
     return settings;
+}
+
+connectors::http::ClientOptions MakeClientOptions(const Config& config) {
+    connectors::http::ClientOptions options;
+    const auto& upstream = config.upstream;
+    options.proxy = upstream.GetString("proxy");
+    options.ca_file = upstream.GetString("ca_file");
+    options.connect_timeout = std::chrono::milliseconds(upstream.GetInt("connect_timeout_ms"));
+    options.total_timeout = std::chrono::milliseconds(upstream.GetInt("request_timeout_ms"));
+    options.max_response_bytes = static_cast<std::size_t>(upstream.GetInt("max_response_bytes"));
+    options.max_in_flight = static_cast<std::size_t>(upstream.GetInt("max_in_flight"));
+    options.allow_plain_http_loopback = upstream.GetBool("allow_plain_http_loopback");
+    return options;
 }
 
 void ApplyLogLevel(const Config& config) {

@@ -6,7 +6,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <common/log.hpp>
 #include <daemon/config.hpp>
+#include <daemon/http_server.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -15,6 +17,10 @@
 
 namespace carelisten::nlp {
 class Analyzer;
+}
+
+namespace carelisten::connectors::http {
+class Client;
 }
 
 namespace carelisten::daemon {
@@ -48,10 +54,14 @@ private:
     void ScheduleWatchdog();
     void ScheduleStatus();
     std::string StatusLine() const;
+    void StartWebhookListener();
+    void HandleWebhook(HttpRequest request, std::function<void(HttpResponse)> reply);
 
     std::string config_path_;
     Config config_;
     boost::asio::io_context io_;
+    /// The fetch loop: network connectors and the HTTP runtime run here, on the ingest worker's loop thread.
+    boost::asio::io_context fetch_loop_;
     boost::asio::signal_set signals_;
     boost::asio::steady_timer watchdog_timer_;
     boost::asio::steady_timer status_timer_;
@@ -62,6 +72,9 @@ private:
     std::unique_ptr<nlp::Analyzer> analyzer_;
     std::unique_ptr<IngestWorker> worker_;
     std::unique_ptr<HttpServer> http_;
+    std::unique_ptr<HttpServer> webhooks_;
+    std::unique_ptr<connectors::http::Client> upstream_http_;
+    log::RepeatLimiter webhook_rejections_;
     std::vector<std::function<void()>> stop_stack_;
 
     bool stopping_ = false;

@@ -1,79 +1,93 @@
-/// @file
-/// @brief Runs one network connector's FetchAsync against a FakeUpstream: an io_context driven by the test
-/// and an http::Client allowed to speak plain http to 127.0.0.1, with short timeouts.
+// Shared by the X and Reddit connector tests: an io_context run by the test, an http::Client on it
+// (plain http to the loopback fake allowed), a FakeUpstream, and a synchronous Fetch over FetchAsync.
 #pragma once
-
-#include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <connectors/connector.hpp>
-#include <connectors/errc.hpp>
 #include <connectors/http/client.hpp>
+#include <fstream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <support/fake_upstream.hpp>
+#include <support/temp_dir.hpp>
 
-namespace carelisten::testing {
+namespace carelisten::connectors::testing_support {
 
-/// Lifecycle: one per test; owns the loop and the client (cancelled and destroyed on the test's thread).
-class ConnectorHarness {
+inline std::string Fixture(const std::string& relative) {
+    std::ifstream in(std::string(CARELISTEN_FIXTURES_DIR) + "/" + relative);
+    if (!in) {
+        throw std::runtime_error("missing fixture " + relative);
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+inline http::ClientOptions TestClientOptions() {
+    http::ClientOptions options;
+    options.allow_plain_http_loopback = true;
+    options.connect_timeout = std::chrono::milliseconds(2000);
+    options.total_timeout = std::chrono::milliseconds(3000);
+    options.low_speed_time = std::chrono::seconds(1);
+    options.low_speed_bytes = 1;
+    return options;
+}
+
+class Harness {
 public:
-    explicit ConnectorHarness(connectors::http::ClientOptions options = DefaultOptions())
-        : client_(std::make_unique<connectors::http::Client>(loop_, std::move(options))) {}
-    ~ConnectorHarness() {
+    explicit Harness(http::ClientOptions options = TestClientOptions())
+        : client_(std::make_unique<http::Client>(loop_, std::move(options))) {}
+    ~Harness() {
+        connector_.reset();
         client_->CancelAll();
         loop_.restart();
-        loop_.run_for(std::chrono::milliseconds(200));
+        loop_.poll();
         client_.reset();
     }
-    ConnectorHarness(const ConnectorHarness&) = delete;
-    ConnectorHarness& operator=(const ConnectorHarness&) = delete;
 
-    static connectors::http::ClientOptions DefaultOptions() {
-        connectors::http::ClientOptions options;
-        options.allow_plain_http_loopback = true;
-        options.connect_timeout = std::chrono::milliseconds(2000);
-        options.total_timeout = std::chrono::milliseconds(3000);
-        options.low_speed_time = std::chrono::seconds(1);
-        return options;
-    }
+    carelisten::testing::FakeUpstream& Fake() { return fake_; }
+    http::Client& Client() { return *client_; }
+    const carelisten::testing::TempDir& Dir() const { return dir_; }
+    ConnectorContext Context() { return ConnectorContext{&loop_, client_.get()}; }
 
-    connectors::ConnectorContext Context() { return {&loop_, client_.get()}; }
-    connectors::http::Client& Client() { return *client_; }
+    void Use(std::unique_ptr<Connector> connector) { connector_ = std::move(connector); }
+    Connector& Get() { return *connector_; }
 
-    /// Calls FetchAsync and runs the loop until `done` (fails the test if it never comes or comes twice).
-    connectors::FetchResult Fetch(connectors::Connector& connector, const std::optional<std::string>& cursor,
-                                  std::size_t max_items = 1000) {
-        std::optional<connectors::FetchResult> result;
+    /// Runs one FetchAsync to completion on the test's loop; fails the test if `done` is not called.
+    FetchResult Fetch(const std::optional<std::string>& cursor, std::size_t max_items = 1000,
+                      std::chrono::seconds limit = std::chrono::seconds(20)) {
+        std::optional<FetchResult> result;
         int calls = 0;
-        connector.FetchAsync(cursor, max_items, [&](connectors::FetchResult fetched) {
+        connector_->FetchAsync(cursor, max_items, [&](FetchResult r) {
             ++calls;
-            result.emplace(std::move(fetched));
-            loop_.stop();
+            result.emplace(std::move(r));
         });
+        const auto deadline = std::chrono::steady_clock::now() + limit;
         loop_.restart();
-        if (!result) {
-            loop_.run_for(std::chrono::seconds(20));
+        while (!result && std::chrono::steady_clock::now() < deadline) {
+            loop_.run_one_for(std::chrono::milliseconds(50));
         }
-        // Anything still queued (a second `done` would be a bug) gets a chance to show itself.
+        // done must be called exactly once: give a stray second call the chance to happen.
         loop_.restart();
         loop_.poll();
-        EXPECT_EQ(calls, 1) << "done must be called exactly once";
         if (!result) {
-            return connectors::FetchError{connectors::make_error_code(connectors::ConnectorErrc::kRetryLater),
-                                          "test: no result", std::nullopt};
+            throw std::runtime_error("FetchAsync did not call done in time");
+        }
+        if (calls != 1) {
+            throw std::runtime_error("FetchAsync called done " + std::to_string(calls) + " times");
         }
         return std::move(*result);
     }
 
 private:
     boost::asio::io_context loop_;
-    std::unique_ptr<connectors::http::Client> client_;
+    carelisten::testing::FakeUpstream fake_;
+    carelisten::testing::TempDir dir_;
+    std::unique_ptr<http::Client> client_;
+    std::unique_ptr<Connector> connector_;
 };
 
-inline connectors::ConnectorErrc ErrcOf(const connectors::FetchResult& result) {
-    return static_cast<connectors::ConnectorErrc>(result.Error().code.value());
-}
-
-}  // namespace carelisten::testing
+}  // namespace carelisten::connectors::testing_support

@@ -7,7 +7,7 @@
 #include <support/fake_upstream.hpp>
 #include <support/temp_dir.hpp>
 
-#include "connector_harness.hpp"
+#include "reviews_connector_harness.hpp"
 
 namespace carelisten::connectors::facebook_page {
 namespace {

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <support/fake_upstream.hpp>
 
-#include "connector_harness.hpp"
+#include "reviews_connector_harness.hpp"
 #include "fixture_file.hpp"
 
 namespace carelisten::connectors::rss {
