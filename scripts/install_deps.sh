@@ -12,6 +12,8 @@ packages=(
     # the HTTP runtime (libcurl, OpenSSL backend) and the fake upstreams (zlib; TLS tests); OpenSSL's HMAC
     # also verifies Discourse webhook signatures
     libcurl4-openssl-dev zlib1g-dev libssl-dev openssl
+    # RSS/Atom feeds (connectors/rss)
+    libxml2-dev
     # tests and benchmarks
     libgtest-dev libgmock-dev libbenchmark-dev
     # the PostgreSQL 15 server: the embedded default database and the test tiers

@@ -1,10 +1,13 @@
 #include <array>
 #include <connectors/discourse/discourse_connector.hpp>
+#include <connectors/facebook_page/facebook_page_connector.hpp>
+#include <connectors/google_reviews/google_reviews_connector.hpp>
 #include <connectors/jsonl_drop/jsonl_drop_connector.hpp>
 #include <connectors/reddit/reddit_connector.hpp>
 #include <connectors/mastodon/mastodon_connector.hpp>
 #include <connectors/registry.hpp>
 #include <connectors/x/x_connector.hpp>
+#include <connectors/rss/rss_connector.hpp>
 
 namespace carelisten::connectors {
 
@@ -15,6 +18,9 @@ std::span<const ConnectorFactory* const> AllConnectorFactories() {
         &reddit::Factory(),
         &mastodon::Factory(),
         &discourse::Factory(),
+        &google_reviews::Factory(),
+        &facebook_page::Factory(),
+        &rss::Factory(),
     };
     return kFactories;
 }
