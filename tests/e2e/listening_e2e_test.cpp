@@ -5,9 +5,15 @@
 // no retry storm) and shows as failing in /healthz and /metrics, and the log holds no patient text.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <csignal>
 #include <map>
 #include <mutex>
@@ -183,6 +189,21 @@ FakeResponse MastodonTag(const Networks& networks, const std::string& source, co
                                                   "?min_id=" + std::to_string(page.front()) + ">; rel=\"prev\"");
     }
     return response;
+}
+
+/// Sends raw bytes to host:port and reads the whole answer (the listener closes after one exchange).
+std::string RawHttpExchange(const std::string& host, int port, const std::string& request) {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket(io);
+    boost::system::error_code ec;
+    socket.connect({boost::asio::ip::make_address(host), static_cast<unsigned short>(port)}, ec);
+    if (ec) {
+        return {};
+    }
+    boost::asio::write(socket, boost::asio::buffer(request), ec);
+    std::string answer;
+    boost::asio::read(socket, boost::asio::dynamic_buffer(answer), ec);
+    return answer;
 }
 
 std::string TrimmedFile(const std::filesystem::path& path) {
@@ -362,6 +383,109 @@ request_timeout_ms = 5000
     EXPECT_THAT(text, ::testing::Not(::testing::HasSubstr("@example.org")));
     EXPECT_THAT(text, ::testing::Not(::testing::HasSubstr("Waited six hours")));
     EXPECT_THAT(text, ::testing::Not(::testing::HasSubstr("patient_7")));
+}
+
+std::string HmacSha256Hex(const std::string& key, const std::string& body) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(body.data()),
+         body.size(), digest, &length);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned int i = 0; i < length; ++i) {
+        hex += kHex[digest[i] >> 4];
+        hex += kHex[digest[i] & 0xf];
+    }
+    return hex;
+}
+
+/// POSTs to the daemon's webhook listener; returns the status line's code (0 when unreachable).
+int PostWebhook(const std::string& address, const std::string& path, const std::string& body,
+                const std::vector<std::pair<std::string, std::string>>& headers) {
+    std::string request = "POST " + path + " HTTP/1.1\r\nHost: " + address + "\r\nContent-Type: application/json\r\n";
+    for (const auto& [name, value] : headers) {
+        request += name + ": " + value + "\r\n";
+    }
+    request += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    const auto colon = address.rfind(':');
+    const auto answer = RawHttpExchange(address.substr(0, colon), std::stoi(address.substr(colon + 1)), request);
+    return answer.size() > 12 ? std::stoi(answer.substr(9, 3)) : 0;
+}
+
+// Discourse pushes post_created webhooks; the daemon answers 200 only after the commit, a forged signature gets
+// 403 and stores nothing, a re-delivery is a no-op, and the polled copy of the same post dedupes with the pushed one.
+TEST(Listening, DiscourseWebhooksAreVerifiedStoredOnceAndDedupeWithPolling) {
+    const auto dsn = test::PgTestDsn();
+    if (!dsn) {
+        GTEST_SKIP() << test::kPgSkipMessage;
+    }
+    test::TestDatabase database(*dsn);
+    testing::TempDir dir;
+    const auto source_dir = std::filesystem::path(std::getenv("CARELISTEN_SOURCE_DIR"));
+    const std::string pushed = ReadWholeFile(source_dir / "tests/fixtures/discourse/webhook_post_created.json");
+    // The same post as /posts.json lists it, for the polling path.
+    const std::string listed = "{\"latest_posts\":[" + pushed.substr(8, pushed.rfind('}') - 8) + "]}";
+    FakeUpstream forum;
+    std::atomic<bool> serve_posts{false};
+    forum.Route("GET", "/posts.json", [&](const RecordedRequest&) {
+        return FakeResponse::Json(serve_posts ? listed : R"({"latest_posts":[]})");
+    });
+    testing::WriteFile(dir.Path() / "api-key", "forum-api-key\n");
+    testing::WriteFile(dir.Path() / "webhook-secret", "the-webhook-secret\n");
+    testing::WriteFile(dir.Path() / "carelistend.toml", R"([daemon]
+state_dir = ")" + dir.Path().string() + R"("
+poll_interval_ms = 200
+[database]
+url = ")" + database.Conninfo() + R"("
+[http]
+listen_port = 0
+[upstream]
+allow_plain_http_loopback = true
+[webhooks]
+enabled = true
+listen_port = 0
+[sources.forum_heart]
+type = "discourse"
+base_url = ")" + forum.BaseUrl() + R"("
+api_key_file = ")" + (dir.Path() / "api-key").string() + R"("
+webhook_secret_file = ")" + (dir.Path() / "webhook-secret").string() +
+                                                            R"("
+communities = ["18:heart"]
+)");
+    const auto log = dir.Path() / "daemon.log";
+    DaemonProcess daemon(dir.Path() / "carelistend.toml", log);
+    daemon.Start();
+    ASSERT_TRUE(
+        WaitUntil([&] { return !TrimmedFile(dir.Path() / "webhooks.address").empty(); }, std::chrono::seconds(30)))
+        << ReadWholeFile(log);
+    const auto address = TrimmedFile(dir.Path() / "webhooks.address");
+    const std::vector<std::pair<std::string, std::string>> event = {
+        {"X-Discourse-Event", "post_created"},
+        {"X-Discourse-Event-Type", "post"},
+        {"X-Discourse-Event-Id", "501"},
+        {"X-Discourse-Instance", "https://community.stelsewhere.example"}};
+    auto signed_headers = event;
+    signed_headers.emplace_back("X-Discourse-Event-Signature", "sha256=" + HmacSha256Hex("the-webhook-secret", pushed));
+    auto forged_headers = event;
+    forged_headers.emplace_back("X-Discourse-Event-Signature", "sha256=" + HmacSha256Hex("a-guess", pushed));
+
+    EXPECT_EQ(PostWebhook(address, "/webhooks/forum_heart", pushed, forged_headers), 403);
+    EXPECT_EQ(PostWebhook(address, "/webhooks/forum_heart", pushed, event), 403);  // unsigned
+    EXPECT_EQ(database.QueryInt("SELECT count(*) FROM item"), 0);
+    // 200 comes after the commit: the row is there when the answer arrives.
+    EXPECT_EQ(PostWebhook(address, "/webhooks/forum_heart", pushed, signed_headers), 200) << ReadWholeFile(log);
+    EXPECT_EQ(database.QueryInt("SELECT count(*) FROM item WHERE source = 'forum_heart' AND external_id = '846' AND "
+                                "community = 'heart' AND channel = 'forum'"),
+              1);
+    EXPECT_EQ(PostWebhook(address, "/webhooks/forum_heart", pushed, signed_headers), 200);
+    EXPECT_EQ(PostWebhook(address, "/webhooks/no_such_source", pushed, signed_headers), 404);
+    serve_posts = true;
+    EXPECT_TRUE(WaitUntil([&] { return forum.RequestCount("/posts.json") > 3; }, std::chrono::seconds(30)));
+    EXPECT_EQ(database.QueryInt("SELECT count(*) FROM item"), 1);
+
+    daemon.Signal(SIGTERM);
+    EXPECT_EQ(daemon.Wait(std::chrono::seconds(30)), 0);
+    EXPECT_THAT(ReadWholeFile(log), ::testing::Not(::testing::HasSubstr("billing office")));
 }
 
 }  // namespace

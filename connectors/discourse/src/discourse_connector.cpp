@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <common/log.hpp>
 #include <connectors/discourse/discourse_connector.hpp>
+#include <connectors/discourse/discourse_webhook.hpp>
 #include <connectors/errc.hpp>
 #include <connectors/http/client.hpp>
 #include <stdexcept>
@@ -182,8 +183,8 @@ DiscourseConnector::DiscourseConnector(std::string name, const Settings& setting
     if (!api_key_.file.empty() && !api_key_.credential.empty()) {
         throw std::invalid_argument("sources." + name_ + ": set api_key_file or api_key_credential, not both");
     }
-    const auto webhook = WebhookSecretSource(settings);
-    if (!webhook.file.empty() && !webhook.credential.empty()) {
+    webhook_secret_ = WebhookSecretSource(settings);
+    if (!webhook_secret_.file.empty() && !webhook_secret_.credential.empty()) {
         throw std::invalid_argument("sources." + name_ +
                                     ": set webhook_secret_file or webhook_secret_credential, not both");
     }
@@ -413,6 +414,46 @@ std::variant<RawItem, BadRecord> DiscourseConnector::ParseRecord(std::string_vie
     }
     return BadRecord{std::string(locator), "post is deleted or a small action: nothing to store", std::string(raw),
                      false};
+}
+
+std::optional<WebhookResult> DiscourseConnector::HandleWebhook(const WebhookRequest& request) const {
+    if (!webhook_secret_.Configured()) {
+        return std::nullopt;
+    }
+    WebhookResult result;
+    if (request.method != "POST") {
+        result.status = 405;
+        result.detail = "webhooks are POST";
+        return result;
+    }
+    Secret secret;
+    try {
+        secret = webhook_secret_.Read();
+    } catch (const std::exception& error) {
+        // Our side is broken, not the sender's: 503 makes Discourse retry once the operator fixed the file.
+        result.status = 503;
+        result.detail = std::string("cannot read the webhook secret: ") + error.what();
+        return result;
+    }
+    const std::string* signature = request.Header("x-discourse-event-signature");
+    if (signature == nullptr || !VerifyDiscourseSignature(secret.Reveal(), request.body, *signature)) {
+        result.status = 403;
+        result.detail = signature == nullptr ? "no X-Discourse-Event-Signature" : "bad X-Discourse-Event-Signature";
+        return result;
+    }
+    auto parsed = ParseDiscourseWebhook(request.headers, request.body, options_);
+    if (auto* error = std::get_if<WebhookError>(&parsed)) {
+        result.detail = error->reason;
+        if (error->kind == WebhookError::Kind::kIgnored) {
+            result.status = 202;
+        } else {
+            result.status = 400;
+        }
+        return result;
+    }
+    result.items.push_back(std::get<RawItem>(std::move(parsed)));
+    result.detail = "post event";
+    return result;
 }
 
 }  // namespace carelisten::connectors::discourse

@@ -48,6 +48,11 @@ public:
     /// Nothing to acknowledge upstream: reading posts changes nothing there.
     Result<void> Acknowledge(const Batch& batch) override;
     std::variant<RawItem, BadRecord> ParseRecord(std::string_view raw, std::string_view locator) const override;
+    /// post_created / post_edited pushes: 403 unless X-Discourse-Event-Signature verifies with the webhook
+    /// secret (read from its file at each call, so a rotated secret applies at once); 200 with the item; 200
+    /// and nothing stored for events we do not keep (Discourse would retry anything else); 400 when malformed.
+    /// 404 (nullopt) when no webhook secret is configured: this source then takes no pushes.
+    std::optional<WebhookResult> HandleWebhook(const WebhookRequest& request) const override;
 
     const ItemOptions& Options() const { return options_; }
 
@@ -64,6 +69,7 @@ private:
     std::string host_;
     std::string api_username_;
     SecretSource api_key_;
+    SecretSource webhook_secret_;
     std::size_t max_pages_;
     std::string rate_limit_key_;
     double bucket_rate_;
