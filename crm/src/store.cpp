@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <chrono>
 #include <common/log.hpp>
 #include <crm/errc.hpp>
 #include <crm/store.hpp>
@@ -40,13 +41,16 @@ CREATE TEMP TABLE ingest_stage (
     red_flags text[] NOT NULL,
     analyzer_version text NOT NULL,
     flagged boolean NOT NULL,
+    similarity_hash bigint,
+    question text NOT NULL,
     item_id bigint
 ) ON COMMIT DROP)sql";
 
 const std::vector<std::string> kStageColumns{
-    "ord",          "source",   "external_id",     "channel",          "author",           "text",     "url",
-    "posted_at_us", "language", "sentiment_label", "sentiment_score",  "sentiment_scored", "is_noise", "noise_reasons",
-    "categories",   "urgency",  "red_flags",       "analyzer_version", "flagged"};
+    "ord",      "source",          "external_id", "channel",         "author",          "text",
+    "url",      "posted_at_us",    "language",    "sentiment_label", "sentiment_score", "sentiment_scored",
+    "is_noise", "noise_reasons",   "categories",  "urgency",         "red_flags",       "analyzer_version",
+    "flagged",  "similarity_hash", "question"};
 
 struct Statement {
     const char* name;
@@ -62,11 +66,11 @@ constexpr Statement kStatements[] = {
 WITH inserted AS (
     INSERT INTO item (source, external_id, channel, author, text, url, posted_at, language, sentiment_label,
                       sentiment_score, sentiment_scored, is_noise, noise_reasons, categories, urgency, red_flags,
-                      analyzer_version)
+                      analyzer_version, similarity_hash, question)
     SELECT source, external_id, channel, author, text, url,
            'epoch'::timestamptz + posted_at_us * interval '1 microsecond',
            language, sentiment_label, sentiment_score, sentiment_scored, is_noise, noise_reasons, categories,
-           urgency, red_flags, analyzer_version
+           urgency, red_flags, analyzer_version, similarity_hash, question
     FROM ingest_stage
     ORDER BY ord
     ON CONFLICT (source, external_id) DO NOTHING
@@ -196,6 +200,78 @@ WHERE id = $1)sql"},
     {"crm_record_failed_replay", R"sql(
 UPDATE quarantine SET attempts = attempts + 1, reason = $2, last_seen = now() WHERE id = $1)sql"},
 };
+
+// --- Near-duplicates (V003) --------------------------------------------------------------------------------
+
+/// The SimHash's 64 bits as the bigint column holds them.
+std::optional<std::int64_t> SimilarityHashParam(const std::optional<std::uint64_t>& hash) {
+    if (!hash) {
+        return std::nullopt;
+    }
+    return static_cast<std::int64_t>(*hash);
+}
+
+// Links the batch's new items to the first copy of their text: an item received in the window (any source,
+// lower id, so also an earlier item of the same batch) whose hash is at most $2 bits away. Candidates come from
+// the four band indexes (two hashes that close share a band exactly), are checked with bit_count, and the
+// lowest first copy wins; a candidate that is itself a copy gives its own first copy. A linked item becomes
+// noise "near_duplicate" and its staging row is unflagged, so the case step opens no case for it.
+constexpr const char* kLinkNearDuplicatesSql = R"sql(
+WITH fresh AS MATERIALIZED (
+    SELECT item_id, similarity_hash AS h FROM ingest_stage WHERE item_id IS NOT NULL AND similarity_hash IS NOT NULL
+), candidates AS (
+    SELECT f.item_id, coalesce(i.duplicate_of, i.id) AS first_id
+    FROM fresh AS f JOIN item AS i ON ((i.similarity_hash >> 48) & 65535) = ((f.h >> 48) & 65535)
+    WHERE i.similarity_hash IS NOT NULL AND i.id < f.item_id AND i.received_at >= now() - $1 * interval '1 second'
+      AND bit_count((i.similarity_hash # f.h)::bit(64)) <= $2
+    UNION ALL
+    SELECT f.item_id, coalesce(i.duplicate_of, i.id)
+    FROM fresh AS f JOIN item AS i ON ((i.similarity_hash >> 32) & 65535) = ((f.h >> 32) & 65535)
+    WHERE i.similarity_hash IS NOT NULL AND i.id < f.item_id AND i.received_at >= now() - $1 * interval '1 second'
+      AND bit_count((i.similarity_hash # f.h)::bit(64)) <= $2
+    UNION ALL
+    SELECT f.item_id, coalesce(i.duplicate_of, i.id)
+    FROM fresh AS f JOIN item AS i ON ((i.similarity_hash >> 16) & 65535) = ((f.h >> 16) & 65535)
+    WHERE i.similarity_hash IS NOT NULL AND i.id < f.item_id AND i.received_at >= now() - $1 * interval '1 second'
+      AND bit_count((i.similarity_hash # f.h)::bit(64)) <= $2
+    UNION ALL
+    SELECT f.item_id, coalesce(i.duplicate_of, i.id)
+    FROM fresh AS f JOIN item AS i ON (i.similarity_hash & 65535) = (f.h & 65535)
+    WHERE i.similarity_hash IS NOT NULL AND i.id < f.item_id AND i.received_at >= now() - $1 * interval '1 second'
+      AND bit_count((i.similarity_hash # f.h)::bit(64)) <= $2
+), chosen AS (
+    SELECT item_id, min(first_id) AS first_id FROM candidates GROUP BY item_id
+), linked AS (
+    UPDATE item
+    SET duplicate_of = c.first_id,
+        is_noise = true,
+        noise_reasons = CASE WHEN 'near_duplicate' = ANY (item.noise_reasons) THEN item.noise_reasons
+                             ELSE array_append(item.noise_reasons, 'near_duplicate') END
+    FROM chosen AS c
+    WHERE item.id = c.item_id
+    RETURNING item.id
+), unflagged AS (
+    UPDATE ingest_stage AS s SET flagged = false FROM linked AS l WHERE s.item_id = l.id
+)
+SELECT count(*) FROM linked)sql";
+
+// Within one batch a copy may have been linked to an earlier copy of the same batch in the statement above
+// (which could not see that copy's own link yet): point it at the first copy instead.
+constexpr const char* kFlattenNearDuplicatesSql = R"sql(
+UPDATE item SET duplicate_of = parent.duplicate_of
+FROM item AS parent, ingest_stage AS s
+WHERE s.item_id = item.id AND item.duplicate_of = parent.id AND parent.duplicate_of IS NOT NULL)sql";
+
+std::size_t LinkNearDuplicates(pqxx::work& txn) {
+    const auto window_seconds =
+        static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(kNearDuplicateWindow).count());
+    const pqxx::row linked = txn.exec_params1(kLinkNearDuplicatesSql, window_seconds, kNearDuplicateMaxDistance);
+    const auto count = linked[0].as<std::size_t>();
+    if (count > 0) {
+        txn.exec(kFlattenNearDuplicatesSql);
+    }
+    return count;
+}
 
 static_assert(kMaxQuarantineRawBytes == 65536, "V001__init.sql's CHECK on quarantine.raw allows 65536 bytes");
 
@@ -336,7 +412,8 @@ Result<IngestOutcome> Store::Ingest(const IngestBatch& batch) {
                     item.url, posted_at_us, item.language, OrDefault(item.sentiment_label, kDefaultSentimentLabel),
                     item.sentiment_score, item.sentiment_scored, item.is_noise, TextArrayLiteral(item.noise_reasons),
                     TextArrayLiteral(item.categories), OrDefault(item.urgency, kDefaultUrgency),
-                    TextArrayLiteral(item.red_flags), item.analyzer_version, item.flagged);
+                    TextArrayLiteral(item.red_flags), item.analyzer_version, item.flagged,
+                    SimilarityHashParam(item.similarity_hash), item.question);
             }
             stream.complete();
             impl.copy_in_progress = false;
@@ -344,6 +421,7 @@ Result<IngestOutcome> Store::Ingest(const IngestBatch& batch) {
             const pqxx::row counts = txn.exec_prepared1("crm_ingest_items");
             outcome.inserted = counts[0].as<std::size_t>();
             outcome.duplicates = batch.items.size() - outcome.inserted;
+            outcome.near_duplicates = LinkNearDuplicates(txn);
             if (counts[1].as<std::int64_t>() > 0) {
                 const pqxx::row cases = txn.exec_prepared1("crm_ingest_cases");
                 outcome.cases_opened = cases[0].as<std::size_t>();
@@ -382,8 +460,8 @@ Result<IngestOutcome> Store::Ingest(const IngestBatch& batch) {
 
         txn.commit();
         log::Debug("crm", "ingest for source ", batch.source, ": ", outcome.inserted, " inserted, ", outcome.duplicates,
-                   " duplicate(s), ", outcome.quarantined, " quarantined, ", outcome.cases_opened, " case(s) opened, ",
-                   outcome.cases_extended, " extended");
+                   " duplicate(s), ", outcome.near_duplicates, " near-duplicate(s), ", outcome.quarantined,
+                   " quarantined, ", outcome.cases_opened, " case(s) opened, ", outcome.cases_extended, " extended");
         return outcome;
     });
 }
@@ -492,6 +570,70 @@ Result<void> Store::RecordFailedReplay(std::int64_t id, const std::string& reaso
         }
         txn.commit();
         return outcome::success();
+    });
+}
+
+// --- Re-analysis -----------------------------------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kListForReanalysisSql = R"sql(
+SELECT id, channel, text, question, noise_reasons, case_id, duplicate_of, analyzer_version
+FROM item
+WHERE received_at >= 'epoch'::timestamptz + $1 * interval '1 microsecond' AND id > $2
+ORDER BY id
+LIMIT $3)sql";
+
+// Only analysis columns: case_id, duplicate_of and feedback_case are staff's and the ingest's decisions.
+constexpr const char* kUpdateAnalysisSql = R"sql(
+UPDATE item
+SET language = $2, sentiment_label = $3, sentiment_score = $4, sentiment_scored = $5, is_noise = $6,
+    noise_reasons = $7::text[], categories = $8::text[], urgency = $9, red_flags = $10::text[],
+    analyzer_version = $11, similarity_hash = $12
+WHERE id = $1)sql";
+
+}  // namespace
+
+Result<std::vector<StoredText>> Store::ListForReanalysis(Timestamp since, std::int64_t after_id, std::size_t limit) {
+    return impl_->Run<std::vector<StoredText>>(
+        "list for reanalysis", [&](pqxx::connection& conn) -> Result<std::vector<StoredText>> {
+            pqxx::nontransaction txn(conn, "list for reanalysis");
+            const pqxx::result rows =
+                txn.exec_params(kListForReanalysisSql, ToUnixMicros(since), after_id, Limit(limit));
+            std::vector<StoredText> items;
+            items.reserve(rows.size());
+            for (const auto& row : rows) {
+                StoredText item;
+                item.id = row[0].as<std::int64_t>();
+                item.channel = row[1].as<std::string>();
+                item.text = row[2].as<std::string>();
+                item.question = row[3].as<std::string>();
+                item.noise_reasons = ParseTextArray(row[4]);
+                item.case_id = OptionalInt(row[5]);
+                item.duplicate_of = OptionalInt(row[6]);
+                item.analyzer_version = row[7].as<std::string>();
+                items.push_back(std::move(item));
+            }
+            return items;
+        });
+}
+
+Result<std::size_t> Store::UpdateAnalyses(const std::vector<AnalysisUpdate>& updates) {
+    return impl_->Run<std::size_t>("update analyses", [&](pqxx::connection& conn) -> Result<std::size_t> {
+        pqxx::work txn(conn, "update analyses");
+        std::size_t updated = 0;
+        for (const AnalysisUpdate& update : updates) {
+            const pqxx::result result =
+                txn.exec_params(kUpdateAnalysisSql, update.id, update.language,
+                                OrDefault(update.sentiment_label, kDefaultSentimentLabel), update.sentiment_score,
+                                update.sentiment_scored, update.is_noise, TextArrayLiteral(update.noise_reasons),
+                                TextArrayLiteral(update.categories), OrDefault(update.urgency, kDefaultUrgency),
+                                TextArrayLiteral(update.red_flags), update.analyzer_version,
+                                SimilarityHashParam(update.similarity_hash));
+            updated += static_cast<std::size_t>(result.affected_rows());
+        }
+        txn.commit();
+        return updated;
     });
 }
 

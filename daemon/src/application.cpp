@@ -7,6 +7,7 @@
 #include <daemon/http_server.hpp>
 #include <daemon/ingest.hpp>
 #include <daemon/metrics.hpp>
+#include <daemon/reanalyze.hpp>
 #include <daemon/systemd_notify.hpp>
 #include <daemon/wiring.hpp>
 #include <fstream>
@@ -88,7 +89,7 @@ void Application::Start() {
     log::Info(kLogModule, "database schema at version ", migrated.value().schema_version);
     metrics_->database_ready.store(true);
 
-    auto analyzer = nlp::Analyzer::Create();
+    auto analyzer = nlp::Analyzer::Create(MakeAnalyzerOptions(config_));
     if (!analyzer) {
         throw std::runtime_error("analyzer models: " + analyzer.error().message());
     }
@@ -127,8 +128,9 @@ void Application::Start() {
     const std::string conninfo = database_->Conninfo();
     const std::string password = database_->Password();
     worker_ = std::make_unique<IngestWorker>(
-        MakeConnectors(config_, connectors::ConnectorContext{}), *analyzer_, [conninfo, password]() { return crm::Store::Open(conninfo, password); },
-        *metrics_, MakeIngestSettings(config_));
+        MakeConnectors(config_, connectors::ConnectorContext{}), *analyzer_,
+        [conninfo, password]() { return crm::Store::Open(conninfo, password); }, *metrics_,
+        MakeIngestSettings(config_));
     worker_->Start();
     stop_stack_.emplace_back([this] {
         worker_->RequestStop();
