@@ -20,9 +20,10 @@ namespace {
 
 const daemon::FlagPolicy kPolicy{.negative_below = -0.3, .min_urgency = nlp::Urgency::kHigh};
 
+// Negative and a media threat: flagged, so the first copy opens a case.
 constexpr const char* kComplaint =
     "Waited six hours in A&E with my elderly father, nobody told us anything and the toilets were filthy. "
-    "Absolutely disgraceful treatment";
+    "Absolutely disgusting and appalling, worst hospital ever, I will be complaining to the newspaper";
 
 class AnalyzerPgTest : public ::testing::Test {
 protected:
@@ -198,9 +199,9 @@ UPDATE item SET received_at = '2020-01-01T00:00:00Z' WHERE source = 're_src' AND
                    "feedback_case WHERE id = 900001"),
               case_before);
     // The auto-reply's reason came from mail headers, which are not stored: it is kept.
-    EXPECT_EQ(Text("SELECT is_noise::text || ' ' || array_to_string(noise_reasons, ',') FROM item "
-                   "WHERE external_id = 'r3' AND source = 're_src'"),
-              "true auto_reply");
+    EXPECT_EQ(Int("SELECT count(*) FROM item WHERE external_id = 'r3' AND source = 're_src' AND is_noise "
+                  "AND 'auto_reply' = ANY (noise_reasons)"),
+              1);
 
     // Running it again changes nothing more.
     const auto again = daemon::Reanalyze(*store_, *analyzer_, kPolicy, {.since = *since, .batch_size = 500});
