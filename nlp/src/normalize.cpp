@@ -114,6 +114,17 @@ MappedText DecodeInput(std::string_view bytes, bool* repaired) {
         std::size_t pos = 0;
         std::size_t repaired_pos = 0;
         while (pos < bytes.size()) {
+            const auto byte = static_cast<unsigned char>(bytes[pos]);
+            if (byte >= 0x20 && byte < 0x7F) {
+                // Printable ASCII, most of any text: one unit, one byte, nothing to repair or replace.
+                units[length16] = static_cast<char16_t>(byte);
+                out.begin[length16] = repaired_pos;
+                out.end[length16] = repaired_pos + 1;
+                ++length16;
+                ++pos;
+                ++repaired_pos;
+                continue;
+            }
             const std::size_t start = pos;
             UChar32 c = DecodeUtf8(bytes, &pos);
             std::size_t length = pos - start;
@@ -343,7 +354,13 @@ struct Span {
 bool StartsWithIgnoreCase(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end, const char* prefix) {
     std::int32_t i = begin;
     for (const char* p = prefix; *p != '\0'; ++p, ++i) {
-        if (i >= end || u_tolower(s.charAt(i)) != static_cast<UChar32>(*p)) {
+        if (i >= end) {
+            return false;
+        }
+        const UChar c = s.charAt(i);
+        // ASCII lower-casing inline; u_tolower for the rest (U+212A KELVIN SIGN lowers to 'k').
+        const UChar32 lower = c < 0x80 ? ((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c) : u_tolower(c);
+        if (lower != static_cast<UChar32>(*p)) {
             return false;
         }
     }
@@ -645,9 +662,10 @@ CaseInfo ScanCase(const icu::UnicodeString& text) {
     return info;
 }
 
-void CountScripts(const icu::UnicodeString& word, ScriptCounts* counts) {
-    for (std::int32_t i = 0; i < word.length();) {
-        const UChar32 c = word.char32At(i);
+/// Counts the letters of units [begin, end) of `s` by script.
+void CountScripts(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end, ScriptCounts* counts) {
+    for (std::int32_t i = begin; i < end;) {
+        const UChar32 c = At32(s, i);
         i += U16_LENGTH(c);
         if (c < 0x80) {
             if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
@@ -804,20 +822,20 @@ Token MakeTokenAt(const MappedText& m, std::int32_t begin, std::int32_t end, Tok
     return token;
 }
 
-bool ContainsEmoji(const icu::UnicodeString& segment) {
-    for (std::int32_t i = 0; i < segment.length();) {
-        const UChar32 c = segment.char32At(i);
+bool ContainsEmoji(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end) {
+    for (std::int32_t i = begin; i < end;) {
+        const UChar32 c = At32(s, i);
         i += U16_LENGTH(c);
-        if (IsEmojiCodePoint(c)) {
+        if (c >= 0x80 && IsEmojiCodePoint(c)) {  // no ASCII character is an emoji code point here
             return true;
         }
     }
     return false;
 }
 
-bool ContainsClauseBreak(const icu::UnicodeString& segment) {
-    for (std::int32_t i = 0; i < segment.length(); ++i) {
-        if (IsClausePunctuation(segment.charAt(i))) {
+bool ContainsClauseBreak(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end) {
+    for (std::int32_t i = begin; i < end; ++i) {
+        if (IsClausePunctuation(s.charAt(i))) {
             return true;
         }
     }
@@ -842,7 +860,7 @@ void SegmentWithoutIcu(const MappedText& m, std::int32_t begin, std::int32_t end
         while (i < end && (u_isalnum(At32(s, i)) || s.charAt(i) == '\'')) {
             i += U16_LENGTH(At32(s, i));
         }
-        CountScripts(s.tempSubStringBetween(word_begin, i), &out->letters);
+        CountScripts(s, word_begin, i, &out->letters);
         out->tokens.push_back(
             MakeTokenAt(m, word_begin, i, u_isdigit(c) ? TokenKind::kNumber : TokenKind::kWord, *clause));
     }
@@ -880,11 +898,10 @@ void Segment(const MappedText& m, NormalizedText* out) {
             }
             continue;  // inside a typed chunk
         }
-        const icu::UnicodeString segment = s.tempSubStringBetween(begin, end);
         if (status >= UBRK_WORD_NONE && status < UBRK_WORD_NONE_LIMIT) {
-            if (ContainsEmoji(segment)) {
+            if (ContainsEmoji(s, begin, end)) {
                 out->tokens.push_back(MakeTokenAt(m, begin, end, TokenKind::kEmoji, clause));
-            } else if (ContainsClauseBreak(segment)) {
+            } else if (ContainsClauseBreak(s, begin, end)) {
                 ++clause;
             }
             continue;
@@ -893,7 +910,7 @@ void Segment(const MappedText& m, NormalizedText* out) {
             out->tokens.push_back(MakeTokenAt(m, begin, end, TokenKind::kNumber, clause));
             continue;
         }
-        CountScripts(segment, &out->letters);
+        CountScripts(s, begin, end, &out->letters);
         out->tokens.push_back(MakeTokenAt(m, begin, end, TokenKind::kWord, clause));
     }
     // The iterator keeps a reference to its text; do not leave it pointing at `s`, which dies with the caller.
