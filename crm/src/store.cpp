@@ -212,33 +212,53 @@ std::optional<std::int64_t> SimilarityHashParam(const std::optional<std::uint64_
 }
 
 // Links the batch's new items to the first copy of their text: an item received in the window (any source,
-// lower id, so also an earlier item of the same batch) whose hash is at most $2 bits away. Candidates come from
-// the four band indexes (two hashes that close share a band exactly), are checked with bit_count, and the
-// lowest first copy wins; a candidate that is itself a copy gives its own first copy. A linked item becomes
-// noise "near_duplicate" and its staging row is unflagged, so the case step opens no case for it.
+// lower id, so also an earlier item of the same batch) whose hash is at most $2 bits away. Per band, the
+// most recent such item is found by walking that band's index backwards from the new item (bounded below by
+// the first id of the window); it names the first copy (itself, or its duplicate_of), and the lowest first
+// copy over the four bands wins. A linked item becomes noise "near_duplicate" and its staging row is
+// unflagged, so the case step opens no case for it.
 constexpr const char* kLinkNearDuplicatesSql = R"sql(
 WITH fresh AS MATERIALIZED (
     SELECT item_id, similarity_hash AS h FROM ingest_stage WHERE item_id IS NOT NULL AND similarity_hash IS NOT NULL
+), window_start AS MATERIALIZED (
+    SELECT now() - $1 * interval '1 second' AS since,
+           coalesce((SELECT min(id) FROM item WHERE received_at >= now() - $1 * interval '1 second'), 0) AS min_id
 ), candidates AS (
-    SELECT f.item_id, coalesce(i.duplicate_of, i.id) AS first_id
-    FROM fresh AS f JOIN item AS i ON ((i.similarity_hash >> 48) & 65535) = ((f.h >> 48) & 65535)
-    WHERE i.similarity_hash IS NOT NULL AND i.id < f.item_id AND i.received_at >= now() - $1 * interval '1 second'
-      AND bit_count((i.similarity_hash # f.h)::bit(64)) <= $2
+    SELECT f.item_id, c.first_id
+    FROM fresh AS f CROSS JOIN window_start AS w
+    CROSS JOIN LATERAL (
+        SELECT coalesce(i.duplicate_of, i.id) AS first_id FROM item AS i
+        WHERE ((i.similarity_hash >> 48) & 65535) = ((f.h >> 48) & 65535) AND i.similarity_hash IS NOT NULL
+          AND i.id < f.item_id AND i.id >= w.min_id AND i.received_at >= w.since
+          AND bit_count((i.similarity_hash # f.h)::bit(64)) <= $2
+        ORDER BY ((i.similarity_hash >> 48) & 65535) DESC, i.id DESC LIMIT 1) AS c
     UNION ALL
-    SELECT f.item_id, coalesce(i.duplicate_of, i.id)
-    FROM fresh AS f JOIN item AS i ON ((i.similarity_hash >> 32) & 65535) = ((f.h >> 32) & 65535)
-    WHERE i.similarity_hash IS NOT NULL AND i.id < f.item_id AND i.received_at >= now() - $1 * interval '1 second'
-      AND bit_count((i.similarity_hash # f.h)::bit(64)) <= $2
+    SELECT f.item_id, c.first_id
+    FROM fresh AS f CROSS JOIN window_start AS w
+    CROSS JOIN LATERAL (
+        SELECT coalesce(i.duplicate_of, i.id) AS first_id FROM item AS i
+        WHERE ((i.similarity_hash >> 32) & 65535) = ((f.h >> 32) & 65535) AND i.similarity_hash IS NOT NULL
+          AND i.id < f.item_id AND i.id >= w.min_id AND i.received_at >= w.since
+          AND bit_count((i.similarity_hash # f.h)::bit(64)) <= $2
+        ORDER BY ((i.similarity_hash >> 32) & 65535) DESC, i.id DESC LIMIT 1) AS c
     UNION ALL
-    SELECT f.item_id, coalesce(i.duplicate_of, i.id)
-    FROM fresh AS f JOIN item AS i ON ((i.similarity_hash >> 16) & 65535) = ((f.h >> 16) & 65535)
-    WHERE i.similarity_hash IS NOT NULL AND i.id < f.item_id AND i.received_at >= now() - $1 * interval '1 second'
-      AND bit_count((i.similarity_hash # f.h)::bit(64)) <= $2
+    SELECT f.item_id, c.first_id
+    FROM fresh AS f CROSS JOIN window_start AS w
+    CROSS JOIN LATERAL (
+        SELECT coalesce(i.duplicate_of, i.id) AS first_id FROM item AS i
+        WHERE ((i.similarity_hash >> 16) & 65535) = ((f.h >> 16) & 65535) AND i.similarity_hash IS NOT NULL
+          AND i.id < f.item_id AND i.id >= w.min_id AND i.received_at >= w.since
+          AND bit_count((i.similarity_hash # f.h)::bit(64)) <= $2
+        ORDER BY ((i.similarity_hash >> 16) & 65535) DESC, i.id DESC LIMIT 1) AS c
     UNION ALL
-    SELECT f.item_id, coalesce(i.duplicate_of, i.id)
-    FROM fresh AS f JOIN item AS i ON (i.similarity_hash & 65535) = (f.h & 65535)
-    WHERE i.similarity_hash IS NOT NULL AND i.id < f.item_id AND i.received_at >= now() - $1 * interval '1 second'
-      AND bit_count((i.similarity_hash # f.h)::bit(64)) <= $2
+    SELECT f.item_id, c.first_id
+    FROM fresh AS f CROSS JOIN window_start AS w
+    CROSS JOIN LATERAL (
+        SELECT coalesce(i.duplicate_of, i.id) AS first_id FROM item AS i
+        WHERE (i.similarity_hash & 65535) = (f.h & 65535) AND i.similarity_hash IS NOT NULL
+          AND i.id < f.item_id AND i.id >= w.min_id AND i.received_at >= w.since
+          AND bit_count((i.similarity_hash # f.h)::bit(64)) <= $2
+        ORDER BY (i.similarity_hash & 65535) DESC, i.id DESC LIMIT 1) AS c
 ), chosen AS (
     SELECT item_id, min(first_id) AS first_id FROM candidates GROUP BY item_id
 ), linked AS (
@@ -256,7 +276,7 @@ WITH fresh AS MATERIALIZED (
 SELECT count(*) FROM linked)sql";
 
 // Within one batch a copy may have been linked to an earlier copy of the same batch in the statement above
-// (which could not see that copy's own link yet): point it at the first copy instead.
+// (which could not see that copy's own link yet): point it at that copy's first copy instead.
 constexpr const char* kFlattenNearDuplicatesSql = R"sql(
 UPDATE item SET duplicate_of = parent.duplicate_of
 FROM item AS parent, ingest_stage AS s
@@ -267,8 +287,11 @@ std::size_t LinkNearDuplicates(pqxx::work& txn) {
         static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(kNearDuplicateWindow).count());
     const pqxx::row linked = txn.exec_params1(kLinkNearDuplicatesSql, window_seconds, kNearDuplicateMaxDistance);
     const auto count = linked[0].as<std::size_t>();
-    if (count > 0) {
-        txn.exec(kFlattenNearDuplicatesSql);
+    // Each pass halves the longest chain of copies within the batch (a copy of a copy of ...).
+    for (std::size_t pass = 0; count > 0 && pass < 64; ++pass) {
+        if (txn.exec(kFlattenNearDuplicatesSql).affected_rows() == 0) {
+            break;
+        }
     }
     return count;
 }

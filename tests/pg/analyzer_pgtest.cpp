@@ -128,6 +128,29 @@ TEST_F(AnalyzerPgTest, RetweetLinksToTheOriginal) {
     EXPECT_EQ(Int("SELECT count(*) FROM feedback_case WHERE source = 'rt_twitter'"), 1);
 }
 
+TEST_F(AnalyzerPgTest, BurstOfRepostsInOneBatchAllLinkToTheFirstCopy) {
+    const std::string text =
+        "Maternity ward at St Elsewhere left a mother bleeding for an hour without a midwife, share this";
+    crm::IngestBatch batch;
+    batch.source = "burst";
+    for (int i = 0; i < 40; ++i) {
+        connectors::RawItem item;
+        item.source = "burst";
+        item.external_id = "b" + std::to_string(i);
+        item.author = "account" + std::to_string(i);
+        item.channel = "social";
+        item.text = (i == 0 ? std::string{} : "RT @account" + std::to_string(i - 1) + ": ") + text;
+        const nlp::Analysis analysis = analyzer_->Analyze(daemon::ToAnalysisInput(item));
+        batch.items.push_back(daemon::ToNewItem(std::move(item), analysis, kPolicy));
+    }
+    auto outcome = store_->Ingest(batch);
+    ASSERT_TRUE(outcome) << outcome.error().message();
+    EXPECT_EQ(outcome.value().near_duplicates, 39U);
+    EXPECT_EQ(outcome.value().cases_opened, 1U);
+    const std::string first_id = ItemId("burst", "b0");
+    EXPECT_EQ(Int("SELECT count(*) FROM item WHERE source = 'burst' AND duplicate_of = " + first_id), 39);
+}
+
 TEST_F(AnalyzerPgTest, ShortCommonAnswersAndDifferentTextsAreNotLinked) {
     Ingest("short_a", "s1", "a", "survey", "Nothing.");
     Ingest("short_b", "s2", "b", "survey", "Nothing.");
