@@ -128,9 +128,8 @@ void Application::Start() {
     const std::string conninfo = database_->Conninfo();
     const std::string password = database_->Password();
     worker_ = std::make_unique<IngestWorker>(
-        MakeConnectors(config_, connectors::ConnectorContext{}), *analyzer_,
-        [conninfo, password]() { return crm::Store::Open(conninfo, password); }, *metrics_,
-        MakeIngestSettings(config_));
+        MakeConnectors(config_, connectors::ConnectorContext{}), *analyzer_, [conninfo, password]() { return crm::Store::Open(conninfo, password); },
+        *metrics_, MakeIngestSettings(config_));
     worker_->Start();
     stop_stack_.emplace_back([this] {
         worker_->RequestStop();
