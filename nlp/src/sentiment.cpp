@@ -293,7 +293,7 @@ private:
         }
         std::optional<double> base;
         if (i + 1 < words_.size() && SameClause(i, i + 1) && token.kind == TokenKind::kWord &&
-            words_[i + 1]->kind == TokenKind::kWord) {
+            words_[i + 1]->kind == TokenKind::kWord && lexicon_.StartsPhrase(token.text)) {
             std::string phrase(token.text);
             phrase += ' ';
             phrase += Text(i + 1);
