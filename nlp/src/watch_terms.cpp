@@ -128,8 +128,16 @@ bool WatchTerms::IsOffTopic(const NormalizedText& text, Channel channel, bool ha
             words.push_back(&token);
         }
     }
+    // Most posts name no watch term: look for one first, and for a care context only when it matters.
     bool mentioned = false;
     bool excluded = false;
+    for (std::size_t at = 0; at < words.size(); ++at) {
+        mentioned = mentioned || AnyAt(terms_, words, at);
+        excluded = excluded || AnyAt(exclude_, words, at);
+    }
+    if (!mentioned || (!excluded && context_.empty())) {
+        return false;
+    }
     for (std::size_t at = 0; at < words.size(); ++at) {
         const Token& word = *words[at];
         const std::string_view bare =
@@ -143,10 +151,8 @@ bool WatchTerms::IsOffTopic(const NormalizedText& text, Channel channel, bool ha
         if (AnyAt(context_, words, at)) {
             return false;
         }
-        mentioned = mentioned || AnyAt(terms_, words, at);
-        excluded = excluded || AnyAt(exclude_, words, at);
     }
-    return mentioned && (excluded || !context_.empty());
+    return true;
 }
 
 std::string WatchTerms::Fingerprint() const {
