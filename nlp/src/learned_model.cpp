@@ -72,6 +72,31 @@ private:
     std::uint64_t hash_ = 14695981039346656037ULL;
 };
 
+/// Sorts bucket numbers (< 2^bits, bits ≤ kMaxBits): the same order as std::sort, but a long text's few
+/// thousand features are sorted by an LSD radix sort, 8 bits a pass, without std::sort's mispredicted
+/// comparisons (which cost more than extracting the features).
+void SortBuckets(std::vector<std::uint32_t>& values, std::uint32_t bits) {
+    constexpr std::size_t kRadixThreshold = 256;
+    if (values.size() < kRadixThreshold) {
+        std::sort(values.begin(), values.end());
+        return;
+    }
+    std::vector<std::uint32_t> scratch(values.size());
+    for (std::uint32_t shift = 0; shift < bits; shift += 8) {
+        std::array<std::size_t, 257> offsets{};
+        for (const std::uint32_t value : values) {
+            ++offsets[((value >> shift) & 0xFFU) + 1];
+        }
+        for (std::size_t digit = 1; digit < offsets.size(); ++digit) {
+            offsets[digit] += offsets[digit - 1];
+        }
+        for (const std::uint32_t value : values) {
+            scratch[offsets[(value >> shift) & 0xFFU]++] = value;
+        }
+        values.swap(scratch);
+    }
+}
+
 std::uint32_t Bucket(std::uint64_t hash, std::uint32_t bits) {
     return static_cast<std::uint32_t>((hash ^ (hash >> 32)) & ((std::uint64_t{1} << bits) - 1));
 }
@@ -248,7 +273,7 @@ std::vector<std::uint32_t> ExtractFeatures(const NormalizedText& text, QuestionK
                 Bucket(FeatureHash().Add("b=").Add(word).Add(" ").Add(TokenText(text.tokens[i + 1])).Value(), bits));
         }
     }
-    std::sort(features.begin(), features.end());
+    SortBuckets(features, bits);
     features.erase(std::unique(features.begin(), features.end()), features.end());
     return features;
 }
