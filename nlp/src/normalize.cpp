@@ -869,6 +869,8 @@ void SegmentWithoutIcu(const MappedText& m, std::int32_t begin, std::int32_t end
 void Segment(const MappedText& m, NormalizedText* out) {
     const icu::UnicodeString& s = m.text;
     const std::vector<Span> spans = FindTypedSpans(s);
+    // About one token per six units in running text: reserve once rather than regrow (and move every token).
+    out->tokens.reserve(static_cast<std::size_t>(s.length()) / 6 + 4);
     std::size_t next_span = 0;
     std::size_t emitted_spans = 0;
     std::uint32_t clause = 0;
