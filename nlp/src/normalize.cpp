@@ -702,9 +702,8 @@ void CountScripts(const icu::UnicodeString& s, std::int32_t begin, std::int32_t 
     }
 }
 
-bool IsAscii(const icu::UnicodeString& text) {
-    const char16_t* units = text.getBuffer();
-    for (std::int32_t i = 0; i < text.length(); ++i) {
+bool IsAscii(const char16_t* units, std::int32_t length) {
+    for (std::int32_t i = 0; i < length; ++i) {
         if (units[i] >= 0x80) {
             return false;
         }
@@ -726,12 +725,10 @@ void KeepPhoneDigits(std::string* text) {
 /// MakeToken for ASCII text without ICU strings: for ASCII, ICU's upper/lower case properties are A-Z/a-z,
 /// default case folding is A-Z → a-z, no character is an apostrophe variant or default-ignorable, and the
 /// letters are A-Za-z. Gives exactly what the general path gives.
-Token MakeAsciiToken(const icu::UnicodeString& original, TokenKind kind, std::uint32_t clause) {
+Token MakeAsciiToken(const char16_t* units, std::int32_t length, TokenKind kind, std::uint32_t clause) {
     Token token;
     token.kind = kind;
     token.clause = clause;
-    const char16_t* units = original.getBuffer();
-    const std::int32_t length = original.length();
     std::string& text = token.text;
     text.resize(static_cast<std::size_t>(length));
     bool upper = false;
@@ -786,9 +783,6 @@ Token MakeAsciiToken(const icu::UnicodeString& original, TokenKind kind, std::ui
 }
 
 Token MakeToken(const icu::UnicodeString& original, TokenKind kind, std::uint32_t clause) {
-    if (kind != TokenKind::kEmoji && IsAscii(original)) {
-        return MakeAsciiToken(original, kind, clause);
-    }
     Token token;
     token.kind = kind;
     token.clause = clause;
@@ -816,7 +810,10 @@ Token MakeToken(const icu::UnicodeString& original, TokenKind kind, std::uint32_
 
 /// The token for units [begin, end) of the mapped text, with its source byte range.
 Token MakeTokenAt(const MappedText& m, std::int32_t begin, std::int32_t end, TokenKind kind, std::uint32_t clause) {
-    Token token = MakeToken(m.text.tempSubStringBetween(begin, end), kind, clause);
+    const char16_t* units = m.text.getBuffer() + begin;
+    Token token = kind != TokenKind::kEmoji && IsAscii(units, end - begin)
+                      ? MakeAsciiToken(units, end - begin, kind, clause)
+                      : MakeToken(m.text.tempSubStringBetween(begin, end), kind, clause);
     token.begin = m.begin[static_cast<std::size_t>(begin)];
     token.end = m.end[static_cast<std::size_t>(end - 1)];
     return token;
