@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <chrono>
 #include <common/log.hpp>
 #include <crm/errc.hpp>
 #include <crm/store.hpp>
@@ -45,6 +46,8 @@ CREATE TEMP TABLE ingest_stage (
     item_version text NOT NULL,
     rating smallint,
     community text NOT NULL,
+    similarity_hash bigint,
+    question text NOT NULL,
     item_id bigint
 ) ON COMMIT DROP)sql";
 
@@ -52,7 +55,8 @@ const std::vector<std::string> kStageColumns{
     "ord",      "source",        "external_id", "channel",         "author",          "text",
     "url",      "posted_at_us",  "language",    "sentiment_label", "sentiment_score", "sentiment_scored",
     "is_noise", "noise_reasons", "categories",  "urgency",         "red_flags",       "analyzer_version",
-    "flagged",  "thread_id",     "reply_to",    "item_version",    "rating",          "community"};
+    "flagged",  "thread_id",     "reply_to",    "item_version",    "rating",          "community",
+    "similarity_hash", "question"};
 
 struct Statement {
     const char* name;
@@ -69,11 +73,13 @@ constexpr Statement kStatements[] = {
 WITH inserted AS (
     INSERT INTO item (source, external_id, channel, author, text, url, posted_at, language, sentiment_label,
                       sentiment_score, sentiment_scored, is_noise, noise_reasons, categories, urgency, red_flags,
-                      analyzer_version, thread_id, reply_to, item_version, rating, community)
+                      analyzer_version, thread_id, reply_to, item_version, rating, community, similarity_hash,
+                      question)
     SELECT source, external_id, channel, author, text, url,
            'epoch'::timestamptz + posted_at_us * interval '1 microsecond',
            language, sentiment_label, sentiment_score, sentiment_scored, is_noise, noise_reasons, categories,
-           urgency, red_flags, analyzer_version, thread_id, reply_to, item_version, rating, community
+           urgency, red_flags, analyzer_version, thread_id, reply_to, item_version, rating, community,
+           similarity_hash, question
     FROM ingest_stage
     ORDER BY ord
     ON CONFLICT (source, external_id, item_version) DO NOTHING
@@ -203,6 +209,106 @@ WHERE id = $1)sql"},
     {"crm_record_failed_replay", R"sql(
 UPDATE quarantine SET attempts = attempts + 1, reason = $2, last_seen = now() WHERE id = $1)sql"},
 };
+
+// --- Near-duplicates (V003) --------------------------------------------------------------------------------
+
+/// The SimHash's 64 bits as the bigint column holds them.
+std::optional<std::int64_t> SimilarityHashParam(const std::optional<std::uint64_t>& hash) {
+    if (!hash) {
+        return std::nullopt;
+    }
+    return static_cast<std::int64_t>(*hash);
+}
+
+// Links the batch's new items to the first copy of their text: an item received in the window (any source,
+// lower id, so also an earlier item of the same batch) whose hash is at most $2 bits away. Per band, the
+// most recent such item is found by walking that band's index backwards from the new item (bounded below by
+// the first id of the window); it names the first copy (itself, or its duplicate_of), and the lowest first
+// copy over the four bands wins. A linked item becomes noise "near_duplicate" and its staging row is
+// unflagged, so the case step opens no case for it.
+constexpr const char* kLinkNearDuplicatesSql = R"sql(
+WITH fresh AS MATERIALIZED (
+    SELECT item_id, similarity_hash AS h, source, external_id
+    FROM ingest_stage WHERE item_id IS NOT NULL AND similarity_hash IS NOT NULL
+), window_start AS MATERIALIZED (
+    SELECT now() - $1 * interval '1 second' AS since,
+           coalesce((SELECT min(id) FROM item WHERE received_at >= now() - $1 * interval '1 second'), 0) AS min_id
+), candidates AS (
+    SELECT f.item_id, c.first_id
+    FROM fresh AS f CROSS JOIN window_start AS w
+    CROSS JOIN LATERAL (
+        SELECT coalesce(i.duplicate_of, i.id) AS first_id FROM item AS i
+        WHERE ((i.similarity_hash >> 48) & 65535) = ((f.h >> 48) & 65535) AND i.similarity_hash IS NOT NULL
+          AND i.id < f.item_id AND i.id >= w.min_id AND i.received_at >= w.since
+          AND bit_count((i.similarity_hash # f.h)::bit(64)) <= $2
+          AND (i.source <> f.source OR i.external_id <> f.external_id)
+        ORDER BY ((i.similarity_hash >> 48) & 65535) DESC, i.id DESC LIMIT 1) AS c
+    UNION ALL
+    SELECT f.item_id, c.first_id
+    FROM fresh AS f CROSS JOIN window_start AS w
+    CROSS JOIN LATERAL (
+        SELECT coalesce(i.duplicate_of, i.id) AS first_id FROM item AS i
+        WHERE ((i.similarity_hash >> 32) & 65535) = ((f.h >> 32) & 65535) AND i.similarity_hash IS NOT NULL
+          AND i.id < f.item_id AND i.id >= w.min_id AND i.received_at >= w.since
+          AND bit_count((i.similarity_hash # f.h)::bit(64)) <= $2
+          AND (i.source <> f.source OR i.external_id <> f.external_id)
+        ORDER BY ((i.similarity_hash >> 32) & 65535) DESC, i.id DESC LIMIT 1) AS c
+    UNION ALL
+    SELECT f.item_id, c.first_id
+    FROM fresh AS f CROSS JOIN window_start AS w
+    CROSS JOIN LATERAL (
+        SELECT coalesce(i.duplicate_of, i.id) AS first_id FROM item AS i
+        WHERE ((i.similarity_hash >> 16) & 65535) = ((f.h >> 16) & 65535) AND i.similarity_hash IS NOT NULL
+          AND i.id < f.item_id AND i.id >= w.min_id AND i.received_at >= w.since
+          AND bit_count((i.similarity_hash # f.h)::bit(64)) <= $2
+          AND (i.source <> f.source OR i.external_id <> f.external_id)
+        ORDER BY ((i.similarity_hash >> 16) & 65535) DESC, i.id DESC LIMIT 1) AS c
+    UNION ALL
+    SELECT f.item_id, c.first_id
+    FROM fresh AS f CROSS JOIN window_start AS w
+    CROSS JOIN LATERAL (
+        SELECT coalesce(i.duplicate_of, i.id) AS first_id FROM item AS i
+        WHERE (i.similarity_hash & 65535) = (f.h & 65535) AND i.similarity_hash IS NOT NULL
+          AND i.id < f.item_id AND i.id >= w.min_id AND i.received_at >= w.since
+          AND bit_count((i.similarity_hash # f.h)::bit(64)) <= $2
+          AND (i.source <> f.source OR i.external_id <> f.external_id)
+        ORDER BY (i.similarity_hash & 65535) DESC, i.id DESC LIMIT 1) AS c
+), chosen AS (
+    SELECT item_id, min(first_id) AS first_id FROM candidates GROUP BY item_id
+), linked AS (
+    UPDATE item
+    SET duplicate_of = c.first_id,
+        is_noise = true,
+        noise_reasons = CASE WHEN 'near_duplicate' = ANY (item.noise_reasons) THEN item.noise_reasons
+                             ELSE array_append(item.noise_reasons, 'near_duplicate') END
+    FROM chosen AS c
+    WHERE item.id = c.item_id
+    RETURNING item.id
+), unflagged AS (
+    UPDATE ingest_stage AS s SET flagged = false FROM linked AS l WHERE s.item_id = l.id
+)
+SELECT count(*) FROM linked)sql";
+
+// Within one batch a copy may have been linked to an earlier copy of the same batch in the statement above
+// (which could not see that copy's own link yet): point it at that copy's first copy instead.
+constexpr const char* kFlattenNearDuplicatesSql = R"sql(
+UPDATE item SET duplicate_of = parent.duplicate_of
+FROM item AS parent, ingest_stage AS s
+WHERE s.item_id = item.id AND item.duplicate_of = parent.id AND parent.duplicate_of IS NOT NULL)sql";
+
+std::size_t LinkNearDuplicates(pqxx::work& txn) {
+    const auto window_seconds =
+        static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(kNearDuplicateWindow).count());
+    const pqxx::row linked = txn.exec_params1(kLinkNearDuplicatesSql, window_seconds, kNearDuplicateMaxDistance);
+    const auto count = linked[0].as<std::size_t>();
+    // Each pass halves the longest chain of copies within the batch (a copy of a copy of ...).
+    for (std::size_t pass = 0; count > 0 && pass < 64; ++pass) {
+        if (txn.exec(kFlattenNearDuplicatesSql).affected_rows() == 0) {
+            break;
+        }
+    }
+    return count;
+}
 
 static_assert(kMaxQuarantineRawBytes == 65536, "V001__init.sql's CHECK on quarantine.raw allows 65536 bytes");
 
@@ -348,7 +454,8 @@ Result<IngestOutcome> Store::Ingest(const IngestBatch& batch) {
                     item.sentiment_score, item.sentiment_scored, item.is_noise, TextArrayLiteral(item.noise_reasons),
                     TextArrayLiteral(item.categories), OrDefault(item.urgency, kDefaultUrgency),
                     TextArrayLiteral(item.red_flags), item.analyzer_version, item.flagged, item.thread_id,
-                    item.reply_to, item.version, rating, item.community);
+                    item.reply_to, item.version, rating, item.community, SimilarityHashParam(item.similarity_hash),
+                    item.question);
             }
             stream.complete();
             impl.copy_in_progress = false;
@@ -356,6 +463,7 @@ Result<IngestOutcome> Store::Ingest(const IngestBatch& batch) {
             const pqxx::row counts = txn.exec_prepared1("crm_ingest_items");
             outcome.inserted = counts[0].as<std::size_t>();
             outcome.duplicates = batch.items.size() - outcome.inserted;
+            outcome.near_duplicates = LinkNearDuplicates(txn);
             if (counts[1].as<std::int64_t>() > 0) {
                 const pqxx::row cases = txn.exec_prepared1("crm_ingest_cases");
                 outcome.cases_opened = cases[0].as<std::size_t>();
@@ -394,8 +502,8 @@ Result<IngestOutcome> Store::Ingest(const IngestBatch& batch) {
 
         txn.commit();
         log::Debug("crm", "ingest for source ", batch.source, ": ", outcome.inserted, " inserted, ", outcome.duplicates,
-                   " duplicate(s), ", outcome.quarantined, " quarantined, ", outcome.cases_opened, " case(s) opened, ",
-                   outcome.cases_extended, " extended");
+                   " duplicate(s), ", outcome.near_duplicates, " near-duplicate(s), ", outcome.quarantined,
+                   " quarantined, ", outcome.cases_opened, " case(s) opened, ", outcome.cases_extended, " extended");
         return outcome;
     });
 }
@@ -504,6 +612,70 @@ Result<void> Store::RecordFailedReplay(std::int64_t id, const std::string& reaso
         }
         txn.commit();
         return outcome::success();
+    });
+}
+
+// --- Re-analysis -----------------------------------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kListForReanalysisSql = R"sql(
+SELECT id, channel, text, question, noise_reasons, case_id, duplicate_of, analyzer_version
+FROM item
+WHERE received_at >= 'epoch'::timestamptz + $1 * interval '1 microsecond' AND id > $2
+ORDER BY id
+LIMIT $3)sql";
+
+// Only analysis columns: case_id, duplicate_of and feedback_case are staff's and the ingest's decisions.
+constexpr const char* kUpdateAnalysisSql = R"sql(
+UPDATE item
+SET language = $2, sentiment_label = $3, sentiment_score = $4, sentiment_scored = $5, is_noise = $6,
+    noise_reasons = $7::text[], categories = $8::text[], urgency = $9, red_flags = $10::text[],
+    analyzer_version = $11, similarity_hash = $12
+WHERE id = $1)sql";
+
+}  // namespace
+
+Result<std::vector<StoredText>> Store::ListForReanalysis(Timestamp since, std::int64_t after_id, std::size_t limit) {
+    return impl_->Run<std::vector<StoredText>>(
+        "list for reanalysis", [&](pqxx::connection& conn) -> Result<std::vector<StoredText>> {
+            pqxx::nontransaction txn(conn, "list for reanalysis");
+            const pqxx::result rows =
+                txn.exec_params(kListForReanalysisSql, ToUnixMicros(since), after_id, Limit(limit));
+            std::vector<StoredText> items;
+            items.reserve(rows.size());
+            for (const auto& row : rows) {
+                StoredText item;
+                item.id = row[0].as<std::int64_t>();
+                item.channel = row[1].as<std::string>();
+                item.text = row[2].as<std::string>();
+                item.question = row[3].as<std::string>();
+                item.noise_reasons = ParseTextArray(row[4]);
+                item.case_id = OptionalInt(row[5]);
+                item.duplicate_of = OptionalInt(row[6]);
+                item.analyzer_version = row[7].as<std::string>();
+                items.push_back(std::move(item));
+            }
+            return items;
+        });
+}
+
+Result<std::size_t> Store::UpdateAnalyses(const std::vector<AnalysisUpdate>& updates) {
+    return impl_->Run<std::size_t>("update analyses", [&](pqxx::connection& conn) -> Result<std::size_t> {
+        pqxx::work txn(conn, "update analyses");
+        std::size_t updated = 0;
+        for (const AnalysisUpdate& update : updates) {
+            const pqxx::result result =
+                txn.exec_params(kUpdateAnalysisSql, update.id, update.language,
+                                OrDefault(update.sentiment_label, kDefaultSentimentLabel), update.sentiment_score,
+                                update.sentiment_scored, update.is_noise, TextArrayLiteral(update.noise_reasons),
+                                TextArrayLiteral(update.categories), OrDefault(update.urgency, kDefaultUrgency),
+                                TextArrayLiteral(update.red_flags), update.analyzer_version,
+                                SimilarityHashParam(update.similarity_hash));
+            updated += static_cast<std::size_t>(result.affected_rows());
+        }
+        txn.commit();
+        return updated;
     });
 }
 

@@ -12,8 +12,10 @@
 #include <daemon/config.hpp>
 #include <daemon/database_target.hpp>
 #include <daemon/eval_command.hpp>
+#include <daemon/reanalyze.hpp>
 #include <daemon/replay.hpp>
 #include <daemon/train_command.hpp>
+#include <daemon/wiring.hpp>
 #include <fstream>
 #include <iostream>
 
@@ -157,6 +159,14 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"all", "heldout"}))
         ->capture_default_str();
 
+    auto* reanalyze = cli.add_subcommand(
+        "reanalyze", "re-run the current analyzer over stored items; never opens, closes or moves a case");
+    std::string reanalyze_since;
+    std::size_t reanalyze_batch = 500;
+    reanalyze->add_option("--since", reanalyze_since, "items received since YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC)")
+        ->required();
+    reanalyze->add_option("--batch", reanalyze_batch, "items per transaction")->capture_default_str();
+
     CLI11_PARSE(cli, argc, argv);
     if (!source.empty()) {
         filter.source = source;
@@ -259,7 +269,7 @@ int main(int argc, char** argv) {
     }
     if (quarantine_replay->parsed()) {
         return WithStore(config_path, [&](const daemon::Config& config, crm::Store& store, const auto&) {
-            auto analyzer = nlp::Analyzer::Create();
+            auto analyzer = nlp::Analyzer::Create(daemon::MakeAnalyzerOptions(config));
             if (!analyzer) {
                 return Fail("analyzer models: " + analyzer.error().message());
             }
@@ -269,6 +279,34 @@ int main(int argc, char** argv) {
             }
             std::cout << "quarantine " << replay_id << ": " << result.value().message << "\n";
             return result.value().stored ? 0 : 1;
+        });
+    }
+    if (reanalyze->parsed()) {
+        const auto since = daemon::ParseSinceDate(reanalyze_since);
+        if (!since) {
+            return Fail("--since: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, got \"" + reanalyze_since + "\"");
+        }
+        return WithStore(config_path, [&](const daemon::Config& config, crm::Store& store, const auto&) {
+            auto analyzer = nlp::Analyzer::Create(daemon::MakeAnalyzerOptions(config));
+            if (!analyzer) {
+                return Fail("analyzer models: " + analyzer.error().message());
+            }
+            const daemon::ReanalyzeOptions options{.since = *since, .batch_size = reanalyze_batch};
+            auto report = daemon::Reanalyze(store, analyzer.value(), daemon::MakeFlagPolicy(config), options);
+            if (!report) {
+                return Fail("reanalyze: " + report.error().message() + " (finished batches are kept; run it again)");
+            }
+            const daemon::ReanalyzeReport& r = report.value();
+            std::cout << "analyzer " << analyzer.value().Version() << "\n"
+                      << "examined " << r.examined << " item(s) in " << r.batches << " batch(es), updated " << r.updated
+                      << "\n"
+                      << "analyzer version changed for " << r.version_changed << ", noise verdict changed for "
+                      << r.noise_changed << "\n"
+                      << "would now be flagged but are in no case: " << r.would_flag_without_case
+                      << " (no case opened: review them with `items list`)\n"
+                      << "in a case but no longer flagged: " << r.in_case_no_longer_flagged
+                      << " (cases left as they are)\n";
+            return 0;
         });
     }
     return 0;

@@ -8,6 +8,7 @@
 #include <daemon/http_server.hpp>
 #include <daemon/ingest.hpp>
 #include <daemon/metrics.hpp>
+#include <daemon/reanalyze.hpp>
 #include <daemon/systemd_notify.hpp>
 #include <daemon/wiring.hpp>
 #include <fstream>
@@ -89,7 +90,7 @@ void Application::Start() {
     log::Info(kLogModule, "database schema at version ", migrated.value().schema_version);
     metrics_->database_ready.store(true);
 
-    auto analyzer = nlp::Analyzer::Create();
+    auto analyzer = nlp::Analyzer::Create(MakeAnalyzerOptions(config_));
     if (!analyzer) {
         throw std::runtime_error("analyzer models: " + analyzer.error().message());
     }

@@ -180,6 +180,21 @@ const std::array kAnalysisSpecs = {
                 .description = "An item at least this urgent opens or extends a case, whatever its sentiment.",
                 .reloadable = true,
                 .choices = "low|high|critical"},
+    SettingSpec{.key = "watch_terms",
+                .type = SettingType::kStringList,
+                .default_value = std::vector<std::string>{},
+                .description = "Names of the hospital to watch for in public posts (e.g. \"St Elsewhere\"); a "
+                               "mention with no care context is noise off_topic (see nlp/README.md). Empty: off."},
+    SettingSpec{.key = "watch_context_terms",
+                .type = SettingType::kStringList,
+                .default_value = std::vector<std::string>{},
+                .description = "Words that show a mention is about the hospital, besides the built-in care "
+                               "words; when set, a mention without context is off_topic."},
+    SettingSpec{.key = "watch_exclude_terms",
+                .type = SettingType::kStringList,
+                .default_value = std::vector<std::string>{},
+                .description = "Words of the other sense of the name (e.g. \"cement\"): a mention with one and "
+                               "no care context is off_topic."},
 };
 
 const std::array kSourceCommonSpecs = {

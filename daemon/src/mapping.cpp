@@ -1,7 +1,11 @@
 #include <common/settings.hpp>
 #include <daemon/mapping.hpp>
+#include <nlp/simhash.hpp>
 
 namespace carelisten::daemon {
+
+static_assert(nlp::kNearDuplicateMaxDistance == crm::kNearDuplicateMaxDistance,
+              "crm links near-duplicates at the distance the analyzer documents");
 
 nlp::AnalysisInput ToAnalysisInput(const connectors::RawItem& item) {
     return nlp::AnalysisInput{
@@ -45,6 +49,10 @@ crm::NewItem ToNewItem(connectors::RawItem item, const nlp::Analysis& analysis, 
     out.red_flags = analysis.red_flags;
     out.analyzer_version = analysis.analyzer_version;
     out.flagged = IsFlagged(analysis, policy);
+    if (analysis.similarity_words >= nlp::kNearDuplicateMinWords) {
+        out.similarity_hash = analysis.similarity_hash;
+    }
+    out.question = std::move(item.question);
     return out;
 }
 

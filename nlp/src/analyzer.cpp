@@ -14,12 +14,18 @@
 
 namespace carelisten::nlp {
 
-Result<Analyzer> Analyzer::Create() {
+Result<Analyzer> Analyzer::Create(const AnalyzerOptions& options) {
     auto models = LoadEmbeddedModels();
     if (!models) {
         return models.error();
     }
-    return Analyzer(std::move(models).value());
+    auto configured = std::make_shared<Configured>();
+    configured->watch_terms = WatchTerms::Compile(options.watch_terms);
+    configured->version = models.value()->version;
+    if (!configured->watch_terms.Empty()) {
+        configured->version += "+watch." + configured->watch_terms.Fingerprint();
+    }
+    return Analyzer(std::move(models).value(), std::move(configured));
 }
 
 Analysis Analyzer::Analyze(const AnalysisInput& input) const {
@@ -29,7 +35,7 @@ Analysis Analyzer::Analyze(const AnalysisInput& input) const {
     const NormalizedText text = Normalize(html ? std::string_view(HtmlToText(input.text)) : input.text);
 
     Analysis analysis;
-    analysis.analyzer_version = models.version;
+    analysis.analyzer_version = configured_->version;
     analysis.input_repaired = text.repaired;
 
     LanguageGuess language = DetectLanguage(text, input.language_hint);
@@ -37,9 +43,10 @@ Analysis Analyzer::Analyze(const AnalysisInput& input) const {
     analysis.language_confidence = language.confidence;
 
     analysis.noise = DetectNoise(models.lexicon, text, input.channel, input.mail_headers);
+    TextFeatures text_features(text);
     if (!models.spam_model.Empty() && SpamModelApplies(input.channel)) {
         const double spam =
-            models.spam_model.Predict(ExtractFeatures(text, QuestionKind::kNone, models.spam_model.Bits()))[0];
+            models.spam_model.Predict(text_features.Get(QuestionKind::kNone, models.spam_model.Bits()))[0];
         if (spam >= models.spam_model.Thresholds()[0]) {
             analysis.noise.is_noise = true;
             analysis.noise.reasons.emplace_back(kNoiseSpam);
@@ -51,9 +58,11 @@ Analysis Analyzer::Analyze(const AnalysisInput& input) const {
         // Hinglish is scored through its English glosses ("bahut bekar" → "very useless").
         const NormalizedText glossed = language.hinglish ? GlossHinglish(text) : NormalizedText{};
         const NormalizedText& scored = language.hinglish ? glossed : text;
+        TextFeatures glossed_features(glossed);
+        TextFeatures& scored_features = language.hinglish ? glossed_features : text_features;
         analysis.sentiment = BlendSentiment(ScoreSentiment(models.lexicon, scored, input.question),
-                                            models.sentiment_model, scored, input.channel, question);
-        ScoreCategories(models.category_model, scored, question, analysis);
+                                            models.sentiment_model, scored_features, input.channel, question);
+        ScoreCategories(models.category_model, scored_features, question, analysis);
     } else {
         analysis.sentiment.scored = false;
         analysis.sentiment.label = SentimentLabel::kNeutral;
@@ -68,17 +77,25 @@ Analysis Analyzer::Analyze(const AnalysisInput& input) const {
     analysis.red_flags.erase(std::unique(analysis.red_flags.begin(), analysis.red_flags.end()),
                              analysis.red_flags.end());
     analysis.urgency = UrgencyFor(analysis.red_flags, analysis.sentiment);
+    if (!analysis.noise.is_noise &&
+        configured_->watch_terms.IsOffTopic(text, input.channel, !analysis.red_flags.empty())) {
+        analysis.noise.is_noise = true;
+        analysis.noise.reasons.emplace_back(kNoiseOffTopic);
+    }
     if (!analysis.noise.is_noise) {
-        analysis.intent = DetectIntent(text, analysis.sentiment, question);
-        analysis.tags = DetectTags(text);
+        IntentAndTags found = DetectIntentAndTags(text, analysis.sentiment, question);
+        analysis.intent = found.intent;
+        analysis.tags = std::move(found.tags);
     }
     analysis.personal_data = FindPersonalData(text);
-    analysis.similarity_hash = SimHash(text);
+    const std::vector<std::string_view> similarity_words = SimHashWords(text);
+    analysis.similarity_hash = SimHashOfWords(similarity_words);
+    analysis.similarity_words = static_cast<std::uint32_t>(similarity_words.size());
     return analysis;
 }
 
 std::string_view Analyzer::Version() const {
-    return models_->version;
+    return configured_->version;
 }
 
 }  // namespace carelisten::nlp

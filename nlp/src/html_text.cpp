@@ -132,6 +132,10 @@ bool LooksLikeHtml(std::string_view text) {
     if (start == std::string_view::npos) {
         return false;
     }
+    // Every pattern below starts with '<': text without one in the scanned head (most messages) is not HTML.
+    if (text.substr(start, kScanLimit).find('<') == std::string_view::npos) {
+        return false;
+    }
     const std::string head = Lower(text.substr(start), kScanLimit);
     constexpr std::string_view kOpeners[] = {"<!doctype html", "<html", "<body", "<div", "<p>", "<p ",
                                              "<table",         "<head", "<meta"};

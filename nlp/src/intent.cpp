@@ -2,10 +2,12 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <iterator>
 #include <nlp/intent.hpp>
 #include <nlp/sentiment.hpp>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace carelisten::nlp {
@@ -26,46 +28,6 @@ std::vector<Word> WordsOf(const NormalizedText& text) {
         }
     }
     return words;
-}
-
-/// A term is an exact folded word, or a prefix when written with a trailing '*' ("wait*").
-bool TermMatches(std::string_view term, std::string_view word) {
-    if (!term.empty() && term.back() == '*') {
-        term.remove_suffix(1);
-        return word.starts_with(term);
-    }
-    return word == term;
-}
-
-/// True when the space-separated terms of `phrase` match the words starting at `at`, in one clause.
-bool PhraseMatchesAt(std::string_view phrase, const std::vector<Word>& words, std::size_t at) {
-    std::size_t index = at;
-    while (!phrase.empty()) {
-        const std::size_t space = phrase.find(' ');
-        const std::string_view term = phrase.substr(0, space);
-        phrase = space == std::string_view::npos ? std::string_view{} : phrase.substr(space + 1);
-        if (index >= words.size() || words[index].clause != words[at].clause || !TermMatches(term, words[index].text)) {
-            return false;
-        }
-        ++index;
-    }
-    return true;
-}
-
-template <std::size_t N>
-bool AnyPhraseAt(const std::array<std::string_view, N>& phrases, const std::vector<Word>& words, std::size_t at) {
-    return std::any_of(phrases.begin(), phrases.end(),
-                       [&](std::string_view phrase) { return PhraseMatchesAt(phrase, words, at); });
-}
-
-template <std::size_t N>
-bool AnyPhrase(const std::array<std::string_view, N>& phrases, const std::vector<Word>& words) {
-    for (std::size_t at = 0; at < words.size(); ++at) {
-        if (AnyPhraseAt(phrases, words, at)) {
-            return true;
-        }
-    }
-    return false;
 }
 
 constexpr std::array<std::string_view, 8> kNegators = {"no",      "not",    "nothing", "never",
@@ -143,50 +105,6 @@ bool MoreNeeded(const std::vector<Word>& words) {
     return false;
 }
 
-bool HasComplaintPhrasing(const std::vector<Word>& words) {
-    for (std::size_t at = 0; at < words.size(); ++at) {
-        if (AnyPhraseAt(kComplaintPhrases, words, at)) {
-            return true;
-        }
-        if (AnyPhraseAt(kComplaintWords, words, at) && !NegatedAt(words, at)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-bool IsQuestion(const NormalizedText& text, const std::vector<Word>& words) {
-    if (text.question_marks > 0 || AnyPhrase(kQuestionPhrases, words)) {
-        return true;
-    }
-    // A question opener at the start of any clause: "Hi, how do I book".
-    for (std::size_t at = 0; at < words.size(); ++at) {
-        const bool clause_start = at == 0 || words[at - 1].clause != words[at].clause;
-        if (clause_start && AnyPhraseAt(kQuestionOpeners, words, at)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-bool IsInquiry(const NormalizedText& text, const std::vector<Word>& words, const Sentiment& sentiment) {
-    if (words.empty() || AnyPhraseAt(kRhetoricalOpeners, words, 0)) {
-        return false;
-    }
-    return sentiment.score >= kInquiryMinSentimentScore && IsQuestion(text, words) && AnyPhrase(kInquiryTopics, words);
-}
-
-bool HasSuggestionPhrasing(const std::vector<Word>& words) {
-    if (AnyPhrase(kSuggestionPhrases, words) || MoreNeeded(words)) {
-        return true;
-    }
-    if (words.empty()) {
-        return false;
-    }
-    const std::size_t first = words[0].text == "please" ? 1 : 0;
-    return first < words.size() && AnyPhraseAt(kImprovementVerbs, words, first);
-}
-
 /// A routing tag and its words; '*' marks a prefix, spaces separate the words of a phrase.
 struct TagRule {
     std::string_view tag;
@@ -227,51 +145,257 @@ bool IsFalseFriend(std::string_view term, const std::vector<Word>& words, std::s
     return false;
 }
 
-}  // namespace
+// --- One index over every phrase list ----------------------------------------------------------------------
+// Every list is compiled once into an index keyed by the phrase's first word (exact words in a hash map,
+// prefixes by their first byte), so a text is matched in one pass: per word one hash lookup and the few
+// prefixes that share its first byte, instead of every phrase of every list at every word.
 
-Intent DetectIntent(const NormalizedText& text, const Sentiment& sentiment, QuestionKind question) {
-    const std::vector<Word> words = WordsOf(text);
-    if (words.empty()) {
+/// The phrase lists; a text's matches are one bit per list per word position.
+enum PhraseList : std::uint32_t {
+    kListComplaintWords,
+    kListComplaintPhrases,
+    kListQuestionOpeners,
+    kListQuestionPhrases,
+    kListRhetoricalOpeners,
+    kListInquiryTopics,
+    kListSuggestionPhrases,
+    kListImprovementVerbs,
+    kListComplimentWords,
+    kListFirstTag,  ///< TagRules()[i] is list kListFirstTag + i
+};
+
+struct Term {
+    std::string_view text;
+    bool prefix = false;  ///< written with a trailing '*': matches words that start with `text`
+
+    bool Matches(std::string_view word) const { return prefix ? word.starts_with(text) : word == text; }
+};
+
+struct Phrase {
+    std::vector<Term> terms;
+    std::uint32_t list = 0;
+    std::string_view written;  ///< as written in its list, for IsFalseFriend
+    bool tag = false;          ///< a routing-tag term: false friends do not count
+};
+
+class PhraseIndex {
+public:
+    PhraseIndex() {
+        AddAll(kListComplaintWords, kComplaintWords);
+        AddAll(kListComplaintPhrases, kComplaintPhrases);
+        AddAll(kListQuestionOpeners, kQuestionOpeners);
+        AddAll(kListQuestionPhrases, kQuestionPhrases);
+        AddAll(kListRhetoricalOpeners, kRhetoricalOpeners);
+        AddAll(kListInquiryTopics, kInquiryTopics);
+        AddAll(kListSuggestionPhrases, kSuggestionPhrases);
+        AddAll(kListImprovementVerbs, kImprovementVerbs);
+        AddAll(kListComplimentWords, kComplimentWords);
+        const std::vector<TagRule>& rules = TagRules();
+        for (std::size_t i = 0; i < rules.size(); ++i) {
+            for (const std::string_view term : rules[i].terms) {
+                Add(kListFirstTag + static_cast<std::uint32_t>(i), term, /*tag=*/true);
+            }
+        }
+        // One bit per list in a std::uint64_t mask.
+        if (kListFirstTag + rules.size() > 64) {
+            std::abort();
+        }
+    }
+
+    /// For each word position, the lists with a phrase that starts there.
+    std::vector<std::uint64_t> Match(const std::vector<Word>& words) const {
+        std::vector<std::uint64_t> masks(words.size(), 0);
+        for (std::size_t at = 0; at < words.size(); ++at) {
+            const std::string_view word = words[at].text;
+            if (const auto it = exact_first_.find(word); it != exact_first_.end()) {
+                for (const std::uint32_t index : it->second) {
+                    MatchAt(phrases_[index], words, at, masks);
+                }
+            }
+            if (!word.empty()) {
+                for (const std::uint32_t index : prefix_first_[static_cast<unsigned char>(word.front())]) {
+                    MatchAt(phrases_[index], words, at, masks);
+                }
+            }
+        }
+        return masks;
+    }
+
+private:
+    template <std::size_t N>
+    void AddAll(std::uint32_t list, const std::array<std::string_view, N>& phrases) {
+        for (const std::string_view phrase : phrases) {
+            Add(list, phrase, /*tag=*/false);
+        }
+    }
+
+    void Add(std::uint32_t list, std::string_view written, bool tag) {
+        Phrase phrase;
+        phrase.list = list;
+        phrase.written = written;
+        phrase.tag = tag;
+        std::string_view rest = written;
+        while (!rest.empty()) {
+            const std::size_t space = rest.find(' ');
+            Term term{rest.substr(0, space), false};
+            rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+            if (!term.text.empty() && term.text.back() == '*') {
+                term.text.remove_suffix(1);
+                term.prefix = true;
+            }
+            phrase.terms.push_back(term);
+        }
+        const auto index = static_cast<std::uint32_t>(phrases_.size());
+        const Term& first = phrase.terms.front();
+        if (!first.prefix) {
+            exact_first_[first.text].push_back(index);
+        } else if (first.text.empty()) {
+            for (auto& bucket : prefix_first_) {
+                bucket.push_back(index);
+            }
+        } else {
+            prefix_first_[static_cast<unsigned char>(first.text.front())].push_back(index);
+        }
+        phrases_.push_back(std::move(phrase));
+    }
+
+    /// Sets the phrase's list bit at `at` when its terms match the words from there, all in one clause.
+    static void MatchAt(const Phrase& phrase, const std::vector<Word>& words, std::size_t at,
+                        std::vector<std::uint64_t>& masks) {
+        const std::uint64_t bit = std::uint64_t{1} << phrase.list;
+        if ((masks[at] & bit) != 0 || at + phrase.terms.size() > words.size()) {
+            return;
+        }
+        for (std::size_t k = 0; k < phrase.terms.size(); ++k) {
+            const Word& word = words[at + k];
+            if (word.clause != words[at].clause || !phrase.terms[k].Matches(word.text)) {
+                return;
+            }
+        }
+        if (phrase.tag && IsFalseFriend(phrase.written, words, at)) {
+            return;
+        }
+        masks[at] |= bit;
+    }
+
+    std::vector<Phrase> phrases_;
+    std::unordered_map<std::string_view, std::vector<std::uint32_t>> exact_first_;
+    std::array<std::vector<std::uint32_t>, 256> prefix_first_;
+};
+
+const PhraseIndex& Index() {
+    static const PhraseIndex index;
+    return index;
+}
+
+/// A text's words and, per word, the lists with a phrase starting there.
+struct Matches {
+    std::vector<Word> words;
+    std::vector<std::uint64_t> masks;
+
+    explicit Matches(const NormalizedText& text) : words(WordsOf(text)), masks(Index().Match(words)) {}
+
+    bool At(std::uint32_t list, std::size_t at) const {
+        return at < masks.size() && (masks[at] & (std::uint64_t{1} << list)) != 0;
+    }
+    bool Any(std::uint32_t list) const {
+        return std::any_of(masks.begin(), masks.end(),
+                           [&](std::uint64_t mask) { return (mask & (std::uint64_t{1} << list)) != 0; });
+    }
+};
+
+bool HasComplaintPhrasing(const Matches& m) {
+    for (std::size_t at = 0; at < m.words.size(); ++at) {
+        if (m.At(kListComplaintPhrases, at)) {
+            return true;
+        }
+        if (m.At(kListComplaintWords, at) && !NegatedAt(m.words, at)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool IsQuestion(const NormalizedText& text, const Matches& m) {
+    if (text.question_marks > 0 || m.Any(kListQuestionPhrases)) {
+        return true;
+    }
+    // A question opener at the start of any clause: "Hi, how do I book".
+    for (std::size_t at = 0; at < m.words.size(); ++at) {
+        const bool clause_start = at == 0 || m.words[at - 1].clause != m.words[at].clause;
+        if (clause_start && m.At(kListQuestionOpeners, at)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool IsInquiry(const NormalizedText& text, const Matches& m, const Sentiment& sentiment) {
+    if (m.words.empty() || m.At(kListRhetoricalOpeners, 0)) {
+        return false;
+    }
+    return sentiment.score >= kInquiryMinSentimentScore && IsQuestion(text, m) && m.Any(kListInquiryTopics);
+}
+
+bool HasSuggestionPhrasing(const Matches& m) {
+    if (m.Any(kListSuggestionPhrases) || MoreNeeded(m.words)) {
+        return true;
+    }
+    if (m.words.empty()) {
+        return false;
+    }
+    const std::size_t first = m.words[0].text == "please" ? 1 : 0;
+    return first < m.words.size() && m.At(kListImprovementVerbs, first);
+}
+
+Intent IntentOf(const NormalizedText& text, const Matches& m, const Sentiment& sentiment, QuestionKind question) {
+    if (m.words.empty()) {
         return Intent::kNone;
     }
-    if (HasComplaintPhrasing(words)) {
+    if (HasComplaintPhrasing(m)) {
         return Intent::kComplaint;
     }
-    if (IsInquiry(text, words, sentiment)) {
+    if (IsInquiry(text, m, sentiment)) {
         return Intent::kInquiry;
     }
-    if ((question == QuestionKind::kWhatToImprove && !IsNothingAnswer(text)) || HasSuggestionPhrasing(words)) {
+    if ((question == QuestionKind::kWhatToImprove && !IsNothingAnswer(text)) || HasSuggestionPhrasing(m)) {
         return Intent::kSuggestion;
     }
     if (sentiment.label == SentimentLabel::kNegative) {
         return Intent::kComplaint;
     }
-    if (sentiment.label == SentimentLabel::kPositive || AnyPhrase(kComplimentWords, words)) {
+    if (sentiment.label == SentimentLabel::kPositive || m.Any(kListComplimentWords)) {
         return Intent::kCompliment;
     }
     return Intent::kNone;
 }
 
-std::vector<std::string> DetectTags(const NormalizedText& text) {
-    const std::vector<Word> words = WordsOf(text);
+std::vector<std::string> TagsOf(const Matches& m) {
     std::vector<std::string> tags;
-    for (const TagRule& rule : TagRules()) {
-        bool found = false;
-        for (std::size_t at = 0; at < words.size() && !found; ++at) {
-            for (std::string_view term : rule.terms) {
-                if (PhraseMatchesAt(term, words, at) && !IsFalseFriend(term, words, at)) {
-                    found = true;
-                    break;
-                }
-            }
-        }
-        if (found) {
-            tags.emplace_back(rule.tag);
+    const std::vector<TagRule>& rules = TagRules();
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+        if (m.Any(kListFirstTag + static_cast<std::uint32_t>(i))) {
+            tags.emplace_back(rules[i].tag);
         }
     }
     std::sort(tags.begin(), tags.end());
     tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
     return tags;
+}
+
+}  // namespace
+
+Intent DetectIntent(const NormalizedText& text, const Sentiment& sentiment, QuestionKind question) {
+    return IntentOf(text, Matches(text), sentiment, question);
+}
+
+std::vector<std::string> DetectTags(const NormalizedText& text) {
+    return TagsOf(Matches(text));
+}
+
+IntentAndTags DetectIntentAndTags(const NormalizedText& text, const Sentiment& sentiment, QuestionKind question) {
+    const Matches m(text);
+    return IntentAndTags{IntentOf(text, m, sentiment, question), TagsOf(m)};
 }
 
 }  // namespace carelisten::nlp

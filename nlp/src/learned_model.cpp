@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <nlp/errc.hpp>
@@ -55,8 +56,48 @@ std::string_view TokenText(const Token& token) {
     return token.text;
 }
 
-std::uint32_t Bucket(std::string_view feature, std::uint32_t bits) {
-    const std::uint64_t hash = Fnv1a64(feature);
+/// FNV-1a 64 over the concatenation of the parts added: equal to Fnv1a64() of the joined string.
+class FeatureHash {
+public:
+    FeatureHash& Add(std::string_view bytes) {
+        for (const char c : bytes) {
+            hash_ ^= static_cast<unsigned char>(c);
+            hash_ *= 1099511628211ULL;
+        }
+        return *this;
+    }
+    std::uint64_t Value() const { return hash_; }
+
+private:
+    std::uint64_t hash_ = 14695981039346656037ULL;
+};
+
+/// Sorts bucket numbers (< 2^bits, bits ≤ kMaxBits): the same order as std::sort, but a long text's few
+/// thousand features are sorted by an LSD radix sort, 8 bits a pass, without std::sort's mispredicted
+/// comparisons (which cost more than extracting the features).
+void SortBuckets(std::vector<std::uint32_t>& values, std::uint32_t bits) {
+    constexpr std::size_t kRadixThreshold = 256;
+    if (values.size() < kRadixThreshold) {
+        std::sort(values.begin(), values.end());
+        return;
+    }
+    std::vector<std::uint32_t> scratch(values.size());
+    for (std::uint32_t shift = 0; shift < bits; shift += 8) {
+        std::array<std::size_t, 257> offsets{};
+        for (const std::uint32_t value : values) {
+            ++offsets[((value >> shift) & 0xFFU) + 1];
+        }
+        for (std::size_t digit = 1; digit < offsets.size(); ++digit) {
+            offsets[digit] += offsets[digit - 1];
+        }
+        for (const std::uint32_t value : values) {
+            scratch[offsets[(value >> shift) & 0xFFU]++] = value;
+        }
+        values.swap(scratch);
+    }
+}
+
+std::uint32_t Bucket(std::uint64_t hash, std::uint32_t bits) {
     return static_cast<std::uint32_t>((hash ^ (hash >> 32)) & ((std::uint64_t{1} << bits) - 1));
 }
 
@@ -167,10 +208,9 @@ double Sigmoid(double z) {
 
 }  // namespace
 
-QuestionKind ClassifyQuestion(std::string_view question) {
-    if (question.empty()) {
-        return QuestionKind::kNone;
-    }
+namespace {
+
+QuestionKind ClassifyQuestionUncached(std::string_view question) {
     const NormalizedText normalized = Normalize(question);
     if (normalized.tokens.empty()) {
         return QuestionKind::kNone;
@@ -186,33 +226,54 @@ QuestionKind ClassifyQuestion(std::string_view question) {
     return QuestionKind::kOther;
 }
 
+}  // namespace
+
+QuestionKind ClassifyQuestion(std::string_view question) {
+    if (question.empty()) {
+        return QuestionKind::kNone;
+    }
+    // A survey asks the same few questions thousands of times: remember the last few answers per thread
+    // (a pure function memoized, so the result is the same with or without the cache).
+    struct Entry {
+        std::string question;
+        QuestionKind kind = QuestionKind::kNone;
+    };
+    constexpr std::size_t kCacheEntries = 8;
+    constexpr std::size_t kMaxCachedLength = 512;
+    thread_local std::array<Entry, kCacheEntries> cache;
+    thread_local std::size_t next = 0;
+    for (const Entry& entry : cache) {
+        if (!entry.question.empty() && entry.question == question) {
+            return entry.kind;
+        }
+    }
+    const QuestionKind kind = ClassifyQuestionUncached(question);
+    if (question.size() <= kMaxCachedLength) {
+        cache[next] = Entry{std::string(question), kind};
+        next = (next + 1) % kCacheEntries;
+    }
+    return kind;
+}
+
 std::vector<std::uint32_t> ExtractFeatures(const NormalizedText& text, QuestionKind question, std::uint32_t bits) {
+    // Each feature is the FNV-1a hash of a string such as "qu=improve slow"; FNV-1a runs byte by byte, so
+    // the hash is built part by part without building the string (the same buckets, no allocation).
     std::vector<std::uint32_t> features;
     features.reserve(text.tokens.size() * 3 + 1);
     const std::string_view tag = QuestionTag(question);
-    std::string feature = "q=";
-    feature += tag;
-    features.push_back(Bucket(feature, bits));
+    features.push_back(Bucket(FeatureHash().Add("q=").Add(tag).Value(), bits));
+    const FeatureHash question_unigram = FeatureHash().Add("qu=").Add(tag).Add(" ");
     for (std::size_t i = 0; i < text.tokens.size(); ++i) {
         const Token& token = text.tokens[i];
         const std::string_view word = TokenText(token);
-        feature.assign("u=");
-        feature += word;
-        features.push_back(Bucket(feature, bits));
-        feature.assign("qu=");
-        feature += tag;
-        feature += ' ';
-        feature += word;
-        features.push_back(Bucket(feature, bits));
+        features.push_back(Bucket(FeatureHash().Add("u=").Add(word).Value(), bits));
+        features.push_back(Bucket(FeatureHash(question_unigram).Add(word).Value(), bits));
         if (i + 1 < text.tokens.size() && text.tokens[i + 1].clause == token.clause) {
-            feature.assign("b=");
-            feature += word;
-            feature += ' ';
-            feature += TokenText(text.tokens[i + 1]);
-            features.push_back(Bucket(feature, bits));
+            features.push_back(
+                Bucket(FeatureHash().Add("b=").Add(word).Add(" ").Add(TokenText(text.tokens[i + 1])).Value(), bits));
         }
     }
-    std::sort(features.begin(), features.end());
+    SortBuckets(features, bits);
     features.erase(std::unique(features.begin(), features.end()), features.end());
     return features;
 }
@@ -486,13 +547,29 @@ double LearnedSentimentWeight(Channel channel, QuestionKind question) {
     return 0.4;
 }
 
+const std::vector<std::uint32_t>& TextFeatures::Get(QuestionKind question, std::uint32_t bits) {
+    for (const Entry& entry : entries_) {
+        if (entry.question == question && entry.bits == bits) {
+            return entry.features;
+        }
+    }
+    entries_.push_back(Entry{question, bits, ExtractFeatures(text_, question, bits)});
+    return entries_.back().features;
+}
+
 Sentiment BlendSentiment(const Sentiment& lexicon, const LinearModel& model, const NormalizedText& text,
                          Channel channel, QuestionKind question) {
+    TextFeatures features(text);
+    return BlendSentiment(lexicon, model, features, channel, question);
+}
+
+Sentiment BlendSentiment(const Sentiment& lexicon, const LinearModel& model, TextFeatures& features, Channel channel,
+                         QuestionKind question) {
     if (!lexicon.scored || model.Empty() || model.Kind() != OutputKind::kSoftmax || model.Labels().size() != 3 ||
-        text.tokens.empty()) {
+        features.Text().tokens.empty()) {
         return lexicon;
     }
-    const std::vector<double> probabilities = model.Predict(ExtractFeatures(text, question, model.Bits()));
+    const std::vector<double> probabilities = model.Predict(features.Get(question, model.Bits()));
     // Labels are kSentimentLabels: negative, neutral, positive.
     const double learned = probabilities[2] - probabilities[0];
     const double weight = LearnedSentimentWeight(channel, question);
@@ -503,12 +580,17 @@ Sentiment BlendSentiment(const Sentiment& lexicon, const LinearModel& model, con
 }
 
 void ScoreCategories(const LinearModel& model, const NormalizedText& text, QuestionKind question, Analysis& analysis) {
+    TextFeatures features(text);
+    ScoreCategories(model, features, question, analysis);
+}
+
+void ScoreCategories(const LinearModel& model, TextFeatures& features, QuestionKind question, Analysis& analysis) {
     analysis.categories.clear();
     analysis.category_scores.clear();
-    if (model.Empty() || model.Kind() != OutputKind::kOneVsRest || text.tokens.empty()) {
+    if (model.Empty() || model.Kind() != OutputKind::kOneVsRest || features.Text().tokens.empty()) {
         return;
     }
-    const std::vector<double> probabilities = model.Predict(ExtractFeatures(text, question, model.Bits()));
+    const std::vector<double> probabilities = model.Predict(features.Get(question, model.Bits()));
     for (std::size_t label = 0; label < model.Labels().size(); ++label) {
         analysis.category_scores.push_back({model.Labels()[label], std::clamp(probabilities[label], 0.0, 1.0)});
         if (probabilities[label] >= model.Thresholds()[label]) {

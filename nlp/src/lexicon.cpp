@@ -38,6 +38,11 @@ Result<Lexicon> Lexicon::Parse(std::string_view tsv) {
     if (lexicon.valences_.empty()) {
         return NlpErrc::kCorruptModel;
     }
+    for (const auto& [key, valence] : lexicon.valences_) {
+        if (const std::size_t space = key.find(' '); space != std::string::npos && space > 0) {
+            lexicon.phrase_starts_.insert(key.substr(0, space));
+        }
+    }
     return lexicon;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <unordered_set>
 
 namespace carelisten::nlp {
 namespace {
@@ -27,21 +28,31 @@ static_assert(std::is_sorted(std::begin(kClauseBreakWords), std::end(kClauseBrea
 
 }  // namespace
 
+namespace {
+
+// The rules ask these for the words around every scored word: hash sets, not binary searches.
+// One set per word list (the list itself is the template argument).
+template <const auto& kWords>
+bool InSet(std::string_view folded) {
+    static const std::unordered_set<std::string_view> kSet(std::begin(kWords), std::end(kWords));
+    return kSet.find(folded) != kSet.end();
+}
+
+}  // namespace
+
 bool IsNegator(std::string_view folded) {
-    return std::binary_search(std::begin(kNegators), std::end(kNegators), folded) ||
-           folded.find("n't") != std::string_view::npos;
+    return InSet<kNegators>(folded) || folded.find("n't") != std::string_view::npos;
 }
 
 bool DeniesFact(std::string_view folded) {
     if (folded == "no") {
         return true;
     }
-    return IsNegator(folded) &&
-           !std::binary_search(std::begin(kNonFactualNegators), std::end(kNonFactualNegators), folded);
+    return IsNegator(folded) && !InSet<kNonFactualNegators>(folded);
 }
 
 bool IsClauseBreakWord(std::string_view folded) {
-    return std::binary_search(std::begin(kClauseBreakWords), std::end(kClauseBreakWords), folded);
+    return InSet<kClauseBreakWords>(folded);
 }
 
 bool NegatedBefore(const std::vector<const Token*>& words, std::size_t index, std::size_t window) {

@@ -4,6 +4,9 @@
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
 #include <unicode/uscript.h>
+#include <unicode/ustring.h>
+#include <unicode/utf16.h>
+#include <unicode/utf8.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -74,16 +77,23 @@ UChar32 DecodeUtf8(std::string_view bytes, std::size_t* pos) {
 
 /// C0/C1 controls other than line feed. (Not u_iscntrl: it also counts format characters such as ZWJ.)
 bool IsControl(UChar32 c) {
+    if (c < 0x80) {
+        return (c < 0x20 || c == 0x7F) && c != '\n';  // the ASCII controls (Cc), without a property lookup
+    }
     return u_charType(c) == U_CONTROL_CHAR && c != '\n';
 }
 
 bool IsSeparator(UChar32 c) {
+    if (c < 0x80) {
+        return c <= 0x20 || c == 0x7F;  // ASCII White_Space (9-13, 32) and controls
+    }
     return u_isUWhiteSpace(c) || IsControl(c);
 }
 
 /// Text in UTF-16 with, for each code unit, the byte range of its source in the repaired input.
 struct MappedText {
     icu::UnicodeString text;
+    bool ascii = false;              ///< every unit is ASCII: NFKC and case folding are then trivial
     std::vector<std::size_t> begin;  ///< one per UTF-16 unit
     std::vector<std::size_t> end;    ///< one per UTF-16 unit
 };
@@ -91,34 +101,72 @@ struct MappedText {
 /// Raw bytes to UTF-16, replacing invalid UTF-8 with U+FFFD and control characters with spaces, keeping
 /// each unit's byte range in the repaired input (where an invalid subpart is the 3 bytes of U+FFFD).
 MappedText DecodeInput(std::string_view bytes, bool* repaired) {
-    constexpr std::size_t kMaxReserve = 1 << 20;
     MappedText out;
-    out.text = icu::UnicodeString(static_cast<std::int32_t>(std::min(bytes.size(), kMaxReserve)), 0, 0);
-    out.begin.reserve(std::min(bytes.size(), kMaxReserve));
-    out.end.reserve(std::min(bytes.size(), kMaxReserve));
-    std::size_t pos = 0;
-    std::size_t repaired_pos = 0;
-    while (pos < bytes.size()) {
-        const std::size_t start = pos;
-        UChar32 c = DecodeUtf8(bytes, &pos);
-        std::size_t length = pos - start;
-        if (c < 0) {
-            c = kReplacement;
-            length = 3;
-            *repaired = true;
-        } else if (c == '\r') {
-            c = '\n';
-        } else if (IsControl(c) && !u_isUWhiteSpace(c)) {
-            c = ' ';
+    // UTF-8 never takes fewer bytes than UTF-16 units (an invalid subpart, at least one byte, becomes one unit),
+    // so the buffers are sized once and written in place instead of appended unit by unit.
+    const auto capacity = static_cast<std::int32_t>(bytes.size());
+    out.begin.resize(bytes.size());
+    out.end.resize(bytes.size());
+    char16_t* units = out.text.getBuffer(capacity);
+    std::size_t length16 = 0;
+    bool ascii = true;
+    if (units != nullptr) {
+        std::size_t pos = 0;
+        std::size_t repaired_pos = 0;
+        while (pos < bytes.size()) {
+            const auto byte = static_cast<unsigned char>(bytes[pos]);
+            if (byte >= 0x20 && byte < 0x7F) {
+                // Printable ASCII, most of any text: one unit, one byte, nothing to repair or replace.
+                units[length16] = static_cast<char16_t>(byte);
+                out.begin[length16] = repaired_pos;
+                out.end[length16] = repaired_pos + 1;
+                ++length16;
+                ++pos;
+                ++repaired_pos;
+                continue;
+            }
+            const std::size_t start = pos;
+            UChar32 c = DecodeUtf8(bytes, &pos);
+            std::size_t length = pos - start;
+            if (c < 0) {
+                c = kReplacement;
+                length = 3;
+                *repaired = true;
+            } else if (c == '\r') {
+                c = '\n';
+            } else if (IsControl(c) && !u_isUWhiteSpace(c)) {
+                c = ' ';
+            }
+            ascii = ascii && c < 0x80;
+            if (U_IS_BMP(c)) {
+                units[length16] = static_cast<char16_t>(c);
+                out.begin[length16] = repaired_pos;
+                out.end[length16] = repaired_pos + length;
+                ++length16;
+            } else {
+                for (const char16_t unit : {U16_LEAD(c), U16_TRAIL(c)}) {
+                    units[length16] = unit;
+                    out.begin[length16] = repaired_pos;
+                    out.end[length16] = repaired_pos + length;
+                    ++length16;
+                }
+            }
+            repaired_pos += length;
         }
-        out.text.append(c);
-        for (int k = 0; k < U16_LENGTH(c); ++k) {
-            out.begin.push_back(repaired_pos);
-            out.end.push_back(repaired_pos + length);
-        }
-        repaired_pos += length;
+        out.text.releaseBuffer(static_cast<std::int32_t>(length16));
     }
+    out.begin.resize(length16);
+    out.end.resize(length16);
+    out.ascii = ascii;
     return out;
+}
+
+/// UnicodeString::char32At without the out-of-line call (the scanning loops call it for every unit).
+inline UChar32 At32(const icu::UnicodeString& s, std::int32_t i) {
+    const char16_t* units = s.getBuffer();
+    UChar32 c = 0;
+    U16_GET(units, 0, i, s.length(), c);
+    return c;
 }
 
 // --- ICU services ---------------------------------------------------------------------------------------
@@ -152,8 +200,8 @@ icu::UnicodeString ToNfkc(const icu::UnicodeString& text) {
 MappedText ToNfkc(MappedText decoded) {
     const icu::Normalizer2* nfkc = Nfkc();
     UErrorCode status = U_ZERO_ERROR;
-    if (nfkc == nullptr || (nfkc->isNormalized(decoded.text, status) && U_SUCCESS(status))) {
-        return decoded;
+    if (decoded.ascii || nfkc == nullptr || (nfkc->isNormalized(decoded.text, status) && U_SUCCESS(status))) {
+        return decoded;  // ASCII is NFKC already
     }
     MappedText out;
     const icu::UnicodeString& s = decoded.text;
@@ -174,7 +222,7 @@ MappedText ToNfkc(MappedText decoded) {
     };
     std::int32_t segment_begin = 0;
     for (std::int32_t i = 0; i < s.length();) {
-        const UChar32 c = s.char32At(i);
+        const UChar32 c = At32(s, i);
         if (i > segment_begin && nfkc->hasBoundaryBefore(c)) {
             flush(segment_begin, i);
             segment_begin = i;
@@ -306,7 +354,13 @@ struct Span {
 bool StartsWithIgnoreCase(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end, const char* prefix) {
     std::int32_t i = begin;
     for (const char* p = prefix; *p != '\0'; ++p, ++i) {
-        if (i >= end || u_tolower(s.charAt(i)) != static_cast<UChar32>(*p)) {
+        if (i >= end) {
+            return false;
+        }
+        const UChar c = s.charAt(i);
+        // ASCII lower-casing inline; u_tolower for the rest (U+212A KELVIN SIGN lowers to 'k').
+        const UChar32 lower = c < 0x80 ? ((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c) : u_tolower(c);
+        if (lower != static_cast<UChar32>(*p)) {
             return false;
         }
     }
@@ -352,7 +406,7 @@ bool IsHashtag(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end
     }
     bool letter = false;
     for (std::int32_t i = begin + 1; i < end;) {
-        const UChar32 c = s.char32At(i);
+        const UChar32 c = At32(s, i);
         i += U16_LENGTH(c);
         if (u_isalpha(c)) {
             letter = true;
@@ -465,7 +519,7 @@ std::int32_t PhoneEnd(const icu::UnicodeString& s, std::int32_t begin) {
     while (after < n && IsOneOf(s.charAt(after), u".,!?;:)\"'")) {
         ++after;
     }
-    if (after < n && !IsSeparator(s.char32At(after))) {
+    if (after < n && !IsSeparator(At32(s, after))) {
         return -1;
     }
     if (IsNumericDate(s, begin, last_digit_end)) {
@@ -485,7 +539,7 @@ bool IsSymbolRun(const icu::UnicodeString& s, std::int32_t begin, std::int32_t e
     bool digits_only = true;  // among the non-face, non-separator characters
     UChar32 previous = 0;
     for (std::int32_t i = begin; i < end;) {
-        const UChar32 c = s.char32At(i);
+        const UChar32 c = At32(s, i);
         i += U16_LENGTH(c);
         if (u_isalpha(c) && u_isalpha(previous)) {
             return false;  // two letters in a row: a word with punctuation, e.g. "good:)" or "(sic)"
@@ -520,8 +574,8 @@ std::vector<Span> FindTypedSpans(const icu::UnicodeString& s) {
     const std::int32_t n = s.length();
     std::int32_t i = 0;
     while (i < n) {
-        while (i < n && IsSeparator(s.char32At(i))) {
-            i += U16_LENGTH(s.char32At(i));
+        while (i < n && IsSeparator(At32(s, i))) {
+            i += U16_LENGTH(At32(s, i));
         }
         const std::int32_t chunk_begin = i;
         if (chunk_begin < n) {
@@ -531,15 +585,15 @@ std::vector<Span> FindTypedSpans(const icu::UnicodeString& s) {
                 if (phone_end > 0) {
                     spans.push_back({chunk_begin, phone_end, TokenKind::kPhone});
                     i = phone_end;
-                    while (i < n && !IsSeparator(s.char32At(i))) {
-                        i += U16_LENGTH(s.char32At(i));
+                    while (i < n && !IsSeparator(At32(s, i))) {
+                        i += U16_LENGTH(At32(s, i));
                     }
                     continue;
                 }
             }
         }
-        while (i < n && !IsSeparator(s.char32At(i))) {
-            i += U16_LENGTH(s.char32At(i));
+        while (i < n && !IsSeparator(At32(s, i))) {
+            i += U16_LENGTH(At32(s, i));
         }
         const std::int32_t chunk_end = i;
         if (chunk_begin == chunk_end) {
@@ -608,10 +662,18 @@ CaseInfo ScanCase(const icu::UnicodeString& text) {
     return info;
 }
 
-void CountScripts(const icu::UnicodeString& word, ScriptCounts* counts) {
-    for (std::int32_t i = 0; i < word.length();) {
-        const UChar32 c = word.char32At(i);
+/// Counts the letters of units [begin, end) of `s` by script.
+void CountScripts(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end, ScriptCounts* counts) {
+    for (std::int32_t i = begin; i < end;) {
+        const UChar32 c = At32(s, i);
         i += U16_LENGTH(c);
+        if (c < 0x80) {
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+                ++counts->latin;
+                ++counts->ascii;
+            }
+            continue;
+        }
         if (!u_isalpha(c)) {
             continue;
         }
@@ -640,6 +702,86 @@ void CountScripts(const icu::UnicodeString& word, ScriptCounts* counts) {
     }
 }
 
+bool IsAscii(const char16_t* units, std::int32_t length) {
+    for (std::int32_t i = 0; i < length; ++i) {
+        if (units[i] >= 0x80) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/// Keeps only the digits (and a leading '+') of a phone number's text.
+void KeepPhoneDigits(std::string* text) {
+    std::string digits;
+    for (const char c : *text) {
+        if ((c >= '0' && c <= '9') || (c == '+' && digits.empty())) {
+            digits.push_back(c);
+        }
+    }
+    *text = std::move(digits);
+}
+
+/// MakeToken for ASCII text without ICU strings: for ASCII, ICU's upper/lower case properties are A-Z/a-z,
+/// default case folding is A-Z → a-z, no character is an apostrophe variant or default-ignorable, and the
+/// letters are A-Za-z. Gives exactly what the general path gives.
+Token MakeAsciiToken(const char16_t* units, std::int32_t length, TokenKind kind, std::uint32_t clause) {
+    Token token;
+    token.kind = kind;
+    token.clause = clause;
+    std::string& text = token.text;
+    text.resize(static_cast<std::size_t>(length));
+    bool upper = false;
+    bool lower = false;
+    for (std::int32_t i = 0; i < length; ++i) {
+        char c = static_cast<char>(units[i]);
+        if (kind != TokenKind::kUrl) {
+            if (c >= 'A' && c <= 'Z') {
+                upper = true;
+                c = static_cast<char>(c - 'A' + 'a');
+            } else if (c >= 'a' && c <= 'z') {
+                lower = true;
+            }
+        }
+        text[static_cast<std::size_t>(i)] = c;
+    }
+    if (kind == TokenKind::kUrl) {
+        return token;
+    }
+    token.all_caps = upper && !lower;
+    if (kind == TokenKind::kWord || kind == TokenKind::kHashtag) {
+        std::string collapsed;
+        char previous = 0;
+        int run = 0;
+        bool elongated = false;
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            const char c = text[i];
+            run = (i > 0 && c == previous) ? run + 1 : 1;
+            previous = c;
+            const bool letter = c >= 'a' && c <= 'z';  // folded: no upper case left
+            if (run >= 3 && letter) {
+                if (!elongated) {
+                    collapsed.assign(text, 0, i);
+                    elongated = true;
+                }
+                continue;
+            }
+            if (elongated) {
+                collapsed.push_back(c);
+            }
+        }
+        if (elongated) {
+            token.elongated = true;
+            token.uncollapsed = std::move(text);
+            token.text = std::move(collapsed);
+        }
+    }
+    if (kind == TokenKind::kPhone) {
+        KeepPhoneDigits(&token.text);
+    }
+    return token;
+}
+
 Token MakeToken(const icu::UnicodeString& original, TokenKind kind, std::uint32_t clause) {
     Token token;
     token.kind = kind;
@@ -661,39 +803,36 @@ Token MakeToken(const icu::UnicodeString& original, TokenKind kind, std::uint32_
     }
     token.text = ToUtf8(folded);
     if (kind == TokenKind::kPhone) {
-        std::string digits;
-        for (const char c : token.text) {
-            if ((c >= '0' && c <= '9') || (c == '+' && digits.empty())) {
-                digits.push_back(c);
-            }
-        }
-        token.text = std::move(digits);
+        KeepPhoneDigits(&token.text);
     }
     return token;
 }
 
 /// The token for units [begin, end) of the mapped text, with its source byte range.
 Token MakeTokenAt(const MappedText& m, std::int32_t begin, std::int32_t end, TokenKind kind, std::uint32_t clause) {
-    Token token = MakeToken(m.text.tempSubStringBetween(begin, end), kind, clause);
+    const char16_t* units = m.text.getBuffer() + begin;
+    Token token = kind != TokenKind::kEmoji && IsAscii(units, end - begin)
+                      ? MakeAsciiToken(units, end - begin, kind, clause)
+                      : MakeToken(m.text.tempSubStringBetween(begin, end), kind, clause);
     token.begin = m.begin[static_cast<std::size_t>(begin)];
     token.end = m.end[static_cast<std::size_t>(end - 1)];
     return token;
 }
 
-bool ContainsEmoji(const icu::UnicodeString& segment) {
-    for (std::int32_t i = 0; i < segment.length();) {
-        const UChar32 c = segment.char32At(i);
+bool ContainsEmoji(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end) {
+    for (std::int32_t i = begin; i < end;) {
+        const UChar32 c = At32(s, i);
         i += U16_LENGTH(c);
-        if (IsEmojiCodePoint(c)) {
+        if (c >= 0x80 && IsEmojiCodePoint(c)) {  // no ASCII character is an emoji code point here
             return true;
         }
     }
     return false;
 }
 
-bool ContainsClauseBreak(const icu::UnicodeString& segment) {
-    for (std::int32_t i = 0; i < segment.length(); ++i) {
-        if (IsClausePunctuation(segment.charAt(i))) {
+bool ContainsClauseBreak(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end) {
+    for (std::int32_t i = begin; i < end; ++i) {
+        if (IsClausePunctuation(s.charAt(i))) {
             return true;
         }
     }
@@ -706,7 +845,7 @@ void SegmentWithoutIcu(const MappedText& m, std::int32_t begin, std::int32_t end
     const icu::UnicodeString& s = m.text;
     std::int32_t i = begin;
     while (i < end) {
-        const UChar32 c = s.char32At(i);
+        const UChar32 c = At32(s, i);
         if (!u_isalnum(c)) {
             if (IsClausePunctuation(c)) {
                 ++*clause;
@@ -715,10 +854,10 @@ void SegmentWithoutIcu(const MappedText& m, std::int32_t begin, std::int32_t end
             continue;
         }
         const std::int32_t word_begin = i;
-        while (i < end && (u_isalnum(s.char32At(i)) || s.charAt(i) == '\'')) {
-            i += U16_LENGTH(s.char32At(i));
+        while (i < end && (u_isalnum(At32(s, i)) || s.charAt(i) == '\'')) {
+            i += U16_LENGTH(At32(s, i));
         }
-        CountScripts(s.tempSubStringBetween(word_begin, i), &out->letters);
+        CountScripts(s, word_begin, i, &out->letters);
         out->tokens.push_back(
             MakeTokenAt(m, word_begin, i, u_isdigit(c) ? TokenKind::kNumber : TokenKind::kWord, *clause));
     }
@@ -727,6 +866,8 @@ void SegmentWithoutIcu(const MappedText& m, std::int32_t begin, std::int32_t end
 void Segment(const MappedText& m, NormalizedText* out) {
     const icu::UnicodeString& s = m.text;
     const std::vector<Span> spans = FindTypedSpans(s);
+    // About one token per six units in running text: reserve once rather than regrow (and move every token).
+    out->tokens.reserve(static_cast<std::size_t>(s.length()) / 6 + 4);
     std::size_t next_span = 0;
     std::size_t emitted_spans = 0;
     std::uint32_t clause = 0;
@@ -756,11 +897,10 @@ void Segment(const MappedText& m, NormalizedText* out) {
             }
             continue;  // inside a typed chunk
         }
-        const icu::UnicodeString segment = s.tempSubStringBetween(begin, end);
         if (status >= UBRK_WORD_NONE && status < UBRK_WORD_NONE_LIMIT) {
-            if (ContainsEmoji(segment)) {
+            if (ContainsEmoji(s, begin, end)) {
                 out->tokens.push_back(MakeTokenAt(m, begin, end, TokenKind::kEmoji, clause));
-            } else if (ContainsClauseBreak(segment)) {
+            } else if (ContainsClauseBreak(s, begin, end)) {
                 ++clause;
             }
             continue;
@@ -769,7 +909,7 @@ void Segment(const MappedText& m, NormalizedText* out) {
             out->tokens.push_back(MakeTokenAt(m, begin, end, TokenKind::kNumber, clause));
             continue;
         }
-        CountScripts(segment, &out->letters);
+        CountScripts(s, begin, end, &out->letters);
         out->tokens.push_back(MakeTokenAt(m, begin, end, TokenKind::kWord, clause));
     }
     // The iterator keeps a reference to its text; do not leave it pointing at `s`, which dies with the caller.
@@ -778,24 +918,65 @@ void Segment(const MappedText& m, NormalizedText* out) {
 }
 
 /// Folded copy of the text with whitespace runs collapsed to one space and trimmed.
+/// Appends the UTF-8 of Fold() applied to one code point. Default full case folding maps each code point on
+/// its own (no context, unlike lower-casing), so folding a text character by character equals folding it whole.
+void AppendFolded(UChar32 c, std::string* out) {
+    if (c < 0x80) {
+        out->push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+        return;
+    }
+    UChar source[2];
+    std::int32_t source_length = 0;
+    U16_APPEND_UNSAFE(source, source_length, c);
+    UChar folded[8];
+    UErrorCode status = U_ZERO_ERROR;
+    std::int32_t length = u_strFoldCase(folded, 8, source, source_length, U_FOLD_CASE_DEFAULT, &status);
+    if (U_FAILURE(status)) {
+        length = source_length;
+        std::copy(source, source + source_length, folded);
+    }
+    for (std::int32_t i = 0; i < length;) {
+        UChar32 f = 0;
+        U16_NEXT(folded, i, length, f);
+        if (IsApostrophe(f)) {
+            out->push_back('\'');
+        } else if (!u_hasBinaryProperty(f, UCHAR_DEFAULT_IGNORABLE_CODE_POINT)) {
+            char bytes[U8_MAX_LENGTH];
+            std::int32_t n = 0;
+            U8_APPEND_UNSAFE(bytes, n, f);
+            out->append(bytes, static_cast<std::size_t>(n));
+        }
+    }
+}
+
+/// Folded copy of the text with whitespace runs collapsed to one space and trimmed. (Separators fold to
+/// themselves and are never default-ignorable, so they can be found before folding.)
 std::string CollapsedFoldedText(const icu::UnicodeString& s) {
-    const icu::UnicodeString folded = Fold(s);
-    icu::UnicodeString out;
+    const char16_t* units = s.getBuffer();
+    const std::int32_t length = s.length();
+    std::string out;
+    out.reserve(static_cast<std::size_t>(length));
+    std::string folded;
     bool pending_space = false;
-    for (std::int32_t i = 0; i < folded.length();) {
-        const UChar32 c = folded.char32At(i);
-        i += U16_LENGTH(c);
-        if (IsSeparator(c) || c == '\n') {
-            pending_space = !out.isEmpty();
+    for (std::int32_t i = 0; i < length;) {
+        UChar32 c = 0;
+        U16_NEXT(units, i, length, c);
+        if (IsSeparator(c)) {
+            pending_space = !out.empty();
             continue;
         }
+        folded.clear();
+        AppendFolded(c, &folded);
+        if (folded.empty()) {
+            continue;  // a default-ignorable character: gone, as if never there
+        }
         if (pending_space) {
-            out.append(static_cast<UChar>(' '));
+            out.push_back(' ');
             pending_space = false;
         }
-        out.append(c);
+        out += folded;
     }
-    return ToUtf8(out);
+    return out;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <nlp/sentiment.hpp>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "negation.hpp"
@@ -110,12 +111,19 @@ static_assert(std::is_sorted(std::begin(kBoosters), std::end(kBoosters),
                              [](const Booster& a, const Booster& b) { return a.word < b.word; }));
 
 std::optional<double> FindBooster(std::string_view word) {
-    const auto it = std::lower_bound(std::begin(kBoosters), std::end(kBoosters), word,
-                                     [](const Booster& booster, std::string_view key) { return booster.word < key; });
-    if (it == std::end(kBoosters) || it->word != word) {
+    // Every word of every text is looked up: a hash table instead of a binary search over 80 strings.
+    static const std::unordered_map<std::string_view, double> kTable = [] {
+        std::unordered_map<std::string_view, double> table;
+        for (const Booster& booster : kBoosters) {
+            table.emplace(booster.word, booster.scalar);
+        }
+        return table;
+    }();
+    const auto it = kTable.find(word);
+    if (it == kTable.end()) {
         return std::nullopt;
     }
-    return it->scalar;
+    return it->second;
 }
 
 // Words that improvement questions use, and the whole answers that mean "nothing to improve".
@@ -186,6 +194,14 @@ public:
             caps += word->all_caps ? 1 : 0;
         }
         cap_differential_ = caps > 0 && caps < words_.size();
+        // Each word's lexicon valence and booster scalar are looked up once: the rules ask for them
+        // repeatedly (a word is looked at again as the neighbour of each of the next three words).
+        valence_of_.reserve(words_.size());
+        booster_of_.reserve(words_.size());
+        for (const Token* word : words_) {
+            valence_of_.push_back(LookupUncached(*word));
+            booster_of_.push_back(BoosterUncached(*word));
+        }
     }
 
     double Compound() {
@@ -214,8 +230,11 @@ public:
 private:
     std::string_view Text(std::size_t i) const { return words_[i]->text; }
 
+    std::optional<double> Lookup(std::size_t i) const { return valence_of_[i]; }
+    std::optional<double> Booster(std::size_t i) const { return booster_of_[i]; }
+
     /// Lexicon valence of a word, trying the elongation-collapsed forms ("soooo" → "soo" → "so").
-    std::optional<double> Lookup(const Token& token) const {
+    std::optional<double> LookupUncached(const Token& token) const {
         if (token.kind == TokenKind::kEmoji) {
             const double valence = EmojiValence(lexicon_, token.text);
             return valence == 0.0 ? std::nullopt : std::optional<double>(valence);
@@ -235,7 +254,7 @@ private:
         return std::nullopt;
     }
 
-    std::optional<double> Booster(const Token& token) const {
+    static std::optional<double> BoosterUncached(const Token& token) {
         if (auto scalar = FindBooster(HashtagWord(token))) {
             return scalar;
         }
@@ -248,7 +267,7 @@ private:
     /// VADER's scalar_inc_dec for the word at `index` modifying a word of valence `valence`.
     double BoosterScalar(std::size_t index, double valence) const {
         const Token& word = *words_[index];
-        std::optional<double> scalar = Booster(word);
+        std::optional<double> scalar = Booster(index);
         if (!scalar && word.text == "of" && index > 0 && (Text(index - 1) == "kind" || Text(index - 1) == "sort")) {
             scalar = kDampener;  // "kind of", "sort of"
         }
@@ -266,7 +285,7 @@ private:
 
     double Valence(std::size_t i) {
         const Token& token = *words_[i];
-        if (Booster(token)) {
+        if (Booster(i)) {
             return 0.0;  // a booster modifies its neighbour and carries no valence of its own
         }
         if (token.text == "kind" && i + 1 < words_.size() && Text(i + 1) == "of") {
@@ -274,7 +293,7 @@ private:
         }
         std::optional<double> base;
         if (i + 1 < words_.size() && SameClause(i, i + 1) && token.kind == TokenKind::kWord &&
-            words_[i + 1]->kind == TokenKind::kWord) {
+            words_[i + 1]->kind == TokenKind::kWord && lexicon_.StartsPhrase(token.text)) {
             std::string phrase(token.text);
             phrase += ' ';
             phrase += Text(i + 1);
@@ -282,13 +301,13 @@ private:
             consumed_next_ = base.has_value();
         }
         if (!base) {
-            base = Lookup(token);
+            base = Lookup(i);
         }
         if (!base) {
             return 0.0;
         }
         // "no" followed by a lexicon word is a negation, not a negative word (vaderSentiment 3.3.2).
-        if (token.text == "no" && i + 1 < words_.size() && SameClause(i, i + 1) && Lookup(*words_[i + 1])) {
+        if (token.text == "no" && i + 1 < words_.size() && SameClause(i, i + 1) && Lookup(i + 1)) {
             return 0.0;
         }
         double valence = *base;
@@ -307,7 +326,7 @@ private:
             if (!SameClause(i, j) || IsClauseBreakWord(Text(j))) {
                 break;
             }
-            if (Lookup(*words_[j])) {
+            if (Lookup(j)) {
                 continue;  // only words without valence of their own modify (VADER)
             }
             double scalar = BoosterScalar(j, valence);
@@ -387,6 +406,8 @@ private:
     const Lexicon& lexicon_;
     const NormalizedText& text_;
     std::vector<const Token*> words_;
+    std::vector<std::optional<double>> valence_of_;
+    std::vector<std::optional<double>> booster_of_;
     bool cap_differential_ = false;
     bool consumed_next_ = false;
 };

@@ -254,6 +254,14 @@ RedFlagRules RedFlagRules::Default() {
         const std::size_t index = rules.phrases_.size();
         if (rule.terms.front().prefix) {
             rules.prefix_first_.push_back(index);
+            const std::string& prefix = rule.terms.front().text;
+            if (prefix.empty()) {
+                for (auto& bucket : rules.prefix_by_first_byte_) {
+                    bucket.push_back(index);
+                }
+            } else {
+                rules.prefix_by_first_byte_[static_cast<unsigned char>(prefix.front())].push_back(index);
+            }
         } else {
             rules.by_first_word_[rule.terms.front().text].push_back(index);
         }
@@ -316,8 +324,10 @@ std::vector<RedFlag> RedFlagRules::FindDetails(const NormalizedText& text) const
                 try_phrase(phrases_[index], i);
             }
         }
-        for (const std::size_t index : prefix_first_) {
-            try_phrase(phrases_[index], i);
+        if (!words[i]->text.empty()) {
+            for (const std::size_t index : prefix_by_first_byte_[static_cast<unsigned char>(words[i]->text.front())]) {
+                try_phrase(phrases_[index], i);
+            }
         }
         for (const ProximityRule& rule : proximities_) {
             if (!MatchesAny(rule.anchors, words[i]->text)) {

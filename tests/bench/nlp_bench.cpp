@@ -1,9 +1,12 @@
 // Analyzer throughput on short messages, one core. Run by hand (see docs/benchmarks.md):
-//   ./nlp_bench --benchmark_filter=BM_AnalyzeShort
-// items_per_second is messages per second.
+//   taskset -c 1 ./carelisten_bench --benchmark_min_time=1
+// BM_AnalyzeShort: items_per_second is messages per second. BM_AnalyzeLong: bytes_per_second is the
+// throughput on long e-mails and reviews.
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
 #include <nlp/analyzer.hpp>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -71,6 +74,63 @@ void BM_AnalyzeShort(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_AnalyzeShort);
+
+/// Long documents: e-mails and reviews of about 2 to 16 KB, built from the same real comments joined into
+/// paragraphs with the greeting, quoting and sign-off of a complaint e-mail, plus one HTML e-mail (the shape
+/// hospital web forms send). Built once, before timing.
+std::vector<std::string> LongDocuments() {
+    std::vector<std::string> documents;
+    const std::size_t sizes[] = {2048, 4096, 8192, 16384};
+    std::size_t next = 0;
+    for (const std::size_t size : sizes) {
+        std::string mail =
+            "Dear Patient Relations team,\n\nI am writing about my father's stay on ward 7 last month.\n\n";
+        std::string review = "Review of the hospital (3 visits this year)\n\n";
+        while (mail.size() < size) {
+            const Message& message = kMessages[next % kMessages.size()];
+            ++next;
+            mail.append(message.text).append(next % 4 == 0 ? "\n\n" : " ");
+            review.append(message.text).append(next % 5 == 0 ? "\n" : " ");
+            if (next % 9 == 0) {
+                mail.append("\n> On 2 Nov 2026, PALS <pals@example.nhs.uk> wrote:\n> Thank you for contacting us.\n");
+            }
+        }
+        mail.append("\n\nKind regards,\nA. Patient\nTel 07700 900123\nRef MRN 1234567\n");
+        documents.push_back(std::move(mail));
+        documents.push_back(std::move(review));
+    }
+    std::string html = "<html><body><p>Dear team,</p>";
+    for (std::size_t i = 0; html.size() < 8192; ++i) {
+        html.append("<p>").append(kMessages[i % kMessages.size()].text).append("</p>");
+    }
+    html.append("<p>Regards,<br>A. Patient</p></body></html>");
+    documents.push_back(std::move(html));
+    return documents;
+}
+
+void BM_AnalyzeLong(benchmark::State& state) {
+    auto created = Analyzer::Create();
+    if (!created) {
+        state.SkipWithError("Analyzer::Create failed");
+        return;
+    }
+    const Analyzer analyzer = std::move(created).value();
+    const std::vector<std::string> documents = LongDocuments();
+    std::size_t next = 0;
+    std::int64_t bytes = 0;
+    for (auto _ : state) {
+        const std::string& document = documents[next];
+        next = (next + 1 == documents.size()) ? 0 : next + 1;
+        AnalysisInput input;
+        input.text = document;
+        input.channel = Channel::kEmail;
+        benchmark::DoNotOptimize(analyzer.Analyze(input));
+        bytes += static_cast<std::int64_t>(document.size());
+    }
+    state.SetBytesProcessed(bytes);
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_AnalyzeLong);
 
 void BM_Create(benchmark::State& state) {
     for (auto _ : state) {

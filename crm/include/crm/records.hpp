@@ -42,7 +42,18 @@ struct NewItem {
     std::string analyzer_version;
     /// Opens or extends a case: decided by the daemon's policy (negative beyond a threshold, or urgent).
     bool flagged = false;
+    /// The analyzer's SimHash; nullopt when the text is too short to compare. An item within
+    /// kNearDuplicateMaxDistance bits of an item received in the last kNearDuplicateWindow (any source) is
+    /// stored as a near-duplicate of that first copy: duplicate_of set, noise reason "near_duplicate", no case.
+    std::optional<std::uint64_t> similarity_hash;
+    std::string question;  ///< the survey question the text answers, kept for re-analysis
 };
+
+/// Near-duplicate linking: how close two similarity hashes must be, and how far back the first copy may be.
+/// (The same distance as nlp::kNearDuplicateMaxDistance; at most 3, which the four 16-bit band indexes of
+/// V003 guarantee to find.)
+inline constexpr int kNearDuplicateMaxDistance = 3;
+inline constexpr std::chrono::hours kNearDuplicateWindow{24 * 7};
 
 /// Input that could not be turned into an item: kept with its reason and (capped) raw bytes.
 struct NewQuarantine {
@@ -71,6 +82,7 @@ struct IngestOutcome {
     std::size_t quarantined = 0;  ///< newly quarantined (a re-delivered bad record counts once)
     std::size_t cases_opened = 0;
     std::size_t cases_extended = 0;
+    std::size_t near_duplicates = 0;  ///< new items linked to an earlier first copy (no case)
 };
 
 struct ItemRow {
@@ -89,6 +101,36 @@ struct ItemRow {
     std::string analyzer_version;
     std::optional<std::int64_t> case_id;
     Timestamp received_at;
+    std::optional<std::int64_t> duplicate_of;  ///< the first copy, for a near-duplicate
+};
+
+/// What re-analysis reads of a stored item: the analyzer's input and the decisions it must keep.
+struct StoredText {
+    std::int64_t id = 0;
+    std::string channel;
+    std::string text;
+    std::string question;
+    std::vector<std::string> noise_reasons;  ///< as stored (some come from evidence not stored, e.g. mail headers)
+    std::optional<std::int64_t> case_id;
+    std::optional<std::int64_t> duplicate_of;
+    std::string analyzer_version;
+};
+
+/// New analysis columns for a stored item. Re-analysis writes only these: never case_id, duplicate_of or any
+/// case, which are staff's and the ingest's decisions.
+struct AnalysisUpdate {
+    std::int64_t id = 0;
+    std::string language;
+    std::string sentiment_label;
+    double sentiment_score = 0.0;
+    bool sentiment_scored = true;
+    bool is_noise = false;
+    std::vector<std::string> noise_reasons;
+    std::vector<std::string> categories;
+    std::string urgency;
+    std::vector<std::string> red_flags;
+    std::string analyzer_version;
+    std::optional<std::uint64_t> similarity_hash;
 };
 
 struct CaseRow {

@@ -36,6 +36,13 @@ public:
     /// A replay that failed again: counts the attempt and records the new reason.
     Result<void> RecordFailedReplay(std::int64_t id, const std::string& reason);
 
+    /// Items received at or after `since` with id above `after_id`, in id order, at most `limit` (keyset
+    /// pagination for re-analysis: pass the last id of one page to get the next).
+    Result<std::vector<StoredText>> ListForReanalysis(Timestamp since, std::int64_t after_id, std::size_t limit);
+    /// Writes the analysis columns of the given items in ONE transaction; returns how many rows it updated.
+    /// Touches nothing else: no case, no case_id, no duplicate_of.
+    Result<std::size_t> UpdateAnalyses(const std::vector<AnalysisUpdate>& updates);
+
     /// True when a query succeeds (for /readyz).
     bool Ping();
 

@@ -67,7 +67,7 @@ struct Analysis {
     double language_confidence = 0.0;  ///< in [0, 1]
     Sentiment sentiment;
     NoiseVerdict noise;
-    std::vector<std::string> categories;  ///< HCAT category names at or above their threshold, sorted
+    std::vector<std::string> categories;         ///< HCAT category names at or above their threshold, sorted
     std::vector<CategoryScore> category_scores;  ///< every HCAT category with its confidence
     std::vector<std::string> tags;               ///< finer routing tags ("waiting_time", "billing"...), sorted
     Intent intent = Intent::kNone;
@@ -75,8 +75,9 @@ struct Analysis {
     std::vector<std::string> red_flags;  ///< names of red_flag_details, sorted, unique
     std::vector<RedFlag> red_flag_details;
     std::vector<PersonalDataSpan> personal_data;
-    std::uint64_t similarity_hash = 0;  ///< SimHash of the normalized text: near-duplicates differ in few bits
-    bool input_repaired = false;        ///< invalid UTF-8 was replaced with U+FFFD
+    std::uint64_t similarity_hash = 0;   ///< SimHash of the normalized text: near-duplicates differ in few bits
+    std::uint32_t similarity_words = 0;  ///< words the hash covers (linking needs kNearDuplicateMinWords)
+    bool input_repaired = false;         ///< invalid UTF-8 was replaced with U+FFFD
     std::string analyzer_version;
 };
 
@@ -90,8 +91,8 @@ struct MailHeader {
 struct AnalysisInput {
     std::string_view text;
     Channel channel = Channel::kUnknown;
-    std::string_view question;       ///< the survey question the text answers, if any
-    std::string_view language_hint;  ///< ISO 639-1 code from the source, if it knows
+    std::string_view question;             ///< the survey question the text answers, if any
+    std::string_view language_hint;        ///< ISO 639-1 code from the source, if it knows
     std::vector<MailHeader> mail_headers;  ///< for e-mail: the message's headers (auto-reply, bulk rules)
 };
 

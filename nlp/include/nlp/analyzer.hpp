@@ -5,11 +5,18 @@
 #include <common/result.hpp>
 #include <memory>
 #include <nlp/analysis.hpp>
+#include <nlp/watch_terms.hpp>
+#include <string>
 #include <string_view>
 
 namespace carelisten::nlp {
 
 struct Models;  // immutable lexicons and patterns, see models.hpp
+
+/// What the daemon's configuration adds to the compiled-in models.
+struct AnalyzerOptions {
+    WatchTermsConfig watch_terms;  ///< off-topic mentions (see WatchTerms); empty: none
+};
 
 /// Built once at start from the models compiled into the binary; immutable afterwards.
 /// Thread-safety: Analyze() is const and may be called from any number of threads at once.
@@ -17,16 +24,23 @@ struct Models;  // immutable lexicons and patterns, see models.hpp
 /// that produced it (stored with every analysis so history can be re-analyzed).
 class Analyzer {
 public:
-    /// Loads the embedded models. Fails only if the embedded data is corrupt (a build defect).
-    static Result<Analyzer> Create();
+    /// Loads the embedded models. Fails only if the embedded data is corrupt (a build defect). With watch
+    /// terms, Version() gains "+watch.<8 hex digits>" naming them, since they change results.
+    static Result<Analyzer> Create(const AnalyzerOptions& options = {});
 
     Analysis Analyze(const AnalysisInput& input) const;
     std::string_view Version() const;
 
 private:
-    explicit Analyzer(std::shared_ptr<const Models> models) : models_(std::move(models)) {}
+    struct Configured {
+        WatchTerms watch_terms;
+        std::string version;
+    };
+    Analyzer(std::shared_ptr<const Models> models, std::shared_ptr<const Configured> configured)
+        : models_(std::move(models)), configured_(std::move(configured)) {}
 
     std::shared_ptr<const Models> models_;
+    std::shared_ptr<const Configured> configured_;
 };
 
 }  // namespace carelisten::nlp

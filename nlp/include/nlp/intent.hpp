@@ -34,4 +34,12 @@ Intent DetectIntent(const NormalizedText& text, const Sentiment& sentiment, Ques
 /// privacy, staff_attitude, waiting_time.
 std::vector<std::string> DetectTags(const NormalizedText& text);
 
+struct IntentAndTags {
+    Intent intent = Intent::kNone;
+    std::vector<std::string> tags;
+};
+
+/// DetectIntent and DetectTags in one pass over the text (the same results).
+IntentAndTags DetectIntentAndTags(const NormalizedText& text, const Sentiment& sentiment, QuestionKind question);
+
 }  // namespace carelisten::nlp

@@ -24,8 +24,10 @@ inline constexpr double kEnglishAsciiShare = 0.9;
 /// words other than English function words ("bahut bekar service": 2 of 3).
 inline constexpr std::size_t kHinglishMinWords = 2;
 inline constexpr double kHinglishWordShare = 0.25;
-/// Confidence given to the English function-word rule when CLD2 has no reliable answer.
+/// The English function-word rule's confidence is kFunctionWordConfidence + the share of function words,
+/// at most kEnglishRuleMaxConfidence (CLD2 is not asked then: it would cost more than the rest of the analysis).
 inline constexpr double kFunctionWordConfidence = 0.6;
+inline constexpr double kEnglishRuleMaxConfidence = 0.99;
 
 /// Rules, in order:
 /// 1. a usable `hint` (a 2–3 letter primary subtag, "en-GB" → "en"; not "und") wins, confidence 1;

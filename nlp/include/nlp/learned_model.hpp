@@ -29,6 +29,25 @@ inline constexpr std::uint32_t kDefaultFeatureBits = 18;
 std::vector<std::uint32_t> ExtractFeatures(const NormalizedText& text, QuestionKind question,
                                            std::uint32_t bits = kDefaultFeatureBits);
 
+/// ExtractFeatures() of one text, computed at most once per (question kind, width): the spam, sentiment
+/// and category models share them. Lifecycle: lives for one analysis and refers to `text`, which must
+/// outlive it. Thread-safety: none (one per analysis).
+class TextFeatures {
+public:
+    explicit TextFeatures(const NormalizedText& text) : text_(text) {}
+    const std::vector<std::uint32_t>& Get(QuestionKind question, std::uint32_t bits);
+    const NormalizedText& Text() const { return text_; }
+
+private:
+    struct Entry {
+        QuestionKind question;
+        std::uint32_t bits;
+        std::vector<std::uint32_t> features;
+    };
+    const NormalizedText& text_;
+    std::vector<Entry> entries_;
+};
+
 /// kSoftmax: exactly one label per text (sentiment). kOneVsRest: each label independently (categories).
 enum class OutputKind : std::uint8_t { kSoftmax = 0, kOneVsRest = 1 };
 
@@ -110,9 +129,14 @@ double LearnedSentimentWeight(Channel channel, QuestionKind question);
 /// score = (1 − w)·lexicon + w·learned, label by the lexicon thresholds. Deterministic; in [-1, 1].
 Sentiment BlendSentiment(const Sentiment& lexicon, const LinearModel& model, const NormalizedText& text,
                          Channel channel, QuestionKind question);
+/// The same, reusing features already extracted for the text.
+Sentiment BlendSentiment(const Sentiment& lexicon, const LinearModel& model, TextFeatures& features, Channel channel,
+                         QuestionKind question);
 
 /// Fills analysis.category_scores (every label, model order) and analysis.categories (at or above the
 /// threshold, sorted).
 void ScoreCategories(const LinearModel& model, const NormalizedText& text, QuestionKind question, Analysis& analysis);
+/// The same, reusing features already extracted for the text.
+void ScoreCategories(const LinearModel& model, TextFeatures& features, QuestionKind question, Analysis& analysis);
 
 }  // namespace carelisten::nlp

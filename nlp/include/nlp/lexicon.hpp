@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace carelisten::nlp {
 
@@ -26,6 +27,9 @@ public:
     /// The valence of a folded token or of a two-word phrase "fed up"; nullopt when absent.
     std::optional<double> Find(std::string_view folded) const;
     bool Contains(std::string_view folded) const { return Find(folded).has_value(); }
+    /// Whether some two-word entry starts with this word ("fed" for "fed up"): callers look up a word
+    /// pair only then, instead of building and hashing every pair of a text.
+    bool StartsPhrase(std::string_view folded) const { return phrase_starts_.find(folded) != phrase_starts_.end(); }
     std::size_t Size() const { return valences_.size(); }
 
 private:
@@ -35,6 +39,7 @@ private:
     };
 
     std::unordered_map<std::string, double, Hash, std::equal_to<>> valences_;
+    std::unordered_set<std::string, Hash, std::equal_to<>> phrase_starts_;
 };
 
 }  // namespace carelisten::nlp

@@ -15,7 +15,7 @@ namespace carelisten::nlp {
 
 /// Version of the analyzer code: bump it whenever a change can change any Analysis for some input
 /// (rules, constants, word lists, normalization). Data changes are caught by the data hash instead.
-inline constexpr std::string_view kCodeVersion = "0.3.0";
+inline constexpr std::string_view kCodeVersion = "0.4.0";
 
 /// Built once by LoadModels(), then shared read-only by every Analyze() call on every thread.
 struct Models {
@@ -26,7 +26,7 @@ struct Models {
     LinearModel spam_model;       ///< one-vs-rest "spam" with its threshold; empty: no spam noise
     /// "nlp-<kCodeVersion>+lex.<8 hex digits of FNV-1a 64 of the lexicon bytes>.lm.<8 hex digits of
     /// FNV-1a 64 of the embedded learned model bytes>.icu<ICU major version>",
-    /// e.g. "nlp-0.3.0+lex.3f2a9c1d.lm.0badf00d.icu72".
+    /// e.g. "nlp-0.4.0+lex.3f2a9c1d.lm.0badf00d.icu72".
     std::string version;
 };
 

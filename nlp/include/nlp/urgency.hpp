@@ -3,6 +3,7 @@
 /// ("no fever" is not a flag), and the urgency level that follows from them and from the sentiment.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <nlp/analysis.hpp>
 #include <nlp/normalize.hpp>
@@ -70,6 +71,9 @@ private:
     std::vector<ProximityRule> proximities_;
     std::unordered_map<std::string, std::vector<std::size_t>, Hash, std::equal_to<>> by_first_word_;
     std::vector<std::size_t> prefix_first_;  ///< phrases whose first term is a prefix
+    /// prefix_first_ by the first byte of the prefix (an empty prefix is under every byte): a word is tried
+    /// only against the prefixes that can match it.
+    std::array<std::vector<std::size_t>, 256> prefix_by_first_byte_;
 };
 
 /// The level a flag calls for: self_harm, abuse, clinical → kCritical; legal_threat, media_threat,

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <nlp/simhash.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace carelisten::nlp {
 namespace {
@@ -38,6 +41,32 @@ TEST(SimHash, NearDuplicatesDifferInFewBitsUnrelatedTextsInMany) {
         "signs to the maternity unit as well");
     EXPECT_LE(HammingDistance(a, b), 12);
     EXPECT_GE(HammingDistance(a, c), 18);
+}
+
+TEST(SimHash, RetweetPrefixHandlesAndLinksDoNotChangeTheHash) {
+    const std::string complaint =
+        "Waited six hours in A&E with my father and nobody told us anything, the toilets were filthy";
+    const std::uint64_t original = Hash(complaint);
+    EXPECT_EQ(Hash("RT @angry_son: " + complaint), original);
+    EXPECT_EQ(Hash("@StElsewhereNHS " + complaint + " https://t.co/abc123"), original);
+    EXPECT_EQ(Hash("rt @x " + complaint), original);
+    // "rt" in the middle of a text is a word like any other.
+    EXPECT_NE(Hash("the rt team " + complaint), original);
+}
+
+TEST(SimHash, WordsExcludeHandlesLinksAndLeadingRetweetMarker) {
+    const std::vector<std::string_view> words = SimHashWords(Normalize("RT @bob: ward 7 was great https://x.org"));
+    EXPECT_EQ(words, (std::vector<std::string_view>{"ward", "7", "was", "great"}));
+}
+
+TEST(SimHash, ManyShinglesCountEveryVote) {
+    // Hundreds of identical shingles (the counters are flushed every 255 on the way) vote exactly like two.
+    std::string text;
+    for (int i = 0; i < 600; ++i) {
+        text += "alpha ";
+    }
+    EXPECT_EQ(Hash(text), Hash("alpha alpha alpha"));
+    EXPECT_NE(Hash(text), 0U);
 }
 
 }  // namespace
