@@ -120,6 +120,14 @@ const std::array kSourceCommonSpecs = {
                 .default_value = true,
                 .description = "A disabled source is not polled; its cursor is kept.",
                 .reloadable = true},
+    SettingSpec{.key = "expected_interval_s",
+                .type = SettingType::kInteger,
+                .default_value = std::int64_t{0},
+                .description = "Longest silence that is normal for this source; after it /status and `carelisten "
+                               "status` report it as stale (no data for longer than expected). 0: never stale.",
+                .reloadable = true,
+                .min = 0,
+                .max = 31 * 24 * 3600},
 };
 
 const SettingsTable kDaemonTable{"daemon", kDaemonSpecs};

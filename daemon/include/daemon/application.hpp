@@ -7,6 +7,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <daemon/config.hpp>
+#include <daemon/status.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -48,6 +49,7 @@ private:
     void ScheduleWatchdog();
     void ScheduleStatus();
     std::string StatusLine() const;
+    DaemonStatus CurrentStatus() const;
 
     std::string config_path_;
     Config config_;
