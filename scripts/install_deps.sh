@@ -13,6 +13,9 @@ packages=(
     libgtest-dev libgmock-dev libbenchmark-dev
     # the PostgreSQL 15 server: the embedded default database and the test tiers
     postgresql-15 postgresql-client-15
+    # operations: promtool checks /metrics and the alert rules; debootstrap and dpkg-dev build a clean
+    # Debian root for the .deb install test (`make test-package`); fakeroot for cpack
+    prometheus debootstrap dpkg-dev fakeroot
 )
 
 missing=()

@@ -290,7 +290,12 @@ void Application::ScheduleStatus() {
         if (ec) {
             return;
         }
-        systemd::NotifyStatus(StatusLine());
+        const auto status = CurrentStatus();
+        for (const auto& source : status.sources) {
+            // Only registered sources are in the status, so Source() finds and never inserts here.
+            metrics_->Source(source.name).stale.store(source.state == SourceState::kStale);
+        }
+        systemd::NotifyStatus(StatusSummary(status));
         ScheduleStatus();
     });
 }

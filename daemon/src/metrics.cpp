@@ -197,6 +197,9 @@ std::string Metrics::RenderPrometheus() const {
         {"carelisten_source_blocked_until_timestamp_seconds", "gauge",
          "Until when the upstream asked us to wait (rate limited); 0 when not blocked.",
          [](const std::string&, const SourceMetrics& m) { return m.blocked_until_unixtime.load(); }},
+        {"carelisten_source_stale", "gauge",
+         "1 when the source delivered no data for longer than its expected_interval_s.",
+         [](const std::string&, const SourceMetrics& m) { return m.stale.load() ? 1.0 : 0.0; }},
         {"carelisten_source_items_last_hour", "gauge", "Items fetched in the last hour (sampled each minute).",
          [this](const std::string& name, const SourceMetrics&) {
              return static_cast<double>(Activity(name).items_last_hour);

@@ -59,6 +59,8 @@ struct SourceMetrics {
     std::atomic<int> last_error_class{0};
     /// Set while the upstream asked us to wait (rate limited), else 0.
     std::atomic<double> blocked_until_unixtime{0.0};
+    /// No data for longer than the source's expected_interval_s (the daemon's status timer sets it).
+    std::atomic<bool> stale{false};
 
     /// What the operator should know about the last failure (no patient data, no secrets).
     void SetLastErrorDetail(std::string detail) {
