@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 BUILD_DIR ?= build/release
 TEST_BUILD_DIR ?= build/asan
 
-.PHONY: demo test deps build build-test bench fuzz format clean
+.PHONY: demo test deps build build-test bench fuzz format clean deb test-package
 
 deps:
 	@scripts/install_deps.sh
@@ -22,7 +22,16 @@ build-test: deps
 	cmake --build $(TEST_BUILD_DIR) -j $(JOBS)
 
 test: build-test
-	cd $(TEST_BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	cd $(TEST_BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -LE package
+
+# The .deb (CPack) from the release build, in $(BUILD_DIR).
+deb: build
+	cmake --build $(BUILD_DIR) --target deb
+
+# The .deb installed on a clean Debian 12 root (debootstrap, cached under /var/cache/carelisten-test);
+# slow, so not part of `make test` (times in tests/README.md).
+test-package: build
+	cd $(BUILD_DIR) && ctest -L package --output-on-failure
 
 # Benchmarks need an optimised build without sanitizers; see docs/benchmarks.md.
 bench: build

@@ -1,5 +1,5 @@
-#include <cstdlib>
 #include <common/secret.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 

@@ -40,13 +40,19 @@ CREATE TEMP TABLE ingest_stage (
     red_flags text[] NOT NULL,
     analyzer_version text NOT NULL,
     flagged boolean NOT NULL,
+    thread_id text NOT NULL,
+    reply_to text NOT NULL,
+    item_version text NOT NULL,
+    rating smallint,
+    community text NOT NULL,
     item_id bigint
 ) ON COMMIT DROP)sql";
 
 const std::vector<std::string> kStageColumns{
-    "ord",          "source",   "external_id",     "channel",          "author",           "text",     "url",
-    "posted_at_us", "language", "sentiment_label", "sentiment_score",  "sentiment_scored", "is_noise", "noise_reasons",
-    "categories",   "urgency",  "red_flags",       "analyzer_version", "flagged"};
+    "ord",      "source",        "external_id", "channel",         "author",          "text",
+    "url",      "posted_at_us",  "language",    "sentiment_label", "sentiment_score", "sentiment_scored",
+    "is_noise", "noise_reasons", "categories",  "urgency",         "red_flags",       "analyzer_version",
+    "flagged",  "thread_id",     "reply_to",    "item_version",    "rating",          "community"};
 
 struct Statement {
     const char* name;
@@ -56,25 +62,26 @@ struct Statement {
 // Every statement is prepared per connection (libpqxx registers it with the server on first use). The two
 // ingest statements refer to the staging table, which each batch re-creates: PostgreSQL re-plans them then.
 constexpr Statement kStatements[] = {
-    // Moves the staged batch into item. A row whose (source, external_id) is already stored is skipped: that
-    // is what makes re-delivery a no-op. The staging rows of the new items get their ids, for the case step.
+    // Moves the staged batch into item. A row whose (source, external_id, item_version) is already stored is
+    // skipped: that is what makes re-delivery a no-op. The staging rows of the new items get their ids, for the
+    // case step.
     {"crm_ingest_items", R"sql(
 WITH inserted AS (
     INSERT INTO item (source, external_id, channel, author, text, url, posted_at, language, sentiment_label,
                       sentiment_score, sentiment_scored, is_noise, noise_reasons, categories, urgency, red_flags,
-                      analyzer_version)
+                      analyzer_version, thread_id, reply_to, item_version, rating, community)
     SELECT source, external_id, channel, author, text, url,
            'epoch'::timestamptz + posted_at_us * interval '1 microsecond',
            language, sentiment_label, sentiment_score, sentiment_scored, is_noise, noise_reasons, categories,
-           urgency, red_flags, analyzer_version
+           urgency, red_flags, analyzer_version, thread_id, reply_to, item_version, rating, community
     FROM ingest_stage
     ORDER BY ord
-    ON CONFLICT (source, external_id) DO NOTHING
-    RETURNING id, source, external_id
+    ON CONFLICT (source, external_id, item_version) DO NOTHING
+    RETURNING id, source, external_id, item_version
 ), staged AS (
     UPDATE ingest_stage AS s SET item_id = i.id
     FROM inserted AS i
-    WHERE s.source = i.source AND s.external_id = i.external_id
+    WHERE s.source = i.source AND s.external_id = i.external_id AND s.item_version = i.item_version
     RETURNING s.flagged
 )
 SELECT count(*) AS inserted, count(*) FILTER (WHERE flagged) AS flagged FROM staged)sql"},
@@ -138,7 +145,7 @@ ON CONFLICT (source) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at = EXCLUD
     {"crm_quarantine_replayed", R"sql(
 UPDATE quarantine
 SET replayed_at = now(),
-    replayed_item_id = (SELECT id FROM item WHERE source = $2 AND external_id = $3)
+    replayed_item_id = (SELECT max(id) FROM item WHERE source = $2 AND external_id = $3)
 WHERE id = $1)sql"},
 
     {"crm_load_cursor", "SELECT cursor FROM source_cursor WHERE source = $1"},
@@ -320,8 +327,8 @@ Result<IngestOutcome> Store::Ingest(const IngestBatch& batch) {
 
         if (!batch.items.empty()) {
             txn.exec(kCreateStageSql);
-            // The same (source, external_id) twice in one batch is a duplicate like any other; dropping it here
-            // keeps the staging-to-item mapping one to one.
+            // The same (source, external_id, version) twice in one batch is a duplicate like any other; dropping it
+            // here keeps the staging-to-item mapping one to one.
             std::unordered_set<std::string> seen;
             seen.reserve(batch.items.size());
             std::string key;
@@ -330,9 +337,13 @@ Result<IngestOutcome> Store::Ingest(const IngestBatch& batch) {
             std::int64_t ord = 0;
             for (const NewItem& item : batch.items) {
                 const std::string& source = OrDefault(item.source, batch.source);
-                key.assign(source).append(1, '\0').append(item.external_id);
+                key.assign(source).append(1, '\0').append(item.external_id).append(1, '\0').append(item.version);
                 if (!seen.insert(key).second) {
                     continue;
+                }
+                std::optional<std::int16_t> rating;
+                if (item.rating) {
+                    rating = static_cast<std::int16_t>(*item.rating);
                 }
                 std::optional<std::int64_t> posted_at_us;
                 if (item.posted_at) {
@@ -343,7 +354,8 @@ Result<IngestOutcome> Store::Ingest(const IngestBatch& batch) {
                     item.url, posted_at_us, item.language, OrDefault(item.sentiment_label, kDefaultSentimentLabel),
                     item.sentiment_score, item.sentiment_scored, item.is_noise, TextArrayLiteral(item.noise_reasons),
                     TextArrayLiteral(item.categories), OrDefault(item.urgency, kDefaultUrgency),
-                    TextArrayLiteral(item.red_flags), item.analyzer_version, item.flagged);
+                    TextArrayLiteral(item.red_flags), item.analyzer_version, item.flagged, item.thread_id,
+                    item.reply_to, item.version, rating, item.community);
             }
             stream.complete();
             impl.copy_in_progress = false;

@@ -156,7 +156,7 @@ void Application::Start() {
     const std::string conninfo = database_->Conninfo();
     const std::string password = database_->Password();
     worker_ = std::make_unique<IngestWorker>(
-        MakeConnectors(config_, connectors::ConnectorContext{}), *analyzer_,
+        MakeConnectors(config_, connectors::ConnectorContext{.loop = &fetch_loop_, .http = nullptr}), *analyzer_,
         [conninfo, password, metrics = metrics_.get()]() -> Result<std::unique_ptr<crm::Store>> {
             auto store = crm::Store::Open(conninfo, password);
             if (store) {
@@ -165,7 +165,7 @@ void Application::Start() {
             }
             return store;
         },
-        *metrics_, MakeIngestSettings(config_));
+        *metrics_, MakeIngestSettings(config_), fetch_loop_);
     worker_->Start();
     stop_stack_.emplace_back([this] {
         worker_->RequestStop();

@@ -128,6 +128,14 @@ const std::array kSourceCommonSpecs = {
                 .reloadable = true,
                 .min = 0,
                 .max = 31 * 24 * 3600},
+    SettingSpec{.key = "poll_interval_ms",
+                .type = SettingType::kInteger,
+                .default_value = std::int64_t{0},
+                .description = "How long this source waits between polls when nothing is new; 0 uses "
+                               "daemon.poll_interval_ms. Network sources poll every minute or so (rate limits).",
+                .reloadable = true,
+                .min = 0,
+                .max = 86'400'000},
 };
 
 const SettingsTable kDaemonTable{"daemon", kDaemonSpecs};

@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <boost/asio/post.hpp>
+#include <connectors/errc.hpp>
 #include <crm/errc.hpp>
 #include <daemon/ingest.hpp>
 
@@ -16,6 +18,29 @@ bool IsRetryable(const std::error_code& error) {
     return error == crm::CrmErrc::kRetry;
 }
 
+/// After this many failures in a row a source counts as unhealthy (one timeout is not an outage).
+constexpr std::uint64_t kUnhealthyAfterFailures = 3;
+constexpr std::chrono::seconds kLoopHeartbeatInterval{1};
+
+std::int64_t SteadyNowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+double ToUnixSeconds(std::chrono::system_clock::time_point time) {
+    return std::chrono::duration<double>(time.time_since_epoch()).count();
+}
+
+/// A database failure seen by a source: the source waits and retries like after a transient upstream error.
+connectors::FetchError DatabaseError(const std::error_code& error) {
+    return {make_error_code(connectors::ConnectorErrc::kRetryLater), "database: " + error.message(), std::nullopt};
+}
+
+/// True for errors an operator must fix (credentials, configuration): the source stops instead of retrying.
+bool NeedsOperator(const std::error_code& error) {
+    return error == connectors::ConnectorErrc::kAuthBroken || error == connectors::ConnectorErrc::kPermanent;
+}
+
 }  // namespace
 
 Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::string& source, connectors::Batch& batch,
@@ -25,6 +50,12 @@ Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::s
     ingest.next_cursor = batch.next_cursor;
     ingest.items.reserve(batch.items.size());
     for (auto& item : batch.items) {
+        if (auto problem = connectors::ValidateRawItem(item)) {
+            // A connector bug must not poison the batch: keep the item for a replay once it is fixed.
+            ingest.quarantined.push_back(
+                {source, "item:" + item.external_id, "invalid item: " + *problem, std::move(item.text), false});
+            continue;
+        }
         const auto analysis = analyzer_.Analyze(ToAnalysisInput(item));
         ingest.items.push_back(ToNewItem(std::move(item), analysis, policy));
     }
@@ -82,54 +113,81 @@ Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::s
     return total;
 }
 
+std::chrono::milliseconds IngestSettings::PollInterval(std::string_view source) const {
+    const auto it = source_poll_intervals.find(source);
+    return it == source_poll_intervals.end() ? poll_interval : it->second;
+}
+
+bool IngestSettings::Disabled(std::string_view source) const {
+    return std::find(disabled_sources.begin(), disabled_sources.end(), source) != disabled_sources.end();
+}
+
 IngestWorker::IngestWorker(std::vector<std::unique_ptr<connectors::Connector>> connectors,
                            const nlp::Analyzer& analyzer, StoreFactory store_factory, Metrics& metrics,
-                           IngestSettings settings)
-    : processor_(analyzer),
+                           IngestSettings settings, boost::asio::io_context& fetch_loop)
+    : loop_(fetch_loop),
+      processor_(analyzer),
       store_factory_(std::move(store_factory)),
       metrics_(metrics),
       store_backoff_(kRetryBase, settings.retry_max_delay, 0x5eed),
+      heartbeat_timer_(fetch_loop),
       settings_(std::move(settings)) {
     std::uint64_t seed = 1;
     for (auto& connector : connectors) {
-        SourceMetrics* source_metrics = &metrics_.Source(std::string(connector->Name()));
-        auto state = std::make_unique<SourceState>(connectors::Backoff(kRetryBase, settings_.retry_max_delay, ++seed));
+        auto state =
+            std::make_unique<SourceState>(loop_, connectors::Backoff(kRetryBase, settings_.retry_max_delay, ++seed));
+        state->name = std::string(connector->Name());
+        state->metrics = &metrics_.Source(state->name);
         state->connector = std::move(connector);
-        state->metrics = source_metrics;
         sources_.push_back(std::move(state));
     }
-    Heartbeat();
+    store_heartbeat_ns_.store(SteadyNowNs());
+    loop_heartbeat_ns_.store(SteadyNowNs());
 }
 
 IngestWorker::~IngestWorker() {
     RequestStop();
-    if (thread_.joinable()) {
-        thread_.join();
-    }
+    Join(std::chrono::hours(1));
 }
 
 void IngestWorker::Start() {
-    thread_ = std::thread([this] { Run(); });
+    log::Info(kLogModule, "ingest started with ", sources_.size(), " source(s)");
+    loop_guard_.emplace(loop_.get_executor());
+    boost::asio::post(loop_, [this] {
+        for (auto& source : sources_) {
+            Schedule(*source, std::chrono::milliseconds(0));
+        }
+        LoopHeartbeat();
+    });
+    store_thread_ = std::thread([this] { StoreLoop(); });
+    loop_thread_ = std::thread([this] { loop_.run(); });
 }
 
 void IngestWorker::RequestStop() {
     {
         const std::lock_guard lock(mutex_);
         stop_requested_ = true;
+        jobs_.clear();  // not started: nothing consumed, the next start fetches from the committed cursor
     }
     wake_.notify_all();
 }
 
 bool IngestWorker::Join(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!finished_.load()) {
+    while (store_thread_.joinable() && !finished_.load()) {
         if (std::chrono::steady_clock::now() >= deadline) {
             return false;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    if (thread_.joinable()) {
-        thread_.join();
+    if (store_thread_.joinable()) {
+        store_thread_.join();
+    }
+    if (loop_thread_.joinable()) {
+        // Fetches still in flight are abandoned: a batch that was never stored consumed nothing.
+        loop_guard_.reset();
+        loop_.stop();
+        loop_thread_.join();
     }
     return true;
 }
@@ -140,16 +198,189 @@ void IngestWorker::UpdateSettings(IngestSettings settings) {
         settings_ = std::move(settings);
     }
     wake_.notify_all();
+    boost::asio::post(loop_, [this] {
+        for (auto& source : sources_) {
+            if (source->phase == Phase::kStopped) {
+                log::Notice(kLogModule, "source ", source->name, ": retrying after the configuration reload");
+                source->phase = Phase::kWaiting;
+                Schedule(*source, std::chrono::milliseconds(0));
+            } else if (source->phase == Phase::kWaiting && source->consecutive_failures == 0) {
+                // A changed poll interval or a re-enabled source takes effect now, not after the old wait.
+                Schedule(*source, std::chrono::milliseconds(0));
+            }
+        }
+    });
 }
 
 std::chrono::steady_clock::time_point IngestWorker::LastHeartbeat() const {
-    return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(heartbeat_ns_.load()));
+    const auto oldest = std::min(store_heartbeat_ns_.load(), loop_heartbeat_ns_.load());
+    return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(oldest));
 }
 
-void IngestWorker::Heartbeat() {
-    heartbeat_ns_.store(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-            .count());
+IngestSettings IngestWorker::CurrentSettings() const {
+    const std::lock_guard lock(mutex_);
+    return settings_;
+}
+
+// ---- fetch loop ------------------------------------------------------------------------------------------
+
+void IngestWorker::LoopHeartbeat() {
+    loop_heartbeat_ns_.store(SteadyNowNs());
+    heartbeat_timer_.expires_after(kLoopHeartbeatInterval);
+    heartbeat_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) {
+            LoopHeartbeat();
+        }
+    });
+}
+
+void IngestWorker::Schedule(SourceState& source, std::chrono::milliseconds delay) {
+    source.phase = Phase::kWaiting;
+    source.timer.expires_after(delay);
+    source.timer.async_wait([this, &source](const boost::system::error_code& ec) {
+        if (!ec && source.phase == Phase::kWaiting) {
+            OnTimer(source);
+        }
+    });
+}
+
+void IngestWorker::OnTimer(SourceState& source) {
+    const auto settings = CurrentSettings();
+    {
+        const std::lock_guard lock(mutex_);
+        if (stop_requested_) {
+            return;
+        }
+    }
+    if (settings.Disabled(source.name)) {
+        Schedule(source, settings.PollInterval(source.name));
+        return;
+    }
+    if (!source.connector->IsAsync() || !source.cursor_loaded) {
+        // A synchronous connector's whole cycle, or the cursor a network fetch must start from: both need
+        // the database, which only the store thread touches.
+        source.phase = Phase::kStoring;
+        Enqueue(StoreJob{
+            .source = &source, .cursor_loaded = source.cursor_loaded, .cursor = source.cursor, .batch = std::nullopt});
+        return;
+    }
+    BeginFetch(source);
+}
+
+void IngestWorker::BeginFetch(SourceState& source) {
+    source.phase = Phase::kFetching;
+    const auto settings = CurrentSettings();
+    source.connector->FetchAsync(source.cursor, settings.batch_size, [this, &source](connectors::FetchResult result) {
+        // Completions arrive on the loop; post once more so a connector that completes inline (from inside
+        // FetchAsync) never re-enters the state machine.
+        boost::asio::post(
+            loop_, [this, &source, result = std::move(result)]() mutable { OnFetched(source, std::move(result)); });
+    });
+}
+
+void IngestWorker::OnFetched(SourceState& source, connectors::FetchResult result) {
+    if (!result.Ok()) {
+        FailSource(source, "fetch", result.Error());
+        return;
+    }
+    auto& batch = result.Value();
+    const bool nothing_new = batch.items.empty() && batch.bad_records.empty() && batch.ack_token.empty() &&
+                             (!batch.next_cursor || batch.next_cursor == source.cursor);
+    if (nothing_new) {
+        source.backoff.Reset();
+        source.consecutive_failures = 0;
+        source.metrics->healthy.store(true);
+        source.metrics->last_error_class.store(0);
+        source.metrics->blocked_until_unixtime.store(0.0);
+        source.metrics->last_success_unixtime.store(UnixNow());
+        const auto settings = CurrentSettings();
+        Schedule(source, batch.has_more ? std::chrono::milliseconds(0) : settings.PollInterval(source.name));
+        return;
+    }
+    source.metrics->items_fetched.fetch_add(batch.items.size());
+    source.phase = Phase::kStoring;
+    Enqueue(StoreJob{.source = &source, .cursor_loaded = true, .cursor = source.cursor, .batch = std::move(batch)});
+}
+
+void IngestWorker::OnStoreJobDone(SourceState& source, StoreJobResult result) {
+    if (result.cursor_known) {
+        source.cursor = result.cursor;
+        source.cursor_loaded = true;
+    }
+    if (!result.ok) {
+        FailSource(source, result.what, result.error);
+        return;
+    }
+    if (!source.connector->IsAsync() || result.fetched_batch) {
+        source.backoff.Reset();
+        source.failures.Reset();
+        source.consecutive_failures = 0;
+        source.metrics->healthy.store(true);
+        source.metrics->last_error_class.store(0);
+        source.metrics->blocked_until_unixtime.store(0.0);
+        source.metrics->last_success_unixtime.store(UnixNow());
+        const auto settings = CurrentSettings();
+        Schedule(source, result.has_more ? std::chrono::milliseconds(0) : settings.PollInterval(source.name));
+        return;
+    }
+    BeginFetch(source);  // the cursor is loaded: fetch right away
+}
+
+void IngestWorker::FailSource(SourceState& source, const std::string& what, const connectors::FetchError& error) {
+    const auto settings = CurrentSettings();
+    source.metrics->errors.fetch_add(1);
+    source.metrics->last_error_class.store(error.code.value());
+    source.metrics->SetLastErrorDetail(what + ": " + error.detail);
+    source.cursor_loaded = false;  // after any failure, trust only what the database says
+    ++source.consecutive_failures;
+    std::uint64_t count = 0;
+    const bool log_it = source.failures.ShouldLog(count);
+
+    if (NeedsOperator(error.code)) {
+        source.phase = Phase::kStopped;
+        source.metrics->healthy.store(false);
+        log::Error(kLogModule, "source ", source.name, ": ", what, " failed (", error.code.message(),
+                   "): ", error.detail, "; the source is stopped until the configuration is reloaded");
+        return;
+    }
+
+    std::chrono::milliseconds delay{0};
+    source.backoff.SetMax(settings.retry_max_delay);
+    if (error.code == connectors::ConnectorErrc::kRateLimited && error.retry_at) {
+        // The upstream said when: wait exactly that long (plus a little), without growing the back-off.
+        const auto wait =
+            std::chrono::duration_cast<std::chrono::milliseconds>(*error.retry_at - std::chrono::system_clock::now());
+        delay = std::max(wait, std::chrono::milliseconds(0)) + std::chrono::milliseconds(250);
+        source.metrics->blocked_until_unixtime.store(ToUnixSeconds(*error.retry_at));
+        --source.consecutive_failures;  // obeying a limit is not a failure of the source
+    } else {
+        delay = source.backoff.NextDelay();
+    }
+    if (source.consecutive_failures >= kUnhealthyAfterFailures) {
+        source.metrics->healthy.store(false);
+    }
+    if (log_it) {
+        log::Warning(kLogModule, "source ", source.name, ": ", what, " failed (", error.code.message(), ": ",
+                     error.detail, "), failure #", count, ", retrying in ", delay.count(), " ms");
+    }
+    Schedule(source, delay);
+}
+
+// ---- store thread ----------------------------------------------------------------------------------------
+
+void IngestWorker::Enqueue(StoreJob job) {
+    {
+        const std::lock_guard lock(mutex_);
+        if (stop_requested_) {
+            return;
+        }
+        jobs_.push_back(std::move(job));
+    }
+    wake_.notify_all();
+}
+
+void IngestWorker::StoreHeartbeat() {
+    store_heartbeat_ns_.store(SteadyNowNs());
 }
 
 void IngestWorker::WaitFor(std::chrono::milliseconds delay) {
@@ -158,86 +389,163 @@ void IngestWorker::WaitFor(std::chrono::milliseconds delay) {
 }
 
 bool IngestWorker::EnsureStore() {
-    if (store_) {
-        return true;
-    }
-    auto opened = store_factory_();
-    if (!opened) {
+    while (!store_) {
+        {
+            const std::lock_guard lock(mutex_);
+            if (stop_requested_) {
+                return false;
+            }
+        }
+        StoreHeartbeat();
+        auto opened = store_factory_();
+        if (opened) {
+            store_ = std::move(opened).value();
+            store_backoff_.Reset();
+            store_failures_.Reset();
+            metrics_.database_ready.store(true);
+            break;
+        }
         metrics_.database_errors.fetch_add(1);
         metrics_.database_ready.store(false);
         std::uint64_t count = 0;
         if (store_failures_.ShouldLog(count)) {
             log::Error(kLogModule, "cannot connect to the database (", opened.error().message(), "), failure #", count);
         }
-        return false;
+        store_backoff_.SetMax(CurrentSettings().retry_max_delay);
+        // Waits in slices so the watchdog sees this thread alive while the database is down.
+        auto remaining = store_backoff_.NextDelay();
+        while (remaining.count() > 0) {
+            const auto slice = std::min(remaining, std::chrono::milliseconds(1000));
+            WaitFor(slice);
+            StoreHeartbeat();
+            remaining -= slice;
+            const std::lock_guard lock(mutex_);
+            if (stop_requested_) {
+                return false;
+            }
+        }
     }
-    store_ = std::move(opened).value();
-    store_backoff_.Reset();
-    store_failures_.Reset();
-    metrics_.database_ready.store(true);
     return true;
 }
 
-void IngestWorker::FailSource(SourceState& source, const IngestSettings& settings, const std::string& what,
-                              const std::error_code& error) {
-    source.metrics->errors.fetch_add(1);
-    source.backoff.SetMax(settings.retry_max_delay);
-    const auto delay = source.backoff.NextDelay();
-    source.next_attempt = std::chrono::steady_clock::now() + delay;
-    source.cursor_loaded = false;  // after any failure, trust only what the database says
-    std::uint64_t count = 0;
-    if (source.failures.ShouldLog(count)) {
-        log::Warning(kLogModule, "source ", source.connector->Name(), ": ", what, " failed (", error.message(),
-                     "), failure #", count, ", retrying in ", delay.count(), " ms");
+void IngestWorker::StoreLoop() {
+    while (true) {
+        StoreJob job;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_requested_ || !jobs_.empty(); });
+            if (stop_requested_) {
+                break;
+            }
+            if (jobs_.empty()) {
+                lock.unlock();
+                StoreHeartbeat();
+                continue;
+            }
+            job = std::move(jobs_.front());
+            jobs_.pop_front();
+        }
+        StoreHeartbeat();
+        const auto settings = CurrentSettings();
+        auto result = RunJob(job, settings);
+        // A lost connection is retried here with the same job: the upstream is not asked again for a batch
+        // the database could not take yet.
+        while (!result.ok && result.what == "database") {
+            store_.reset();
+            if (!EnsureStore()) {
+                break;
+            }
+            result = RunJob(job, settings);
+        }
+        StoreHeartbeat();
+        {
+            const std::lock_guard lock(mutex_);
+            if (stop_requested_) {
+                break;
+            }
+        }
+        boost::asio::post(loop_, [this, source = job.source, result = std::move(result)]() mutable {
+            OnStoreJobDone(*source, std::move(result));
+        });
     }
+    log::Info(kLogModule, "ingest stopped");
+    finished_.store(true);
 }
 
-bool IngestWorker::RunOnce(SourceState& source, const IngestSettings& settings) {
-    const std::string name(source.connector->Name());
-    if (!source.cursor_loaded) {
-        auto cursor = store_->LoadCursor(name);
-        if (!cursor) {
-            if (IsRetryable(cursor.error())) {
-                store_.reset();
-            }
-            metrics_.database_errors.fetch_add(1);
-            FailSource(source, settings, "loading the cursor", cursor.error());
-            return false;
+IngestWorker::StoreJobResult IngestWorker::RunJob(StoreJob& job, const IngestSettings& settings) {
+    StoreJobResult result;
+    auto& source = *job.source;
+    const auto database_failure = [&](const std::error_code& error, const char* step) {
+        metrics_.database_errors.fetch_add(1);
+        result.ok = false;
+        result.error = DatabaseError(error);
+        if (IsRetryable(error)) {
+            metrics_.database_ready.store(false);
+            result.what = "database";  // StoreLoop reconnects and runs the job again
+        } else {
+            result.what = step;
         }
-        source.cursor = std::move(cursor).value();
-        source.cursor_loaded = true;
+        return result;
+    };
+    if (!EnsureStore()) {
+        return database_failure(make_error_code(crm::CrmErrc::kRetry), "connecting to the database");
     }
 
-    auto fetched = source.connector->Fetch(source.cursor, settings.batch_size);
-    if (!fetched) {
-        FailSource(source, settings, "fetch", fetched.error());
-        return false;
+    if (!job.cursor_loaded) {
+        auto cursor = store_->LoadCursor(source.name);
+        if (!cursor) {
+            return database_failure(cursor.error(), "loading the cursor");
+        }
+        job.cursor = std::move(cursor).value();
+        job.cursor_loaded = true;
+        result.cursor_known = true;
+        result.cursor = job.cursor;
     }
-    auto batch = std::move(fetched).value();
-    const bool has_more = batch.has_more;
-    const bool nothing_new = batch.items.empty() && batch.bad_records.empty() && batch.ack_token.empty() &&
-                             batch.next_cursor == source.cursor;
-    if (nothing_new) {
-        source.backoff.Reset();
-        source.metrics->last_success_unixtime.store(UnixNow());
-        return has_more;
+
+    connectors::Batch batch;
+    if (job.batch) {
+        batch = std::move(*job.batch);
+        job.batch.reset();
+    } else if (source.connector->IsAsync()) {
+        return result;  // only the cursor was wanted: the fetch loop fetches next
+    } else {
+        auto fetched = source.connector->Fetch(job.cursor, settings.batch_size);
+        if (!fetched) {
+            result.ok = false;
+            result.error = {fetched.error(), fetched.error().message(), std::nullopt};
+            result.what = "fetch";
+            return result;
+        }
+        batch = std::move(fetched).value();
+        const bool nothing_new = batch.items.empty() && batch.bad_records.empty() && batch.ack_token.empty() &&
+                                 (!batch.next_cursor || batch.next_cursor == job.cursor);
+        if (nothing_new) {
+            result.fetched_batch = true;
+            result.has_more = batch.has_more;
+            return result;
+        }
+        source.metrics->items_fetched.fetch_add(batch.items.size());
     }
-    source.metrics->items_fetched.fetch_add(batch.items.size());
+    result.fetched_batch = true;
+    result.has_more = batch.has_more;
     const auto next_cursor = batch.next_cursor;
 
-    auto stored = processor_.Store(*store_, name, batch, settings.flag_policy);
+    // Keep the batch for a retry after a lost connection: the store consumes the items it is given.
+    connectors::Batch attempt = batch;
+    auto stored = processor_.Store(*store_, source.name, attempt, settings.flag_policy);
     if (!stored) {
         if (IsRetryable(stored.error())) {
-            store_.reset();  // reconnect before the next attempt
-            metrics_.database_ready.store(false);
+            job.batch = std::move(batch);  // StoreLoop runs the job again once reconnected
         }
-        metrics_.database_errors.fetch_add(1);
-        FailSource(source, settings, "storing a batch", stored.error());
-        return false;
+        return database_failure(stored.error(), "storing a batch");
     }
     const auto& outcome = stored.value();
     if (next_cursor) {
-        source.cursor = next_cursor;
+        result.cursor_known = true;
+        result.cursor = next_cursor;
+    } else if (job.cursor_loaded) {
+        result.cursor_known = true;
+        result.cursor = job.cursor;
     }
     source.metrics->items_stored.fetch_add(outcome.inserted);
     source.metrics->duplicates.fetch_add(outcome.duplicates);
@@ -245,71 +553,18 @@ bool IngestWorker::RunOnce(SourceState& source, const IngestSettings& settings) 
     source.metrics->cases_opened.fetch_add(outcome.cases_opened);
     source.metrics->cases_extended.fetch_add(outcome.cases_extended);
     if (outcome.quarantined > 0) {
-        log::Notice(kLogModule, "source ", name, ": quarantined ", outcome.quarantined,
+        log::Notice(kLogModule, "source ", source.name, ": quarantined ", outcome.quarantined,
                     " unreadable record(s); see `carelisten quarantine list`");
     }
 
     // Only now, after the commit, acknowledge upstream.
     if (auto acked = source.connector->Acknowledge(batch); !acked) {
-        FailSource(source, settings, "acknowledgement", acked.error());
-        return false;
+        result.ok = false;
+        result.error = {acked.error(), acked.error().message(), std::nullopt};
+        result.what = "acknowledgement";
+        return result;
     }
-    source.backoff.Reset();
-    source.failures.Reset();
-    source.metrics->healthy.store(true);
-    source.metrics->last_success_unixtime.store(UnixNow());
-    return has_more;
-}
-
-void IngestWorker::Run() {
-    log::Info(kLogModule, "ingest loop started with ", sources_.size(), " source(s)");
-    while (true) {
-        Heartbeat();
-        IngestSettings settings;
-        {
-            const std::lock_guard lock(mutex_);
-            if (stop_requested_) {
-                break;
-            }
-            settings = settings_;
-        }
-        if (!EnsureStore()) {
-            store_backoff_.SetMax(settings.retry_max_delay);
-            WaitFor(store_backoff_.NextDelay());
-            continue;
-        }
-        bool any_more = false;
-        auto next_due = std::chrono::steady_clock::now() + settings.poll_interval;
-        for (auto& source_state : sources_) {
-            auto& source = *source_state;
-            {
-                const std::lock_guard lock(mutex_);
-                if (stop_requested_) {
-                    break;
-                }
-            }
-            const auto& disabled = settings.disabled_sources;
-            if (std::find(disabled.begin(), disabled.end(), source.connector->Name()) != disabled.end()) {
-                continue;
-            }
-            const auto now = std::chrono::steady_clock::now();
-            if (source.next_attempt > now) {
-                next_due = std::min(next_due, source.next_attempt);
-                continue;
-            }
-            any_more = RunOnce(source, settings) || any_more;
-            Heartbeat();
-            if (!store_) {
-                break;
-            }
-        }
-        if (!any_more) {
-            const auto now = std::chrono::steady_clock::now();
-            WaitFor(std::chrono::duration_cast<std::chrono::milliseconds>(std::max(next_due - now, now - now)));
-        }
-    }
-    log::Info(kLogModule, "ingest loop stopped");
-    finished_.store(true);
+    return result;
 }
 
 }  // namespace carelisten::daemon

@@ -29,6 +29,11 @@ crm::NewItem ToNewItem(connectors::RawItem item, const nlp::Analysis& analysis, 
     out.text = std::move(item.text);
     out.url = std::move(item.url);
     out.posted_at = item.posted_at;
+    out.thread_id = std::move(item.thread_id);
+    out.reply_to = std::move(item.reply_to);
+    out.version = std::move(item.version);
+    out.rating = item.rating;
+    out.community = std::move(item.community);
     out.language = analysis.language;
     out.sentiment_label = nlp::ToString(analysis.sentiment.label);
     out.sentiment_score = analysis.sentiment.score;

@@ -43,6 +43,9 @@ IngestSettings MakeIngestSettings(const Config& config) {
         if (!source.common.GetBool("enabled")) {
             settings.disabled_sources.push_back(source.name);
         }
+        if (const auto interval = source.common.GetInt("poll_interval_ms"); interval > 0) {
+            settings.source_poll_intervals[source.name] = std::chrono::milliseconds(interval);
+        }
     }
     return settings;
 }

@@ -166,6 +166,46 @@ TEST_F(CrmStoreTest, DuplicatesWithinOneBatchAreStoredOnce) {
     EXPECT_EQ(ItemCount("dup_src"), 3);
 }
 
+TEST_F(CrmStoreTest, AnEditedItemIsANewVersionAndEachVersionIsStoredOnce) {
+    IngestBatch batch;
+    batch.source = "version_src";
+    NewItem first = MakeItem("version_src", "review-1");
+    first.rating = 2;
+    first.thread_id = "location-9";
+    NewItem edited = MakeItem("version_src", "review-1");
+    edited.version = "2026-11-20T10:00:00Z";
+    edited.rating = 4;
+    edited.thread_id = "location-9";
+    batch.items = {first, edited};
+    const auto stored = store_->Ingest(batch);
+    ASSERT_TRUE(stored) << stored.error().message();
+    EXPECT_EQ(stored.value().inserted, 2U);
+
+    const auto again = store_->Ingest(batch);
+    ASSERT_TRUE(again) << again.error().message();
+    EXPECT_EQ(again.value().inserted, 0U);
+    EXPECT_EQ(again.value().duplicates, 2U);
+    EXPECT_EQ(ItemCount("version_src"), 2);
+    EXPECT_EQ(Count("SELECT rating FROM item WHERE source = 'version_src' AND item_version = ''"), 2);
+    EXPECT_EQ(Count("SELECT rating FROM item WHERE source = 'version_src' AND item_version <> ''"), 4);
+    EXPECT_EQ(Count("SELECT count(*) FROM item WHERE source = 'version_src' AND thread_id = 'location-9'"), 2);
+}
+
+TEST_F(CrmStoreTest, ConversationFieldsAreStored) {
+    IngestBatch batch;
+    batch.source = "thread_src";
+    NewItem reply = MakeItem("thread_src", "post-2");
+    reply.thread_id = "topic-7";
+    reply.reply_to = "post-1";
+    reply.community = "diabetes";
+    batch.items = {reply};
+    const auto stored = store_->Ingest(batch);
+    ASSERT_TRUE(stored) << stored.error().message();
+    EXPECT_EQ(Count("SELECT count(*) FROM item WHERE source = 'thread_src' AND thread_id = 'topic-7' AND "
+                    "reply_to = 'post-1' AND community = 'diabetes' AND rating IS NULL"),
+              1);
+}
+
 TEST_F(CrmStoreTest, ItemsRoundTripThroughListItems) {
     NewItem item = MakeItem("roundtrip_src", "rt-1");
     item.text = "Très bien, ça va \"quoted\" \\ back\tslash\nnew line ✓ 病院";

@@ -37,10 +37,10 @@ struct FakeResponse {
     std::string body;
     std::string content_type = "application/json; charset=utf-8";
     std::chrono::milliseconds delay{0};  ///< wait before answering (slow upstream)
-    bool stall = false;     ///< send the status line and headers, then nothing until the client gives up
-    bool truncate = false;  ///< announce the full Content-Length, send half the body, close
-    bool reset = false;     ///< close the connection without answering
-    bool gzip = false;      ///< send the body gzip-encoded with Content-Encoding: gzip
+    bool stall = false;                  ///< send the status line and headers, then nothing until the client gives up
+    bool truncate = false;               ///< announce the full Content-Length, send half the body, close
+    bool reset = false;                  ///< close the connection without answering
+    bool gzip = false;                   ///< send the body gzip-encoded with Content-Encoding: gzip
 
     static FakeResponse Json(std::string body, int status = 200);
 };

@@ -54,11 +54,15 @@ std::optional<std::string> ValidateRawItem(const RawItem& item) {
     if (item.external_id.empty()) {
         return "empty external_id";
     }
-    for (const std::string* field : {&item.external_id, &item.channel, &item.text, &item.author, &item.url,
-                                     &item.thread_id, &item.language_hint, &item.question}) {
+    for (const std::string* field :
+         {&item.external_id, &item.channel, &item.text, &item.author, &item.url, &item.thread_id, &item.language_hint,
+          &item.question, &item.reply_to, &item.version, &item.community}) {
         if (!IsValidUtf8(*field)) {
             return "invalid UTF-8";
         }
+    }
+    if (item.rating && (*item.rating < 1 || *item.rating > 5)) {
+        return "rating outside 1..5";
     }
     return std::nullopt;
 }

@@ -22,6 +22,13 @@ struct NewItem {
     std::string text;
     std::string url;
     std::optional<Timestamp> posted_at;
+    std::string thread_id;  ///< the conversation (topic, tweet conversation, e-mail thread), '' when unknown
+    std::string reply_to;   ///< the upstream id of the message this one answers, '' when none
+    /// '' for the first version; an edited item (a review changed by its author) is stored again with its
+    /// version, so (source, external_id, version) is unique.
+    std::string version;
+    std::optional<int> rating;  ///< star rating 1..5 (reviews)
+    std::string community;      ///< a forum post's condition community (diabetes, cancer, ...), '' when none
     // Analysis
     std::string language;
     std::string sentiment_label;  ///< positive, neutral or negative

@@ -54,6 +54,8 @@ private:
     std::string config_path_;
     Config config_;
     boost::asio::io_context io_;
+    /// The fetch loop: network connectors and the HTTP runtime run here, on the ingest worker's loop thread.
+    boost::asio::io_context fetch_loop_;
     boost::asio::signal_set signals_;
     boost::asio::steady_timer watchdog_timer_;
     boost::asio::steady_timer status_timer_;

@@ -5,6 +5,9 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <common/log.hpp>
 #include <common/result.hpp>
@@ -14,7 +17,9 @@
 #include <crm/store.hpp>
 #include <daemon/mapping.hpp>
 #include <daemon/metrics.hpp>
+#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlp/analyzer.hpp>
@@ -27,10 +32,15 @@ namespace carelisten::daemon {
 /// The settings a SIGHUP may change while the worker runs.
 struct IngestSettings {
     std::chrono::milliseconds poll_interval{2000};
+    /// Per-source poll intervals that differ from `poll_interval` (sources.<name>.poll_interval_ms).
+    std::map<std::string, std::chrono::milliseconds, std::less<>> source_poll_intervals;
     std::size_t batch_size = 500;
     std::chrono::milliseconds retry_max_delay{60'000};
     FlagPolicy flag_policy;
     std::vector<std::string> disabled_sources;
+
+    std::chrono::milliseconds PollInterval(std::string_view source) const;
+    bool Disabled(std::string_view source) const;
 };
 
 /// Opens a store (a new connection). Injected so tests and the benchmark can count or fail it.
@@ -51,61 +61,119 @@ private:
     const nlp::Analyzer& analyzer_;
 };
 
-/// Lifecycle: Start() launches one thread that polls every enabled source in turn; RequestStop() lets
-/// the in-flight transaction finish and ends the thread; Join() waits for it. Thread-safety:
-/// UpdateSettings, RequestStop and the accessors may be called from any thread.
+/// The ingest pipeline, in two threads:
+///  - the **fetch loop** (a Boost.Asio io_context, shared with the HTTP runtime) schedules every source
+///    with its own timer and runs network connectors' FetchAsync there, many in flight at once, so a slow
+///    or failing source never delays another;
+///  - the **store thread** owns the database connection and runs, one at a time, what touches the database:
+///    loading a source's cursor, analyzing and storing a batch with its cursor in one transaction, and
+///    only then the upstream acknowledgement. File-based (synchronous) connectors fetch there too.
+/// A source has at most one batch in the pipeline: its next fetch starts only after the previous batch was
+/// committed and acknowledged, so a fetch always starts from the committed cursor.
+///
+/// Lifecycle: Start() launches both threads; RequestStop() lets the in-flight transaction finish and ends
+/// the store thread (pending fetches are abandoned: nothing was consumed); Join() waits for both. Thread-
+/// safety: UpdateSettings, RequestStop and the accessors may be called from any thread.
 class IngestWorker {
 public:
     IngestWorker(std::vector<std::unique_ptr<connectors::Connector>> connectors, const nlp::Analyzer& analyzer,
-                 StoreFactory store_factory, Metrics& metrics, IngestSettings settings);
+                 StoreFactory store_factory, Metrics& metrics, IngestSettings settings,
+                 boost::asio::io_context& fetch_loop);
     ~IngestWorker();
+    IngestWorker(const IngestWorker&) = delete;
+    IngestWorker& operator=(const IngestWorker&) = delete;
 
     void Start();
     void RequestStop();
-    /// Waits until the thread ended or `timeout` passed; true when it ended.
+    /// Waits until both threads ended or `timeout` passed; true when they ended.
     bool Join(std::chrono::milliseconds timeout);
+    /// True once the store thread ended (no transaction in flight any more).
     bool Finished() const { return finished_.load(); }
 
+    /// Applies reloadable settings; sources stopped by an authentication or permanent error are retried,
+    /// since the operator may have fixed the credential file before reloading.
     void UpdateSettings(IngestSettings settings);
-    /// Steady-clock time of the loop's last turn, for the watchdog.
+    /// Steady-clock time of the later-stuck of the two threads' last turn, for the watchdog.
     std::chrono::steady_clock::time_point LastHeartbeat() const;
 
 private:
+    enum class Phase { kWaiting, kFetching, kStoring, kStopped };
+
     struct SourceState {
-        explicit SourceState(connectors::Backoff initial_backoff) : backoff(std::move(initial_backoff)) {}
+        SourceState(boost::asio::io_context& loop, connectors::Backoff initial_backoff)
+            : backoff(std::move(initial_backoff)), timer(loop) {}
         std::unique_ptr<connectors::Connector> connector;
+        std::string name;
+        // Touched only on the fetch loop:
         std::optional<std::string> cursor;  ///< last committed cursor, when known
         bool cursor_loaded = false;
         connectors::Backoff backoff;
-        std::chrono::steady_clock::time_point next_attempt{};
+        Phase phase = Phase::kWaiting;
+        boost::asio::steady_timer timer;
+        std::uint64_t consecutive_failures = 0;
         SourceMetrics* metrics = nullptr;
         log::RepeatLimiter failures;
     };
 
-    void Run();
-    /// One batch of one source; true when the source has more ready right now.
-    bool RunOnce(SourceState& source, const IngestSettings& settings);
-    bool EnsureStore();
-    void FailSource(SourceState& source, const IngestSettings& settings, const std::string& what,
-                    const std::error_code& error);
-    void Heartbeat();
-    void WaitFor(std::chrono::milliseconds delay);
+    /// Work for the store thread. `batch` empty: load the cursor (network connectors), or run a whole
+    /// fetch-store-acknowledge cycle (synchronous connectors).
+    struct StoreJob {
+        SourceState* source = nullptr;
+        bool cursor_loaded = false;
+        std::optional<std::string> cursor;
+        std::optional<connectors::Batch> batch;
+    };
+    struct StoreJobResult {
+        bool ok = true;
+        bool cursor_known = false;          ///< `cursor` is the committed cursor
+        std::optional<std::string> cursor;  ///< meaningful when cursor_known
+        bool fetched_batch = false;         ///< for a LoadCursor job: false (go fetch now)
+        bool has_more = false;
+        connectors::FetchError error;
+        std::string what;  ///< which step failed, for the log
+    };
 
-    std::vector<std::unique_ptr<SourceState>> sources_;  // stable addresses: SourceState holds atomics
+    // Fetch loop side.
+    void Schedule(SourceState& source, std::chrono::milliseconds delay);
+    void OnTimer(SourceState& source);
+    void BeginFetch(SourceState& source);
+    void OnFetched(SourceState& source, connectors::FetchResult result);
+    void OnStoreJobDone(SourceState& source, StoreJobResult result);
+    void FailSource(SourceState& source, const std::string& what, const connectors::FetchError& error);
+    void LoopHeartbeat();
+    IngestSettings CurrentSettings() const;
+
+    // Store thread side.
+    void StoreLoop();
+    StoreJobResult RunJob(StoreJob& job, const IngestSettings& settings);
+    /// Runs `step` with a connected store, reconnecting with back-off while the database is unreachable;
+    /// nullopt when a stop was requested meanwhile.
+    bool EnsureStore();
+    void StoreHeartbeat();
+    void WaitFor(std::chrono::milliseconds delay);
+    void Enqueue(StoreJob job);
+
+    boost::asio::io_context& loop_;
+    std::vector<std::unique_ptr<SourceState>> sources_;  // stable addresses: jobs and timers point at them
     BatchProcessor processor_;
     StoreFactory store_factory_;
     Metrics& metrics_;
     std::unique_ptr<crm::Store> store_;
     connectors::Backoff store_backoff_;
     log::RepeatLimiter store_failures_;
+    boost::asio::steady_timer heartbeat_timer_;
+    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> loop_guard_;
 
     mutable std::mutex mutex_;
     std::condition_variable wake_;
+    std::deque<StoreJob> jobs_;
     IngestSettings settings_;
     bool stop_requested_ = false;
     std::atomic<bool> finished_{false};
-    std::atomic<std::int64_t> heartbeat_ns_{0};
-    std::thread thread_;
+    std::atomic<std::int64_t> store_heartbeat_ns_{0};
+    std::atomic<std::int64_t> loop_heartbeat_ns_{0};
+    std::thread store_thread_;
+    std::thread loop_thread_;
 };
 
 }  // namespace carelisten::daemon

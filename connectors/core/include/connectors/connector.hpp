@@ -38,7 +38,7 @@ struct FetchError {
 /// What a fetch delivers: a batch, or a classified error. Nothing is consumed on error.
 class FetchResult {
 public:
-    FetchResult(Batch batch) : batch_(std::move(batch)) {}  // NOLINT(google-explicit-constructor)
+    FetchResult(Batch batch) : batch_(std::move(batch)) {}       // NOLINT(google-explicit-constructor)
     FetchResult(FetchError error) : error_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
     bool Ok() const { return batch_.has_value(); }
