@@ -168,7 +168,9 @@ void EmbeddedPostgres::Start() {
              << "unix_socket_directories = '" << socket_dir_ << "'\n"
              << "unix_socket_permissions = 0700\n"
              << "port = " << kPort << "\n"
-             << "max_connections = 30\n";
+             << "max_connections = 30\n"
+             // The unit's MemoryDenyWriteExecute=yes forbids the executable memory LLVM JIT needs.
+             << "jit = off\n";
     }
     if (Running()) {
         if (!options_.stop_adopted) {

@@ -56,7 +56,11 @@ trap cleanup EXIT
 cp -a "$cache/." "$root/"
 mount -t proc proc "$root/proc" 2>/dev/null || echo "note: /proc not mounted in the chroot (no permission)"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
-in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
+# A clean environment, except the sanitizer options of a sanitizer build.
+in_root() {
+    chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+        ${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS} "$@"
+}
 
 # 3. Install as an operator does: dpkg -i fails on missing dependencies, apt-get -f install brings them.
 cp "$deb" "$root/tmp/carelisten.deb"
