@@ -136,7 +136,7 @@ TEST_F(DaemonE2e, RunsOnTheEmbeddedDatabaseEndToEnd) {
     EXPECT_THAT(metrics, HasSubstr("carelisten_db_transaction_duration_seconds_count{result=\"committed\"} "));
     EXPECT_THAT(metrics, HasSubstr("process_resident_memory_bytes "));
     // The live exposition is valid Prometheus text, lint included.
-    const auto promtool = RunCommand({"promtool", "check", "metrics"}, metrics);
+    const auto promtool = RunCommand({"/usr/bin/promtool", "check", "metrics"}, metrics);
     EXPECT_EQ(promtool.status, 0) << promtool.out << promtool.err;
 
     // /status: the per-source view (items in the last hour come from a sampler that runs every 5 s).
