@@ -93,7 +93,50 @@ status_rc=$?
 set -e
 [[ $status_rc -eq 3 ]] || fail "carelisten status exit $status_rc, expected 3 (not running)"
 
-# 6. Upgrade path: installing again keeps the edited conffile and the user.
+# 6. The unit boots under a real systemd: a container (systemd-nspawn --boot, systemd as PID 1) runs
+#    boot_probe.sh, which starts carelistend.service on the embedded database under the full sandbox,
+#    stores a dropped file, reloads, reads `carelisten status`, checks the sandbox on the live process,
+#    and stops it. Skipped (with a message) where nspawn cannot run.
+if command -v systemd-nspawn >/dev/null && systemd-nspawn -q --register=no --keep-unit -D "$root" /bin/true 2>/dev/null; then
+    # The embedded database's server; no cluster of its own and no service starts inside the chroot.
+    mkdir -p "$root/etc/postgresql-common"
+    echo "create_main_cluster = false" >"$root/etc/postgresql-common/createcluster.conf"
+    printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+    chmod 755 "$root/usr/sbin/policy-rc.d"
+    in_root apt-get install -y -qq --no-install-recommends postgresql-15 systemd-sysv >>"$build_dir/deb_install.log" 2>&1 ||
+        fail "installing postgresql-15 for the boot test"
+    rm -f "$root/usr/sbin/policy-rc.d"
+    install -d -o "$(in_root id -u carelisten)" -g "$(in_root id -g carelisten)" -m 0700 "$root/var/lib/carelisten/drop"
+    echo probe-secret >"$root/etc/carelisten/credentials/probe"
+    chmod 600 "$root/etc/carelisten/credentials/probe"
+    install -m 0755 "$(dirname "$0")/boot_probe.sh" "$root/usr/local/sbin/boot_probe.sh"
+    cat >"$root/etc/systemd/system/boot-probe.service" <<'UNIT'
+[Unit]
+Description=carelisten boot probe (test only)
+After=multi-user.target
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/boot_probe.sh
+TimeoutStartSec=600
+[Install]
+WantedBy=multi-user.target
+UNIT
+    ln -sf /etc/systemd/system/boot-probe.service "$root/etc/systemd/system/multi-user.target.wants/boot-probe.service"
+    umount "$root/proc" 2>/dev/null || true
+    timeout 900 systemd-nspawn -q --register=no --keep-unit --boot -D "$root" >"$build_dir/boot_test.log" 2>&1 || true
+    mount -t proc proc "$root/proc" 2>/dev/null || true
+    rm -f "$root/etc/systemd/system/multi-user.target.wants/boot-probe.service"
+    echo "--- boot probe (systemd-nspawn --boot) ---"
+    cat "$root/boot-probe.out" 2>/dev/null || fail "the boot probe wrote nothing (see $build_dir/boot_test.log)"
+    if grep -q '^FAIL' "$root/boot-probe.out" 2>/dev/null || ! grep -q '^done' "$root/boot-probe.out" 2>/dev/null; then
+        fail "the unit under systemd; its journal:"
+        tail -40 "$root/boot-probe.journal" 2>/dev/null || true
+    fi
+else
+    echo "SKIP: systemd-nspawn cannot run here; the unit was not booted under systemd"
+fi
+
+# 7. Upgrade path: installing again keeps the edited conffile and the user.
 echo '# edited by the operator' >>"$root/etc/carelisten/carelistend.toml"
 in_root dpkg -i --force-confold /tmp/carelisten.deb >>"$build_dir/deb_install.log" 2>&1 || fail "reinstall"
 grep -q 'edited by the operator' "$root/etc/carelisten/carelistend.toml" || fail "reinstall replaced the edited configuration"
