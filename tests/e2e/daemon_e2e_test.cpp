@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <cstring>
+#include <regex>
 #include <sstream>
 #include <support/temp_dir.hpp>
 
@@ -265,6 +266,12 @@ TEST_F(DaemonE2e, RunsOnTheEmbeddedDatabaseEndToEnd) {
     for (const auto& secret : kPatientData) {
         EXPECT_THAT(log_text, Not(HasSubstr(secret))) << "patient data in the log";
     }
+    // ...nor anything shaped like an e-mail address or an international phone number.
+    std::smatch found;
+    EXPECT_FALSE(std::regex_search(log_text, found, std::regex(R"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z]{2,})")))
+        << "an e-mail address in the log: " << found.str();
+    EXPECT_FALSE(std::regex_search(log_text, found, std::regex(R"(\+[0-9][0-9 ]{8,}[0-9])")))
+        << "a phone number in the log: " << found.str();
     // Every line is in journald's priority-prefix form.
     std::istringstream lines(log_text);
     std::string line;
