@@ -40,10 +40,13 @@ bench: build
 
 # libFuzzer targets (clang-14, ASan+UBSan), 60 s each on the committed seed corpora.
 FUZZ_SECONDS ?= 60
+# Every libFuzzer target, without the _fuzz suffix (its seed corpus is tests/fuzz/corpus/<name>).
+FUZZ_TARGETS ?= analyzer jsonl_drop_wire link_header rate_limit_headers x_wire reddit_wire mastodon_wire \
+	discourse_wire
 fuzz: deps
 	CXX=clang++-14 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCARELISTEN_FUZZ=ON -DCARELISTEN_BUILD_TESTS=OFF
-	cmake --build build/fuzz -j $(JOBS) --target analyzer_fuzz jsonl_drop_wire_fuzz
-	for target in analyzer jsonl_drop_wire; do \
+	cmake --build build/fuzz -j $(JOBS) --target $(addsuffix _fuzz,$(FUZZ_TARGETS))
+	for target in $(FUZZ_TARGETS); do \
 	  mkdir -p build/fuzz/corpus/$$target && cp tests/fuzz/corpus/$$target/* build/fuzz/corpus/$$target/ && \
 	  build/fuzz/tests/fuzz/$${target}_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus/$$target || exit 1; \
 	done

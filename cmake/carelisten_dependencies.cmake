@@ -2,6 +2,9 @@
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 find_package(Boost 1.74 REQUIRED)
+find_package(CURL 7.85 REQUIRED)  # CURLOPT_PROTOCOLS_STR
+find_package(ZLIB REQUIRED)  # the fake upstream's gzip bodies
+find_package(OpenSSL REQUIRED)  # the HTTP runtime's TLS tests serve HTTPS with Boost.Asio
 find_package(ICU 72 REQUIRED COMPONENTS uc i18n)
 find_package(GTest REQUIRED)
 find_package(benchmark REQUIRED)

@@ -1,4 +1,5 @@
 #include <common/log.hpp>
+#include <connectors/http/client.hpp>
 #include <crm/migrator.hpp>
 #include <crm/store.hpp>
 #include <csignal>
@@ -143,6 +144,7 @@ void Application::Start() {
     };
     routes["/status"] = [this] { return HttpResponse{200, "application/json", StatusJson(CurrentStatus())}; };
     routes["/metrics"] = [this] {
+        RefreshUpstreamStats();
         return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics_->RenderPrometheus()};
     };
     http_ = std::make_unique<HttpServer>(io_, std::move(routes));
@@ -153,10 +155,14 @@ void Application::Start() {
     log::Notice(kLogModule, "http listener on ", address, " (/healthz, /readyz, /status, /metrics)");
     std::ofstream(config_.daemon.GetString("state_dir") + "/http.address") << address << "\n";
 
+    upstream_http_ = std::make_unique<connectors::http::Client>(fetch_loop_, MakeClientOptions(config_));
+    stop_stack_.emplace_back([this] { upstream_http_.reset(); });  // after the worker stopped the fetch loop
+
     const std::string conninfo = database_->Conninfo();
     const std::string password = database_->Password();
     worker_ = std::make_unique<IngestWorker>(
-        MakeConnectors(config_, connectors::ConnectorContext{.loop = &fetch_loop_, .http = nullptr}), *analyzer_,
+        MakeConnectors(config_, connectors::ConnectorContext{.loop = &fetch_loop_, .http = upstream_http_.get()}),
+        *analyzer_,
         [conninfo, password, metrics = metrics_.get()]() -> Result<std::unique_ptr<crm::Store>> {
             auto store = crm::Store::Open(conninfo, password);
             if (store) {
@@ -171,10 +177,82 @@ void Application::Start() {
         worker_->RequestStop();
         worker_->Join(std::chrono::milliseconds(config_.daemon.GetInt("stop_timeout_ms")));
     });
+    StartWebhookListener();
 
     WaitForSignals();
     ScheduleWatchdog();
     ScheduleStatus();
+}
+
+void Application::StartWebhookListener() {
+    if (!config_.webhooks.GetBool("enabled")) {
+        return;
+    }
+    webhooks_ = std::make_unique<HttpServer>(io_, std::map<std::string, HttpHandler>{});
+    webhooks_->SetBodyLimit(static_cast<std::size_t>(config_.webhooks.GetInt("max_body_bytes")));
+    webhooks_->AddPrefixRoute("/webhooks/", [this](HttpRequest request, std::function<void(HttpResponse)> reply) {
+        HandleWebhook(std::move(request), std::move(reply));
+    });
+    const auto endpoint = webhooks_->Listen(config_.webhooks.GetString("listen_address"),
+                                            static_cast<unsigned short>(config_.webhooks.GetInt("listen_port")));
+    stop_stack_.emplace_back([this] { webhooks_->Stop(); });
+    const std::string address = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+    log::Notice(kLogModule, "webhook listener on ", address, " (POST /webhooks/<source>)");
+    std::ofstream(config_.daemon.GetString("state_dir") + "/webhooks.address") << address << "\n";
+}
+
+void Application::HandleWebhook(HttpRequest request, std::function<void(HttpResponse)> reply) {
+    const std::string source = request.path.substr(std::string_view("/webhooks/").size());
+    const connectors::Connector* connector = worker_ ? worker_->FindConnector(source) : nullptr;
+    if (connector == nullptr || stopping_) {
+        reply({stopping_ ? 503u : 404u, "text/plain; charset=utf-8", stopping_ ? "stopping\n" : "not found\n"});
+        return;
+    }
+    connectors::WebhookRequest push;
+    push.method = std::move(request.method);
+    push.path = request.path;
+    push.query = request.query;
+    push.headers = std::move(request.headers);
+    push.body = std::move(request.body);
+    const auto& base = config_.webhooks.GetString("public_base_url");
+    if (!base.empty()) {
+        push.public_url = base + request.target;
+    } else if (const auto* host = push.Header("host")) {
+        push.public_url = "http://" + *host + request.target;
+    }
+    auto result = connector->HandleWebhook(push);
+    auto* source_metrics = metrics_->FindSource(source);
+    if (!result) {
+        reply({404, "text/plain; charset=utf-8", "this source takes no webhooks\n"});
+        return;
+    }
+    if (result->status != 200) {
+        if (source_metrics != nullptr) {
+            source_metrics->webhooks_rejected.fetch_add(1);
+        }
+        std::uint64_t count = 0;
+        if (webhook_rejections_.ShouldLog(count)) {
+            log::Warning(kLogModule, "source ", source, ": webhook refused with ", result->status, " (", result->detail,
+                         "), refusal #", count);
+        }
+        reply({result->status, result->response_content_type,
+               result->response_body.empty() ? result->detail + "\n" : result->response_body});
+        return;
+    }
+    if (source_metrics != nullptr) {
+        source_metrics->webhooks_accepted.fetch_add(1);
+    }
+    connectors::Batch batch;
+    batch.items = std::move(result->items);
+    batch.bad_records = std::move(result->bad_records);
+    worker_->StorePushed(source, std::move(batch),
+                         [reply = std::move(reply), body = std::move(result->response_body),
+                          content_type = std::move(result->response_content_type)](bool stored) {
+                             // 200 only after the commit: an upstream that gets anything else re-delivers, and
+                             // re-delivery is a no-op.
+                             reply(stored ? HttpResponse{200, content_type, body.empty() ? "ok\n" : body}
+                                          : HttpResponse{503, "text/plain; charset=utf-8", "not stored; retry\n"});
+                         });
 }
 
 void Application::WaitForSignals() {
@@ -205,6 +283,9 @@ void Application::BeginShutdown() {
     stopping_ = true;
     systemd::NotifyStopping();
     http_->Stop();
+    if (webhooks_) {
+        webhooks_->Stop();
+    }
     worker_->RequestStop();
     shutdown_deadline_ =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.daemon.GetInt("stop_timeout_ms"));
@@ -283,8 +364,21 @@ void Application::ScheduleWatchdog() {
     });
 }
 
+void Application::RefreshUpstreamStats() {
+    if (!upstream_http_) {
+        return;
+    }
+    // Client::Stats() takes the runtime's own lock, so the HTTP thread may copy it while the fetch loop runs.
+    auto stats = upstream_http_->Stats();
+    metrics_->SetUpstreamHttp({.requests = stats.requests,
+                               .transport_errors = stats.transport_errors,
+                               .rate_limit_waits = stats.rate_limit_waits,
+                               .responses_by_status = std::move(stats.responses_by_status)});
+}
+
 void Application::ScheduleStatus() {
     metrics_->SampleActivity(UnixNow());
+    RefreshUpstreamStats();
     status_timer_.expires_after(kStatusInterval);
     status_timer_.async_wait([this](const boost::system::error_code& ec) {
         if (ec) {

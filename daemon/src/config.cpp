@@ -94,6 +94,78 @@ const std::array kHttpSpecs = {
                 .max = 65535},
 };
 
+const std::array kUpstreamSpecs = {
+    SettingSpec{.key = "proxy",
+                .type = SettingType::kString,
+                .default_value = std::string{},
+                .description = "Proxy for every upstream request (e.g. http://proxy.hospital.example:3128); empty: "
+                               "direct. Environment proxy variables are ignored."},
+    SettingSpec{.key = "ca_file",
+                .type = SettingType::kString,
+                .default_value = std::string{},
+                .description = "Extra CA bundle (PEM) to trust, e.g. a TLS-inspecting proxy's; empty: the system "
+                               "store. Verification is never switched off."},
+    SettingSpec{.key = "connect_timeout_ms",
+                .type = SettingType::kInteger,
+                .default_value = std::int64_t{10'000},
+                .description = "Longest wait for a connection to an upstream.",
+                .min = 100,
+                .max = 300'000},
+    SettingSpec{.key = "request_timeout_ms",
+                .type = SettingType::kInteger,
+                .default_value = std::int64_t{60'000},
+                .description = "Longest time one upstream request may take in all.",
+                .min = 1000,
+                .max = 600'000},
+    SettingSpec{.key = "max_response_bytes",
+                .type = SettingType::kInteger,
+                .default_value = std::int64_t{32 * 1024 * 1024},
+                .description = "A larger upstream response is refused (and the fetch retried later).",
+                .min = 1024,
+                .max = 1024LL * 1024 * 1024},
+    SettingSpec{.key = "max_in_flight",
+                .type = SettingType::kInteger,
+                .default_value = std::int64_t{64},
+                .description = "Most upstream requests in flight at once over all sources; more wait their turn.",
+                .min = 1,
+                .max = 1024},
+    SettingSpec{.key = "allow_plain_http_loopback",
+                .type = SettingType::kBool,
+                .default_value = false,
+                .description = "Allow plain http:// to 127.0.0.1/localhost only (the demo and tests use local "
+                               "fakes). Never applies to other hosts: everything else is https with verified TLS."},
+};
+
+const std::array kWebhooksSpecs = {
+    SettingSpec{.key = "enabled",
+                .type = SettingType::kBool,
+                .default_value = false,
+                .description = "Run the public listener that upstreams push to (Discourse webhooks): POST "
+                               "/webhooks/<source name>."},
+    SettingSpec{.key = "listen_address",
+                .type = SettingType::kString,
+                .default_value = std::string{"127.0.0.1"},
+                .description = "Address of the webhook listener; put a TLS-terminating reverse proxy in front of it."},
+    SettingSpec{.key = "listen_port",
+                .type = SettingType::kInteger,
+                .default_value = std::int64_t{8471},
+                .description = "Port of the webhook listener; 0 picks a free port (written to "
+                               "<state_dir>/webhooks.address).",
+                .min = 0,
+                .max = 65535},
+    SettingSpec{.key = "public_base_url",
+                .type = SettingType::kString,
+                .default_value = std::string{},
+                .description = "The external URL the proxy publishes the listener under (e.g. "
+                               "https://feedback.hospital.example); signatures over the URL are checked against it."},
+    SettingSpec{.key = "max_body_bytes",
+                .type = SettingType::kInteger,
+                .default_value = std::int64_t{1024 * 1024},
+                .description = "A larger push is refused with 413.",
+                .min = 1024,
+                .max = 64LL * 1024 * 1024},
+};
+
 const std::array kAnalysisSpecs = {
     SettingSpec{.key = "flag_negative_below",
                 .type = SettingType::kDouble,
@@ -142,6 +214,8 @@ const SettingsTable kDaemonTable{"daemon", kDaemonSpecs};
 const SettingsTable kDatabaseTable{"database", kDatabaseSpecs};
 const SettingsTable kHttpTable{"http", kHttpSpecs};
 const SettingsTable kAnalysisTable{"analysis", kAnalysisSpecs};
+const SettingsTable kUpstreamTable{"upstream", kUpstreamSpecs};
+const SettingsTable kWebhooksTable{"webhooks", kWebhooksSpecs};
 const SettingsTable kSourceCommonTable{"sources.<name>", kSourceCommonSpecs};
 
 std::string Where(const std::string& path, const toml::source_region& region) {
@@ -347,12 +421,18 @@ const SettingsTable& HttpSettingsTable() {
 const SettingsTable& AnalysisSettingsTable() {
     return kAnalysisTable;
 }
+const SettingsTable& UpstreamSettingsTable() {
+    return kUpstreamTable;
+}
+const SettingsTable& WebhooksSettingsTable() {
+    return kWebhooksTable;
+}
 const SettingsTable& SourceCommonSettingsTable() {
     return kSourceCommonTable;
 }
 
 std::vector<const SettingsTable*> TopLevelSettingsTables() {
-    return {&kDaemonTable, &kDatabaseTable, &kHttpTable, &kAnalysisTable};
+    return {&kDaemonTable, &kDatabaseTable, &kHttpTable, &kAnalysisTable, &kUpstreamTable, &kWebhooksTable};
 }
 
 Config LoadConfigFile(const std::string& path) {
@@ -378,7 +458,8 @@ Config LoadConfigText(const std::string& text, const std::string& path) {
     Validator validator(path);
     for (const auto& [key, node] : root) {
         const auto name = key.str();
-        if (name == "daemon" || name == "database" || name == "http" || name == "analysis" || name == "sources") {
+        if (name == "daemon" || name == "database" || name == "http" || name == "analysis" || name == "upstream" ||
+            name == "webhooks" || name == "sources") {
             if (!node.is_table()) {
                 validator.Problem(node.source(), "'" + std::string(name) + "' must be a table");
             }
@@ -390,6 +471,8 @@ Config LoadConfigText(const std::string& text, const std::string& path) {
     validator.Fill(root["database"].as_table(), "database", {&kDatabaseTable}, {&config.database});
     validator.Fill(root["http"].as_table(), "http", {&kHttpTable}, {&config.http});
     validator.Fill(root["analysis"].as_table(), "analysis", {&kAnalysisTable}, {&config.analysis});
+    validator.Fill(root["upstream"].as_table(), "upstream", {&kUpstreamTable}, {&config.upstream});
+    validator.Fill(root["webhooks"].as_table(), "webhooks", {&kWebhooksTable}, {&config.webhooks});
 
     if (const auto* url_node = root["database"]["url"].node()) {
         if (config.database.GetString("url").size() > 0 && UrlCarriesPassword(config.database.GetString("url"))) {
@@ -462,6 +545,8 @@ ReloadPlan PlanReload(const Config& running, const Config& next) {
     compare(running.database, next.database, kDatabaseTable, "database");
     compare(running.http, next.http, kHttpTable, "http");
     compare(running.analysis, next.analysis, kAnalysisTable, "analysis");
+    compare(running.upstream, next.upstream, kUpstreamTable, "upstream");
+    compare(running.webhooks, next.webhooks, kWebhooksTable, "webhooks");
     for (const auto& source : next.sources) {
         const auto old = std::find_if(running.sources.begin(), running.sources.end(),
                                       [&](const auto& s) { return s.name == source.name; });

@@ -1,7 +1,9 @@
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <chrono>
 #include <common/log.hpp>
 #include <daemon/http_server.hpp>
@@ -17,12 +19,17 @@ constexpr std::string_view kLogModule = "http";
 constexpr std::chrono::seconds kSessionTimeout{10};
 constexpr std::size_t kMaxRequestBytes = 8 * 1024;
 
+constexpr std::chrono::seconds kAsyncSessionTimeout{30};
+
+using PrefixRoutes = std::vector<std::pair<std::string, AsyncHttpHandler>>;
+
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(tcp::socket socket, std::shared_ptr<const std::map<std::string, HttpHandler>> routes)
-        : stream_(std::move(socket)), routes_(std::move(routes)) {
+    Session(tcp::socket socket, std::shared_ptr<const std::map<std::string, HttpHandler>> routes,
+            std::shared_ptr<const PrefixRoutes> prefix_routes, std::size_t body_limit)
+        : stream_(std::move(socket)), routes_(std::move(routes)), prefix_routes_(std::move(prefix_routes)) {
         parser_.header_limit(kMaxRequestBytes);
-        parser_.body_limit(kMaxRequestBytes);
+        parser_.body_limit(body_limit);
     }
 
     void Start() {
@@ -41,8 +48,18 @@ private:
         }
         const auto& request = parser_.get();
         std::string target(request.target());
-        if (const auto query = target.find('?'); query != std::string::npos) {
-            target.resize(query);
+        std::string query;
+        if (const auto mark = target.find('?'); mark != std::string::npos) {
+            query = target.substr(mark + 1);
+            target.resize(mark);
+        }
+        if (routes_->find(target) == routes_->end()) {
+            for (const auto& [prefix, handler] : *prefix_routes_) {
+                if (target.rfind(prefix, 0) == 0) {
+                    Dispatch(handler, std::move(target), std::move(query));
+                    return;
+                }
+            }
         }
         if (request.method() != http::verb::get && request.method() != http::verb::head) {
             Reply(http::status::method_not_allowed, {405, "text/plain", "only GET\n"});
@@ -55,6 +72,30 @@ private:
         }
         auto response = route->second();
         Reply(static_cast<http::status>(response.status), std::move(response));
+    }
+
+    void Dispatch(const AsyncHttpHandler& handler, std::string path, std::string query) {
+        auto& request = parser_.get();
+        HttpRequest copy;
+        copy.method = std::string(request.method_string());
+        copy.target = std::string(request.target());
+        copy.path = std::move(path);
+        copy.query = std::move(query);
+        for (const auto& field : request) {
+            std::string name(field.name_string());
+            for (auto& c : name) {
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            }
+            copy.headers.emplace_back(std::move(name), std::string(field.value()));
+        }
+        copy.body = std::move(request.body());
+        stream_.expires_after(kAsyncSessionTimeout);
+        handler(std::move(copy), [self = shared_from_this()](HttpResponse response) {
+            // The reply may come from the store thread: hop back onto this session's strand.
+            boost::asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+                self->Reply(static_cast<http::status>(response.status), std::move(response));
+            });
+        });
     }
 
     void Reply(http::status status, HttpResponse content) {
@@ -75,12 +116,20 @@ private:
     beast::flat_buffer buffer_;
     http::request_parser<http::string_body> parser_;
     std::shared_ptr<const std::map<std::string, HttpHandler>> routes_;
+    std::shared_ptr<const PrefixRoutes> prefix_routes_;
 };
 
 }  // namespace
 
 HttpServer::HttpServer(boost::asio::io_context& io, std::map<std::string, HttpHandler> routes)
-    : io_(io), routes_(std::make_shared<const std::map<std::string, HttpHandler>>(std::move(routes))), acceptor_(io) {}
+    : io_(io),
+      routes_(std::make_shared<const std::map<std::string, HttpHandler>>(std::move(routes))),
+      prefix_routes_(std::make_shared<PrefixRoutes>()),
+      acceptor_(io) {}
+
+void HttpServer::AddPrefixRoute(std::string prefix, AsyncHttpHandler handler) {
+    prefix_routes_->emplace_back(std::move(prefix), std::move(handler));
+}
 
 HttpServer::~HttpServer() {
     Stop();
@@ -109,7 +158,7 @@ void HttpServer::Accept() {
             return;
         }
         if (!ec) {
-            std::make_shared<Session>(std::move(socket), routes_)->Start();
+            std::make_shared<Session>(std::move(socket), routes_, prefix_routes_, body_limit_)->Start();
         } else {
             log::Warning(kLogModule, "accept failed: ", ec.message());
         }

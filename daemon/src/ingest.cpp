@@ -164,12 +164,18 @@ void IngestWorker::Start() {
 }
 
 void IngestWorker::RequestStop() {
+    std::deque<StoreJob> abandoned;
     {
         const std::lock_guard lock(mutex_);
         stop_requested_ = true;
-        jobs_.clear();  // not started: nothing consumed, the next start fetches from the committed cursor
+        abandoned.swap(jobs_);  // not started: nothing consumed, the next start fetches from the committed cursor
     }
     wake_.notify_all();
+    for (auto& job : abandoned) {
+        if (job.pushed_done) {
+            job.pushed_done(false);  // the pusher gets an error now and re-delivers later
+        }
+    }
 }
 
 bool IngestWorker::Join(std::chrono::milliseconds timeout) {
@@ -210,6 +216,41 @@ void IngestWorker::UpdateSettings(IngestSettings settings) {
             }
         }
     });
+}
+
+void IngestWorker::StorePushed(const std::string& source, connectors::Batch batch,
+                               std::function<void(bool stored)> done) {
+    for (auto& state : sources_) {
+        if (state->name == source) {
+            batch.next_cursor.reset();  // a push never moves the polling cursor
+            state->metrics->items_fetched.fetch_add(batch.items.size());
+            {
+                const std::lock_guard lock(mutex_);
+                if (!stop_requested_) {
+                    jobs_.push_back(StoreJob{.source = state.get(),
+                                             .cursor_loaded = true,
+                                             .cursor = std::nullopt,
+                                             .batch = std::move(batch),
+                                             .pushed_done = std::move(done)});
+                    done = nullptr;
+                }
+            }
+            wake_.notify_all();
+            break;
+        }
+    }
+    if (done) {
+        done(false);  // unknown source or stopping: the upstream will retry
+    }
+}
+
+const connectors::Connector* IngestWorker::FindConnector(std::string_view source) const {
+    for (const auto& state : sources_) {
+        if (state->name == source) {
+            return state->connector.get();
+        }
+    }
+    return nullptr;
 }
 
 std::chrono::steady_clock::time_point IngestWorker::LastHeartbeat() const {
@@ -458,6 +499,10 @@ void IngestWorker::StoreLoop() {
             result = RunJob(job, settings);
         }
         StoreHeartbeat();
+        if (job.pushed_done) {
+            job.pushed_done(result.ok);
+            continue;
+        }
         {
             const std::lock_guard lock(mutex_);
             if (stop_requested_) {
@@ -557,6 +602,9 @@ IngestWorker::StoreJobResult IngestWorker::RunJob(StoreJob& job, const IngestSet
                     " unreadable record(s); see `carelisten quarantine list`");
     }
 
+    if (job.pushed_done) {
+        return result;  // the pusher's acknowledgement is the HTTP answer, sent by the caller after this commit
+    }
     // Only now, after the commit, acknowledge upstream.
     if (auto acked = source.connector->Acknowledge(batch); !acked) {
         result.ok = false;

@@ -101,6 +101,11 @@ const SourceMetrics* Metrics::FindSource(const std::string& name) const {
     return it == sources_.end() ? nullptr : it->second.get();
 }
 
+SourceMetrics* Metrics::FindSource(const std::string& name) {
+    const auto it = sources_.find(name);
+    return it == sources_.end() ? nullptr : it->second.get();
+}
+
 std::vector<std::string> Metrics::SourceNames() const {
     std::vector<std::string> names;
     for (const auto& [name, metrics] : sources_) {
@@ -188,6 +193,10 @@ std::string Metrics::RenderPrometheus() const {
          [](const std::string&, const SourceMetrics& m) { return static_cast<double>(m.cases_extended.load()); }},
         {"carelisten_source_last_success_timestamp_seconds", "gauge", "When the source last completed a batch.",
          [](const std::string&, const SourceMetrics& m) { return m.last_success_unixtime.load(); }},
+        {"carelisten_webhooks_accepted_total", "counter", "Pushes (webhooks) verified and handed to the store.",
+         [](const std::string&, const SourceMetrics& m) { return static_cast<double>(m.webhooks_accepted.load()); }},
+        {"carelisten_webhooks_rejected_total", "counter", "Pushes refused: bad signature, malformed, unknown event.",
+         [](const std::string&, const SourceMetrics& m) { return static_cast<double>(m.webhooks_rejected.load()); }},
         {"carelisten_source_healthy", "gauge", "1 when the source works, 0 when it needs an operator.",
          [](const std::string&, const SourceMetrics& m) { return m.healthy.load() ? 1.0 : 0.0; }},
         {"carelisten_source_last_error_class", "gauge",

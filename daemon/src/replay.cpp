@@ -15,7 +15,8 @@ Result<ReplayResult> ReplayQuarantined(crm::Store& store, const Config& config, 
                             "the record was cut at the quarantine size cap and cannot be replayed; "
                             "re-send it from its source"};
     }
-    const auto connector = MakeConnector(config, row.source, connectors::ConnectorContext{});  // parsing only: no network
+    const auto connector =
+        MakeConnector(config, row.source, connectors::ConnectorContext{});  // parsing only: no network
     if (!connector) {
         return ReplayResult{false, "source '" + row.source + "' is not in the configuration"};
     }

@@ -50,6 +50,19 @@ IngestSettings MakeIngestSettings(const Config& config) {
     return settings;
 }
 
+connectors::http::ClientOptions MakeClientOptions(const Config& config) {
+    connectors::http::ClientOptions options;
+    const auto& upstream = config.upstream;
+    options.proxy = upstream.GetString("proxy");
+    options.ca_file = upstream.GetString("ca_file");
+    options.connect_timeout = std::chrono::milliseconds(upstream.GetInt("connect_timeout_ms"));
+    options.total_timeout = std::chrono::milliseconds(upstream.GetInt("request_timeout_ms"));
+    options.max_response_bytes = static_cast<std::size_t>(upstream.GetInt("max_response_bytes"));
+    options.max_in_flight = static_cast<std::size_t>(upstream.GetInt("max_in_flight"));
+    options.allow_plain_http_loopback = upstream.GetBool("allow_plain_http_loopback");
+    return options;
+}
+
 void ApplyLogLevel(const Config& config) {
     const auto& level = config.daemon.GetString("log_level");
     log::SetMinLevel(level == "error"     ? log::Level::kError

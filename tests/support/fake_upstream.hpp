@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,6 +24,7 @@ struct RecordedRequest {
     std::string query;   ///< without the '?'
     std::vector<std::pair<std::string, std::string>> headers;  ///< names lower-cased
     std::string body;
+    std::uint64_t connection = 0;  ///< which TCP connection carried it (1, 2, ... in accept order): shows reuse
 
     /// The value of a header (lower-case name) or "" when absent.
     std::string Header(std::string_view lower_case_name) const;

@@ -23,5 +23,4 @@ struct AnalyzeStats {
 /// Processes every line of `in`; never stops on a bad line.
 AnalyzeStats RunAnalyze(std::istream& in, std::ostream& out, const nlp::Analyzer& analyzer);
 
-
 }  // namespace carelisten::daemon

@@ -6,7 +6,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <common/log.hpp>
 #include <daemon/config.hpp>
+#include <daemon/http_server.hpp>
 #include <daemon/status.hpp>
 #include <functional>
 #include <memory>
@@ -16,6 +18,10 @@
 
 namespace carelisten::nlp {
 class Analyzer;
+}
+
+namespace carelisten::connectors::http {
+class Client;
 }
 
 namespace carelisten::daemon {
@@ -50,6 +56,9 @@ private:
     void ScheduleStatus();
     std::string StatusLine() const;
     DaemonStatus CurrentStatus() const;
+    void RefreshUpstreamStats();
+    void StartWebhookListener();
+    void HandleWebhook(HttpRequest request, std::function<void(HttpResponse)> reply);
 
     std::string config_path_;
     Config config_;
@@ -66,6 +75,9 @@ private:
     std::unique_ptr<nlp::Analyzer> analyzer_;
     std::unique_ptr<IngestWorker> worker_;
     std::unique_ptr<HttpServer> http_;
+    std::unique_ptr<HttpServer> webhooks_;
+    std::unique_ptr<connectors::http::Client> upstream_http_;
+    log::RepeatLimiter webhook_rejections_;
     std::vector<std::function<void()>> stop_stack_;
 
     bool stopping_ = false;

@@ -38,6 +38,8 @@ struct Config {
     Settings database;  ///< [database]
     Settings http;      ///< [http]
     Settings analysis;  ///< [analysis]
+    Settings upstream;  ///< [upstream]: the HTTP runtime every network connector shares
+    Settings webhooks;  ///< [webhooks]: the public listener upstreams push to
     std::vector<SourceConfig> sources;
 };
 
@@ -45,6 +47,8 @@ const SettingsTable& DaemonSettingsTable();
 const SettingsTable& DatabaseSettingsTable();
 const SettingsTable& HttpSettingsTable();
 const SettingsTable& AnalysisSettingsTable();
+const SettingsTable& UpstreamSettingsTable();
+const SettingsTable& WebhooksSettingsTable();
 const SettingsTable& SourceCommonSettingsTable();
 
 /// The fixed top-level tables, in documentation order (sources are separate: one table per source).

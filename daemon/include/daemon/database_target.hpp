@@ -2,9 +2,9 @@
 /// @brief Which PostgreSQL the daemon and CLI use: `database.url`, or the embedded cluster.
 #pragma once
 
+#include <common/secret.hpp>
 #include <daemon/config.hpp>
 #include <daemon/embedded_postgres.hpp>
-#include <common/secret.hpp>
 #include <memory>
 #include <string>
 

@@ -93,6 +93,13 @@ public:
     /// Applies reloadable settings; sources stopped by an authentication or permanent error are retried,
     /// since the operator may have fixed the credential file before reloading.
     void UpdateSettings(IngestSettings settings);
+    /// Stores what an upstream pushed (a verified webhook) for `source` in one transaction, through the same
+    /// store thread, and calls `done(true)` after the commit (then the upstream gets its 200) or `done(false)`
+    /// when it could not be stored (the upstream retries; re-delivery is a no-op). Any thread.
+    void StorePushed(const std::string& source, connectors::Batch batch, std::function<void(bool stored)> done);
+    /// The connector of a configured source (for its webhook handler, which is const and thread-safe).
+    const connectors::Connector* FindConnector(std::string_view source) const;
+
     /// Steady-clock time of the later-stuck of the two threads' last turn, for the watchdog.
     std::chrono::steady_clock::time_point LastHeartbeat() const;
 
@@ -122,6 +129,8 @@ private:
         bool cursor_loaded = false;
         std::optional<std::string> cursor;
         std::optional<connectors::Batch> batch;
+        /// Set for a pushed batch: called with the outcome instead of reporting to the fetch loop.
+        std::function<void(bool stored)> pushed_done;
     };
     struct StoreJobResult {
         bool ok = true;

@@ -54,6 +54,8 @@ struct SourceMetrics {
     std::atomic<std::uint64_t> cases_extended{0};
     std::atomic<double> last_success_unixtime{0.0};
     std::atomic<bool> healthy{true};
+    std::atomic<std::uint64_t> webhooks_accepted{0};
+    std::atomic<std::uint64_t> webhooks_rejected{0};  ///< bad signature, malformed, unknown event
     /// The class of the last failure (connectors::ConnectorErrc as an int, or a crm error mapped to
     /// kRetryLater); 0 once the source succeeded again.
     std::atomic<int> last_error_class{0};
@@ -129,6 +131,7 @@ public:
 
     std::vector<std::string> SourceNames() const;
     const SourceMetrics* FindSource(const std::string& name) const;
+    SourceMetrics* FindSource(const std::string& name);
 
 private:
     struct ActivityTrack {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <connectors/connector.hpp>
+#include <connectors/http/client.hpp>
 #include <daemon/config.hpp>
 #include <daemon/ingest.hpp>
 #include <daemon/status.hpp>
@@ -21,6 +22,8 @@ std::unique_ptr<connectors::Connector> MakeConnector(const Config& config, const
 
 IngestSettings MakeIngestSettings(const Config& config);
 FlagPolicy MakeFlagPolicy(const Config& config);
+/// The shared HTTP runtime's options from [upstream].
+connectors::http::ClientOptions MakeClientOptions(const Config& config);
 void ApplyLogLevel(const Config& config);
 
 /// Versions of the libraries this build runs with, for the start-up log line.

@@ -72,3 +72,53 @@ TEST_F(HttpServerTest, SurvivesGarbage) {
 
 }  // namespace
 }  // namespace carelisten::daemon
+
+namespace carelisten::daemon {
+namespace {
+
+// Webhooks: a prefix route gets the method, path, query, lower-cased headers and body, and may answer later
+// from another thread (the store thread answers after the commit).
+TEST(HttpServerPrefixRoute, PostsReachTheHandlerAndTheReplyMayComeFromAnotherThread) {
+    boost::asio::io_context io;
+    HttpServer server(io, {});
+    server.SetBodyLimit(64);
+    HttpRequest seen;
+    std::thread replier;
+    server.AddPrefixRoute("/webhooks/", [&](HttpRequest request, std::function<void(HttpResponse)> reply) {
+        seen = std::move(request);
+        replier = std::thread([reply = std::move(reply)] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            reply(HttpResponse{200, "text/plain", "stored\n"});
+        });
+    });
+    const auto port = server.Listen("127.0.0.1", 0).port();
+    std::thread loop([&] { io.run(); });
+
+    const auto answer = Exchange(port,
+                                 "POST /webhooks/forum?x=1 HTTP/1.1\r\nHost: h\r\nX-Discourse-Event: post_created\r\n"
+                                 "Content-Length: 11\r\n\r\n{\"post\":{}}");
+    EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+    EXPECT_NE(answer.find("stored"), std::string::npos);
+    EXPECT_EQ(seen.method, "POST");
+    EXPECT_EQ(seen.path, "/webhooks/forum");
+    EXPECT_EQ(seen.query, "x=1");
+    EXPECT_EQ(seen.body, "{\"post\":{}}");
+    bool header_found = false;
+    for (const auto& [name, value] : seen.headers) {
+        header_found = header_found || (name == "x-discourse-event" && value == "post_created");
+    }
+    EXPECT_TRUE(header_found);
+
+    const std::string big(100, 'x');
+    const auto too_large =
+        Exchange(port, "POST /webhooks/forum HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n" + big);
+    EXPECT_EQ(too_large.rfind("HTTP/1.1 413", 0), 0u) << too_large;
+
+    boost::asio::post(io, [&] { server.Stop(); });
+    io.stop();
+    loop.join();
+    replier.join();
+}
+
+}  // namespace
+}  // namespace carelisten::daemon

@@ -13,7 +13,9 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <variant>
+#include <vector>
 
 namespace boost::asio {
 class io_context;
@@ -51,6 +53,40 @@ private:
 };
 
 using FetchCallback = std::function<void(FetchResult)>;
+
+/// A push from an upstream (Discourse webhook, Twilio callback) as the daemon's public listener received it.
+struct WebhookRequest {
+    std::string method;
+    std::string path;                                          ///< e.g. "/webhooks/forum_diabetes"
+    std::string query;                                         ///< without '?'
+    std::vector<std::pair<std::string, std::string>> headers;  ///< names lower-cased
+    std::string body;
+    /// The URL the upstream called, as it saw it (behind a proxy: the configured external base + path +
+    /// query); signature schemes that sign the URL (Twilio) need exactly this.
+    std::string public_url;
+
+    /// The value of a header (lower-case name), or nullptr.
+    const std::string* Header(std::string_view lower_case_name) const {
+        for (const auto& [name, value] : headers) {
+            if (name == lower_case_name) {
+                return &value;
+            }
+        }
+        return nullptr;
+    }
+};
+
+/// What a connector makes of a push. The daemon stores `items` (and `bad_records`) in one transaction and
+/// answers `status` only after the commit; a rejected push (bad signature, malformed) is answered at once and
+/// stores nothing.
+struct WebhookResult {
+    unsigned status = 200;  ///< 200 accepted; 403 bad signature; 400 malformed; 202 ignored event type
+    std::vector<RawItem> items;
+    std::vector<BadRecord> bad_records;
+    std::string detail;  ///< for the log and the metrics, never patient data
+    std::string response_body;
+    std::string response_content_type = "text/plain; charset=utf-8";
+};
 
 /// What a factory may give a connector besides its settings. Pointers stay valid for the connector's life.
 struct ConnectorContext {
@@ -101,6 +137,14 @@ public:
     /// Parses one raw record of this source (as kept in quarantine) into an item, for replay; a record
     /// that still cannot be read comes back as a BadRecord saying why.
     virtual std::variant<RawItem, BadRecord> ParseRecord(std::string_view raw, std::string_view locator) const = 0;
+
+    /// Verifies and parses a push to `/webhooks/<source name>`; nullopt when this connector takes no pushes
+    /// (the daemon answers 404). Called on the HTTP listener's thread, concurrently with the fetch and ingest
+    /// threads: it must only read immutable settings and secrets (read from their files at each call).
+    virtual std::optional<WebhookResult> HandleWebhook(const WebhookRequest& request) const {
+        (void)request;
+        return std::nullopt;
+    }
 };
 
 /// How a connector type is built. Listed explicitly in connectors/registry (no static registration).

@@ -93,6 +93,8 @@ struct ClientStats {
 /// or after CancelAll(). Not thread-safe by design: one loop, one CURLM, no locks on the hot path.
 class Client {
 public:
+    /// `now` (default: the system clock) feeds the rate limiter; it must follow real time, because
+    /// waits for a rate-limit key are real asio timers.
     Client(boost::asio::io_context& loop, ClientOptions options, std::function<Clock::time_point()> now = {});
     ~Client();
     Client(const Client&) = delete;
@@ -103,13 +105,17 @@ public:
     void Submit(Request request, Completion done);
 
     /// Records what an upstream said about its limits for this key (parsed from response headers by the
-    /// connector or ClassifyResponse): later requests with the key wait until allowed.
+    /// connector or ClassifyResponse): later requests with the key wait until allowed. The client itself
+    /// applies RateLimitInfo::BlockedUntil() of every response to a request that has a rate_limit_key.
     RateLimiter& Limits() { return limits_; }
 
     /// Aborts every transfer; their completions get a kRetryLater error.
     void CancelAll();
 
+    /// Requests not completed yet: transfers running, queued behind max_in_flight, or waiting for their
+    /// rate-limit key.
     std::size_t InFlight() const;
+    /// A snapshot of the counters; safe to call from any thread (e.g. the /metrics handler).
     ClientStats Stats() const;
 
 private:

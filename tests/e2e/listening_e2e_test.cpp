@@ -1,0 +1,351 @@
+// Listening end to end: 30 network sources polled at once by the real carelistend from fake upstreams that
+// speak X's and Mastodon's wire formats (cursors, paging, Link headers), with posts arriving all the time and
+// one source failing throughout. carelistend is killed with SIGKILL mid-way and restarted. At the end every
+// post of every healthy source is stored exactly once, the failing source backed off (a handful of requests,
+// no retry storm) and shows as failing in /healthz and /metrics, and the log holds no patient text.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <map>
+#include <mutex>
+#include <pg/pg_test_database.hpp>
+#include <random>
+#include <support/fake_upstream.hpp>
+#include <support/temp_dir.hpp>
+#include <thread>
+
+#include "daemon_process.hpp"
+
+namespace carelisten::e2e {
+namespace {
+
+using carelisten::testing::FakeResponse;
+using carelisten::testing::FakeUpstream;
+using carelisten::testing::RecordedRequest;
+
+constexpr int kXSources = 15;
+constexpr int kMastodonSources = 14;
+constexpr auto kArrivalPeriod = std::chrono::seconds(75);
+constexpr int kKills = 2;
+
+/// The posts of one simulated upstream account, growing while the test runs. Ids grow with time, as X
+/// snowflakes and Mastodon ids do.
+struct Timeline {
+    std::vector<std::uint64_t> ids;  // ascending
+};
+
+/// Both fake networks' state. Thread-safe: the fake server's thread reads, the arrival thread appends.
+class Networks {
+public:
+    void Add(const std::string& source, std::uint64_t id) {
+        const std::lock_guard lock(mutex_);
+        timelines_[source].ids.push_back(id);
+    }
+
+    std::vector<std::uint64_t> Snapshot(const std::string& source) const {
+        const std::lock_guard lock(mutex_);
+        const auto it = timelines_.find(source);
+        return it == timelines_.end() ? std::vector<std::uint64_t>{} : it->second.ids;
+    }
+
+    std::size_t Total(const std::string& source) const { return Snapshot(source).size(); }
+
+private:
+    mutable std::mutex mutex_;
+    std::map<std::string, Timeline> timelines_;
+};
+
+std::string PostText(const std::string& source, std::uint64_t id) {
+    // Every tenth post is a complaint with contact details: none of it may reach the log.
+    if (id % 10 == 3) {
+        return "Waited six hours in A&E at St Elsewhere, call me on 07700 900" + std::to_string(100 + id % 800) +
+               " or mail pat" + std::to_string(id) + "@example.org (" + source + ")";
+    }
+    return "Lovely nurses on ward " + std::to_string(id % 12) + " at St Elsewhere, thank you (" + source + ")";
+}
+
+/// Mastodon sends sanitized HTML: '&' arrives as "&amp;".
+std::string HtmlEscaped(const std::string& text) {
+    std::string out;
+    for (const char c : text) {
+        out += c == '&' ? std::string("&amp;") : std::string(1, c);
+    }
+    return out;
+}
+
+std::uint64_t ParseId(const std::string& text) {
+    return text.empty() ? 0 : std::stoull(text);
+}
+
+/// X API v2 recent search: newest first; since_id bounds below; next_token pages through one snapshot (the
+/// token carries the snapshot's upper bound and the offset), so posts arriving while paging wait for the next
+/// poll, as with the real API.
+FakeResponse XSearch(const Networks& networks, const std::string& source, const RecordedRequest& request) {
+    if (request.Header("authorization") != "Bearer e2e-x-token") {
+        return FakeResponse::Json(R"({"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"})",
+                                  401);
+    }
+    const auto since_id = ParseId(request.QueryParam("since_id"));
+    const auto page_size = std::clamp<std::size_t>(ParseId(request.QueryParam("max_results")), 10, 100);
+    std::uint64_t upper = 0;
+    std::size_t offset = 0;
+    if (const auto token = request.QueryParam("next_token"); !token.empty()) {
+        const auto dot = token.find('.');
+        upper = std::stoull(token.substr(0, dot));
+        offset = std::stoull(token.substr(dot + 1));
+    }
+    auto ids = networks.Snapshot(source);
+    std::vector<std::uint64_t> window;
+    for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
+        if (*it > since_id && (upper == 0 || *it <= upper)) {
+            window.push_back(*it);
+        }
+    }
+    if (upper == 0 && !window.empty()) {
+        upper = window.front();
+    }
+    std::string data;
+    std::string users;
+    const auto end = std::min(window.size(), offset + page_size);
+    for (std::size_t i = offset; i < end; ++i) {
+        const auto id = window[i];
+        const std::string author = std::to_string(7000 + id % 50);
+        data += (data.empty() ? "" : ",") + std::string(R"({"id":")") + std::to_string(id) + R"(","text":")" +
+                PostText(source, id) + R"(","author_id":")" + author + R"(","created_at":"2026-11-25T10:00:00.000Z",)" +
+                R"("conversation_id":")" + std::to_string(id) + R"(","lang":"en"})";
+        users += (users.empty() ? "" : ",") + std::string(R"({"id":")") + author + R"(","username":"patient_)" +
+                 author + R"(","name":"P"})";
+    }
+    std::string meta = R"("result_count":)" + std::to_string(end - offset);
+    if (end > offset) {
+        meta += R"(,"newest_id":")" + std::to_string(window[offset]) + R"(","oldest_id":")" +
+                std::to_string(window[end - 1]) + "\"";
+    }
+    if (end < window.size()) {
+        meta += R"(,"next_token":")" + std::to_string(upper) + "." + std::to_string(end) + "\"";
+    }
+    FakeResponse response;
+    response.headers = {{"x-rate-limit-limit", "450"}, {"x-rate-limit-remaining", "449"},
+                        {"x-rate-limit-reset", "4102444800"}};
+    if (end == offset) {
+        response.body = "{\"meta\":{" + meta + "}}";
+    } else {
+        response.body =
+            "{\"data\":[" + data + "],\"includes\":{\"users\":[" + users + "]},\"meta\":{" + meta + "}}";
+    }
+    return response;
+}
+
+/// Mastodon hashtag timeline: min_id returns the statuses immediately newer than it (oldest `limit` of them),
+/// newest first, with a Link header whose rel="prev" continues forward.
+FakeResponse MastodonTag(const Networks& networks, const std::string& source, const std::string& base,
+                         const RecordedRequest& request) {
+    const auto min_id = ParseId(request.QueryParam("min_id"));
+    const auto since_id = ParseId(request.QueryParam("since_id"));
+    const auto limit = std::clamp<std::size_t>(ParseId(request.QueryParam("limit")), 1, 40);
+    const auto ids = networks.Snapshot(source);
+    std::vector<std::uint64_t> page;
+    if (min_id > 0 || request.QueryParam("min_id") == "0") {
+        for (const auto id : ids) {
+            if (id > min_id && page.size() < limit) {
+                page.push_back(id);
+            }
+        }
+        std::reverse(page.begin(), page.end());
+    } else {
+        for (auto it = ids.rbegin(); it != ids.rend() && page.size() < limit; ++it) {
+            if (*it > since_id) {
+                page.push_back(*it);
+            }
+        }
+    }
+    std::string body = "[";
+    for (const auto id : page) {
+        body += (body.size() > 1 ? "," : "") + std::string(R"({"id":")") + std::to_string(id) +
+                R"(","created_at":"2026-11-25T10:00:00.000Z","url":"https://social.example/@patient)" +
+                std::to_string(id % 40) + "/" + std::to_string(id) + R"(","content":"<p>)" + HtmlEscaped(PostText(source, id)) +
+                R"(</p>","language":"en","visibility":"public","reblog":null,"in_reply_to_id":null,)" +
+                R"("account":{"id":")" + std::to_string(id % 40) + R"(","acct":"patient)" + std::to_string(id % 40) +
+                R"(","username":"patient)" + std::to_string(id % 40) + R"("},"tags":[{"name":"stelsewhere"}]})";
+    }
+    body += "]";
+    FakeResponse response = FakeResponse::Json(body);
+    response.headers = {{"x-ratelimit-limit", "300"}, {"x-ratelimit-remaining", "299"},
+                        {"x-ratelimit-reset", "2099-01-01T00:00:00.000Z"}};
+    if (!page.empty()) {
+        const std::string path = base + "/api/v1/timelines/tag/stelsewhere";
+        response.headers.emplace_back("link", "<" + path + "?max_id=" + std::to_string(page.back()) +
+                                                  ">; rel=\"next\", <" + path +
+                                                  "?min_id=" + std::to_string(page.front()) + ">; rel=\"prev\"");
+    }
+    return response;
+}
+
+std::string TrimmedFile(const std::filesystem::path& path) {
+    auto text = ReadWholeFile(path);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+        text.pop_back();
+    }
+    return text;
+}
+
+TEST(Listening, ThirtySourcesAtOnceOneFailingAndAKillStoreEveryPostOnce) {
+    const auto dsn = test::PgTestDsn();
+    if (!dsn) {
+        GTEST_SKIP() << test::kPgSkipMessage;
+    }
+    test::TestDatabase database(*dsn);
+    testing::TempDir dir;
+    Networks networks;
+    FakeUpstream upstream;
+    std::atomic<int> failing_requests{0};
+
+    std::vector<std::string> x_sources;
+    std::vector<std::string> mastodon_sources;
+    for (int i = 0; i < kXSources; ++i) {
+        x_sources.push_back("x_" + std::to_string(i));
+    }
+    for (int i = 0; i < kMastodonSources; ++i) {
+        mastodon_sources.push_back("mastodon_" + std::to_string(i));
+    }
+    // Each source lives under /<source name>/ on the one fake server.
+    upstream.Route("GET", "/", [&](const RecordedRequest& request) {
+        const auto slash = request.path.find('/', 1);
+        const std::string source = request.path.substr(1, slash == std::string::npos ? std::string::npos : slash - 1);
+        const std::string rest = slash == std::string::npos ? "" : request.path.substr(slash);
+        if (source == "x_failing") {
+            ++failing_requests;
+            return FakeResponse::Json(R"({"title":"Service Unavailable","status":503})", 503);
+        }
+        if (source.rfind("x_", 0) == 0 && rest == "/2/tweets/search/recent") {
+            return XSearch(networks, source, request);
+        }
+        if (source.rfind("mastodon_", 0) == 0 && rest.rfind("/api/v1/timelines/tag/", 0) == 0) {
+            return MastodonTag(networks, source, upstream.BaseUrl() + "/" + source, request);
+        }
+        return FakeResponse::Json(R"({"error":"Record not found"})", 404);
+    });
+
+    testing::WriteFile(dir.Path() / "x-token", "e2e-x-token\n");
+    std::string config = R"([daemon]
+state_dir = ")" + dir.Path().string() + R"("
+poll_interval_ms = 300
+retry_max_delay_ms = 8000
+batch_size = 200
+[database]
+url = ")" + database.Conninfo() + R"("
+[http]
+listen_port = 0
+[upstream]
+allow_plain_http_loopback = true
+request_timeout_ms = 5000
+)";
+    for (const auto& name : x_sources) {
+        config += "[sources." + name + "]\ntype = \"x_recent_search\"\nbase_url = \"" + upstream.BaseUrl() + "/" +
+                  name + "\"\nquery = [\"St Elsewhere\"]\nbearer_token_file = \"" + (dir.Path() / "x-token").string() +
+                  "\"\nrequests_per_minute = 600\n";
+    }
+    config += "[sources.x_failing]\ntype = \"x_recent_search\"\nbase_url = \"" + upstream.BaseUrl() +
+              "/x_failing\"\nquery = [\"St Elsewhere\"]\nbearer_token_file = \"" + (dir.Path() / "x-token").string() +
+              "\"\nrequests_per_minute = 600\n";
+    for (const auto& name : mastodon_sources) {
+        config += "[sources." + name + "]\ntype = \"mastodon\"\nbase_url = \"" + upstream.BaseUrl() + "/" + name +
+                  "\"\nhashtags = [\"stelsewhere\"]\nsearch_terms = []\nrequests_per_minute = 60\n";
+    }
+    testing::WriteFile(dir.Path() / "carelistend.toml", config);
+
+    // Posts arrive on every healthy source for kArrivalPeriod, a few per source and second.
+    std::atomic<bool> arriving{true};
+    std::thread arrivals([&] {
+        std::mt19937 random(20261125);
+        std::uint64_t next_id = 1'000'000;
+        const auto end = std::chrono::steady_clock::now() + kArrivalPeriod;
+        while (std::chrono::steady_clock::now() < end) {
+            for (const auto& name : x_sources) {
+                for (int n = static_cast<int>(random() % 4); n > 0; --n) {
+                    networks.Add(name, next_id += 1 + random() % 7);
+                }
+            }
+            for (const auto& name : mastodon_sources) {
+                for (int n = static_cast<int>(random() % 4); n > 0; --n) {
+                    networks.Add(name, next_id += 1 + random() % 7);
+                }
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        }
+        arriving = false;
+    });
+
+    const auto log = dir.Path() / "daemon.log";
+    std::mt19937 random(7);
+    std::uniform_int_distribution<int> run_ms(6000, 15000);
+    int kills_mid_flow = 0;
+    for (int kill = 0; kill < kKills; ++kill) {
+        DaemonProcess daemon(dir.Path() / "carelistend.toml", log);
+        daemon.Start();
+        std::this_thread::sleep_for(std::chrono::milliseconds(run_ms(random)));
+        ASSERT_TRUE(daemon.Running()) << ReadWholeFile(log);
+        daemon.Signal(SIGKILL);
+        ASSERT_EQ(daemon.Wait(std::chrono::seconds(10)), 128 + SIGKILL);
+        kills_mid_flow += arriving.load() && database.QueryInt("SELECT count(*) FROM item") > 0 ? 1 : 0;
+        std::filesystem::remove(dir.Path() / "http.address");
+    }
+
+    DaemonProcess daemon(dir.Path() / "carelistend.toml", log);
+    daemon.Start();
+    arrivals.join();
+    long long expected = 0;
+    for (const auto& name : x_sources) {
+        expected += static_cast<long long>(networks.Total(name));
+    }
+    for (const auto& name : mastodon_sources) {
+        expected += static_cast<long long>(networks.Total(name));
+    }
+    const bool drained =
+        WaitUntil([&] { return database.QueryInt("SELECT count(*) FROM item") >= expected; }, std::chrono::minutes(2));
+    ASSERT_TRUE(WaitUntil([&] { return !TrimmedFile(dir.Path() / "http.address").empty(); }, std::chrono::seconds(30)));
+    const auto address = TrimmedFile(dir.Path() / "http.address");
+    const auto health = HttpGet(address, "/healthz");
+    const auto metrics = HttpGet(address, "/metrics");
+    daemon.Signal(SIGTERM);
+    EXPECT_EQ(daemon.Wait(std::chrono::seconds(30)), 0) << ReadWholeFile(log);
+    ASSERT_TRUE(drained) << "stored " << database.QueryInt("SELECT count(*) FROM item") << " of " << expected << "\n"
+                         << ReadWholeFile(log);
+
+    // Exactly once, per source: every post the upstream served is stored, none twice.
+    for (const auto& names : {x_sources, mastodon_sources}) {
+        for (const auto& name : names) {
+            const auto total = static_cast<long long>(networks.Total(name));
+            EXPECT_EQ(database.QueryInt("SELECT count(*) FROM item WHERE source = '" + name + "'"), total) << name;
+            EXPECT_EQ(database.QueryInt("SELECT count(DISTINCT external_id) FROM item WHERE source = '" + name + "'"),
+                      total)
+                << name;
+        }
+    }
+    EXPECT_EQ(database.QueryInt("SELECT count(*) FROM item"), expected);
+    EXPECT_EQ(database.QueryInt("SELECT count(*) FROM item WHERE source = 'x_failing'"), 0);
+    EXPECT_GT(database.QueryInt("SELECT count(*) FROM item WHERE channel = 'social' AND url <> ''"), 0);
+    EXPECT_GE(kills_mid_flow, 1) << "a kill must interrupt the flow";
+
+    // The failing source backed off: over ~100 s a retry storm would be hundreds of requests; exponential
+    // back-off capped at 8 s (and restarted by each kill) stays in the tens.
+    EXPECT_GT(failing_requests.load(), 3);
+    EXPECT_LT(failing_requests.load(), 60);
+    EXPECT_EQ(health.status, 503) << health.body;
+    EXPECT_THAT(health.body, ::testing::HasSubstr("\"x_failing\""));
+    EXPECT_THAT(metrics.body, ::testing::HasSubstr("carelisten_source_healthy{source=\"x_failing\"} 0"));
+    EXPECT_THAT(metrics.body, ::testing::HasSubstr("carelisten_source_healthy{source=\"x_0\"} 1"));
+
+    // No patient data in the log: the texts, the phone numbers and the e-mail addresses served.
+    const auto text = ReadWholeFile(log);
+    EXPECT_THAT(text, ::testing::Not(::testing::HasSubstr("07700")));
+    EXPECT_THAT(text, ::testing::Not(::testing::HasSubstr("@example.org")));
+    EXPECT_THAT(text, ::testing::Not(::testing::HasSubstr("Waited six hours")));
+    EXPECT_THAT(text, ::testing::Not(::testing::HasSubstr("patient_7")));
+}
+
+}  // namespace
+}  // namespace carelisten::e2e
