@@ -337,6 +337,7 @@ request_timeout_ms = 5000
     const auto address = TrimmedFile(dir.Path() / "http.address");
     const auto health = HttpGet(address, "/healthz");
     const auto metrics = HttpGet(address, "/metrics");
+    const auto status = HttpGet(address, "/status");
     daemon.Signal(SIGTERM);
     EXPECT_EQ(daemon.Wait(std::chrono::seconds(30)), 0) << ReadWholeFile(log);
     if (!drained) {
@@ -372,8 +373,11 @@ request_timeout_ms = 5000
     // back-off capped at 8 s (and restarted by each kill) stays in the tens.
     EXPECT_GT(failing_requests.load(), 3);
     EXPECT_LT(failing_requests.load(), 60);
-    EXPECT_EQ(health.status, 503) << health.body;
-    EXPECT_THAT(health.body, ::testing::HasSubstr("\"x_failing\""));
+    // Alive (200) but degraded, naming the failing source; /status says why.
+    EXPECT_THAT(health.body, ::testing::HasSubstr("\"status\":\"degraded\""));
+    EXPECT_THAT(health.body, ::testing::HasSubstr("\"x_failing\":\"failing\""));
+    EXPECT_THAT(health.body, ::testing::HasSubstr("\"x_0\":\"ok\""));
+    EXPECT_THAT(status.body, ::testing::HasSubstr("retry_later"));
     EXPECT_THAT(metrics.body, ::testing::HasSubstr("carelisten_source_healthy{source=\"x_failing\"} 0"));
     EXPECT_THAT(metrics.body, ::testing::HasSubstr("carelisten_source_healthy{source=\"x_0\"} 1"));
 
