@@ -387,7 +387,7 @@ void IngestWorker::FailSource(SourceState& source, const std::string& what, cons
         source.phase = Phase::kStopped;
         source.metrics->healthy.store(false);
         log::With(fields).Error(kLogModule, "source ", source.name, ": ", what, " failed (", error.code.message(),
-                   "): ", error.detail, "; the source is stopped until the configuration is reloaded");
+                                "): ", error.detail, "; the source is stopped until the configuration is reloaded");
         return;
     }
 
@@ -407,8 +407,8 @@ void IngestWorker::FailSource(SourceState& source, const std::string& what, cons
         source.metrics->healthy.store(false);
     }
     if (log_it) {
-        log::With(fields).Warning(kLogModule, "source ", source.name, ": ", what, " failed (", error.code.message(), ": ",
-                     error.detail, "), failure #", count, ", retrying in ", delay.count(), " ms");
+        log::With(fields).Warning(kLogModule, "source ", source.name, ": ", what, " failed (", error.code.message(),
+                                  ": ", error.detail, "), failure #", count, ", retrying in ", delay.count(), " ms");
     }
     Schedule(source, delay);
 }
