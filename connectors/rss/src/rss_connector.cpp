@@ -271,12 +271,20 @@ struct RssConnector::Operation : std::enable_shared_from_this<Operation> {
         });
         const std::size_t budget = max_items > Used() ? max_items - Used() : 0;
         const std::size_t take = std::min(budget, fresh.size());
-        std::optional<Timestamp> newest = state.newest.empty() ? std::nullopt : ParseRfc3339(state.newest);
+        // A plain time point plus a flag, not std::optional: GCC 12 at -O2 warns (wrongly) that a compared
+        // optional may be uninitialized, and warnings are errors.
+        const auto stored = state.newest.empty() ? std::nullopt : ParseRfc3339(state.newest);
+        bool have_newest = stored.has_value();
+        Timestamp newest_time = stored.value_or(Timestamp{});
         for (std::size_t i = 0; i < take; ++i) {
             auto& entry = fresh[i];
             state.seen.push_back(entry.key);
-            if (entry.date && (!newest || *entry.date > *newest)) {
-                newest = entry.date;
+            if (entry.date.has_value()) {
+                const Timestamp date = entry.date.value();
+                if (!have_newest || date > newest_time) {
+                    newest_time = date;
+                    have_newest = true;
+                }
             }
             if (auto* item = std::get_if<RawItem>(&entry.record)) {
                 batch.items.push_back(std::move(*item));
@@ -284,8 +292,8 @@ struct RssConnector::Operation : std::enable_shared_from_this<Operation> {
                 batch.bad_records.push_back(std::get<BadRecord>(std::move(entry.record)));
             }
         }
-        if (newest) {
-            state.newest = FormatTime(*newest);
+        if (have_newest) {
+            state.newest = FormatTime(newest_time);
         }
         // Bound the seen list: forget first what the feed no longer carries, oldest first.
         if (state.seen.size() > self->max_seen_ids_) {
