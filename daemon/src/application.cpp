@@ -208,6 +208,7 @@ void Application::HandleWebhook(HttpRequest request, std::function<void(HttpResp
     connectors::Batch batch;
     batch.items = std::move(result->items);
     batch.bad_records = std::move(result->bad_records);
+    batch.delivery_updates = std::move(result->delivery_updates);
     worker_->StorePushed(source, std::move(batch),
                          [reply = std::move(reply), body = std::move(result->response_body),
                           content_type = std::move(result->response_content_type)](bool stored) {

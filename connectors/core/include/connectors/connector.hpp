@@ -76,15 +76,6 @@ struct WebhookRequest {
     }
 };
 
-/// A delivery report for a message the hospital sent (Twilio's StatusCallback): the daemon applies it to
-/// its outbox in the same transaction as the push's items.
-struct DeliveryUpdate {
-    std::string marker;  ///< the outbox row's unique marker, from the callback URL
-    std::string sid;     ///< the upstream's message id
-    std::string status;  ///< as the upstream says it: queued, sent, delivered, undelivered, failed, ...
-    std::string error_code;
-};
-
 /// What a connector makes of a push. The daemon stores `items` (and `bad_records`) in one transaction and
 /// answers `status` only after the commit; a rejected push (bad signature, malformed) is answered at once and
 /// stores nothing.
