@@ -199,3 +199,26 @@ TEST(TwilioApi, ParsesErrorBodiesAndSendAnswers) {
 
 }  // namespace
 }  // namespace carelisten::connectors::twilio
+
+namespace carelisten::connectors::twilio {
+namespace {
+
+TEST(TwilioDemoContent, TheDemoMessagesPageParsesIntoEightInboundSmsItems) {
+    std::ifstream in(std::string(CARELISTEN_FIXTURES_DIR) + "/../../demo/upstreams/twilio/messages.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto parsed = ParseMessagesPage(text.str(), {.source = "hospital_sms", .default_region = "IN"});
+    ASSERT_TRUE(std::holds_alternative<MessagesPage>(parsed));
+    const auto& page = std::get<MessagesPage>(parsed);
+    EXPECT_EQ(page.items.size(), 8U);
+    EXPECT_TRUE(page.bad_records.empty());
+    int keywords = 0;
+    for (const auto& item : page.items) {
+        EXPECT_TRUE(item.author.starts_with("+91")) << item.external_id;
+        keywords += ClassifyKeyword(item.text) != Keyword::kNone ? 1 : 0;
+    }
+    EXPECT_EQ(keywords, 2);  // one STOP, one START
+}
+
+}  // namespace
+}  // namespace carelisten::connectors::twilio
