@@ -1,6 +1,7 @@
 #include <openssl/evp.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <common/log.hpp>
 #include <connectors/errc.hpp>
 #include <connectors/twilio/phone.hpp>
@@ -85,6 +86,7 @@ SmsSender::~SmsSender() {
 }
 
 void SmsSender::Start() {
+    loop_ = std::make_unique<Loop>();
     thread_ = std::thread([this] { Run(); });
 }
 
@@ -94,6 +96,15 @@ void SmsSender::RequestStop() {
         stop_ = true;
     }
     wake_.notify_all();
+    if (loop_) {
+        // An exchange in flight is aborted (its row stays 'sending' and is reconciled at the next start), so a
+        // stop never waits for a slow Twilio. Runs on the sender's thread, inside Exchange.
+        boost::asio::post(loop_->io, [this] {
+            if (loop_->client) {
+                loop_->client->CancelAll();
+            }
+        });
+    }
 }
 
 void SmsSender::Join() {
@@ -108,7 +119,6 @@ bool SmsSender::Wait(std::chrono::milliseconds duration) {
 }
 
 void SmsSender::Run() {
-    loop_ = std::make_unique<Loop>();
     loop_->client = std::make_unique<http::Client>(loop_->io, options_.client_options);
     std::unique_ptr<crm::Store> store;
     bool reconciled = false;
@@ -144,7 +154,6 @@ void SmsSender::Run() {
     }
     loop_->client->CancelAll();
     loop_->client.reset();
-    loop_.reset();
 }
 
 bool SmsSender::Send(crm::Store& store, http::Client& /*client*/, const crm::OutboundRow& row) {

@@ -111,6 +111,7 @@ public:
         upstream.Route("GET", path, [this](const RecordedRequest& request) { return List(request); });
     }
     int Posts() const { return posts_.load(); }
+    int BusyRefusals() const { return busy_refusals_.load(); }
     int PostsWithBody(const std::string& body) const {
         const std::lock_guard lock(mutex_);
         int count = 0;
@@ -131,6 +132,15 @@ private:
         if (!form || !twilio::FindParam(*form, "To") || !twilio::FindParam(*form, "Body")) {
             return FakeResponse::Json(R"({"code":21604,"message":"A 'To' phone number is required.","status":400})",
                                       400);
+        }
+        if (twilio::FindParam(*form, "Body")->find("BUSY") != std::string::npos && busy_refusals_.load() == 0) {
+            ++busy_refusals_;  // the account's concurrency is exhausted once: 20429, created nothing
+            auto busy = FakeResponse::Json(
+                R"({"code":20429,"message":"Too Many Requests","more_info":"https://www.twilio.com/docs/errors/20429",)"
+                R"("status":429})",
+                429);
+            busy.headers.emplace_back("Retry-After", "1");
+            return busy;
         }
         Message message;
         {
@@ -170,6 +180,7 @@ private:
     }
 
     std::atomic<int> posts_{0};
+    std::atomic<int> busy_refusals_{0};
     mutable std::mutex mutex_;
     std::vector<Message> messages_;
 };
@@ -276,11 +287,27 @@ default_region = "IN"
     const auto status = RunCommand({carelisten, "--config", config.string(), "sms", "status", std::to_string(sent_id)});
     EXPECT_THAT(status.out, ::testing::HasSubstr("delivered"));
 
+    // 20429 with Retry-After: the message goes back to the queue and is sent once after the wait.
+    const auto busy = RunCommand({carelisten, "--config", config.string(), "sms", "send", "--to", "+919812300004",
+                                  "--body", "BUSY: your reference is SE-1043"});
+    ASSERT_EQ(busy.status, 0) << busy.err;
+    EXPECT_TRUE(WaitUntil(
+        [&] {
+            return database.QueryInt(
+                       "SELECT count(*) FROM outbound_message WHERE body LIKE 'BUSY%' AND state = "
+                       "'sent' AND attempts = 2") == 1;
+        },
+        std::chrono::seconds(30)))
+        << ReadWholeFile(log);
+    EXPECT_EQ(twilio_fake.BusyRefusals(), 1);
+    EXPECT_EQ(twilio_fake.PostsWithBody("BUSY: your reference is SE-1043"), 1);
+    EXPECT_EQ(twilio_fake.Posts(), 3);
+
     // The slow send: Twilio creates the message but holds the answer; the daemon is killed meanwhile.
     const auto slow = RunCommand({carelisten, "--config", config.string(), "sms", "send", "--to", "+919812300003",
                                   "--body", "SLOW: your reference is SE-1042"});
     ASSERT_EQ(slow.status, 0) << slow.err;
-    ASSERT_TRUE(WaitUntil([&] { return twilio_fake.Posts() == 2; }, std::chrono::seconds(30))) << ReadWholeFile(log);
+    ASSERT_TRUE(WaitUntil([&] { return twilio_fake.Posts() == 4; }, std::chrono::seconds(30))) << ReadWholeFile(log);
     EXPECT_EQ(database.QueryInt("SELECT count(*) FROM outbound_message WHERE state = 'sending'"), 1);
     daemon->Signal(SIGKILL);
     daemon->Wait(std::chrono::seconds(10));
@@ -288,14 +315,16 @@ default_region = "IN"
     daemon->Start();
     EXPECT_TRUE(WaitUntil(
         [&] {
-            return database.QueryInt("SELECT count(*) FROM outbound_message WHERE state IN ('sent', 'delivered')") == 2;
+            return database.QueryInt("SELECT count(*) FROM outbound_message WHERE state IN ('sent', 'delivered')") ==
+                       3 &&
+                   database.QueryInt("SELECT count(*) FROM outbound_message WHERE state = 'sending'") == 0;
         },
         std::chrono::seconds(30)))
         << ReadWholeFile(log);
     std::this_thread::sleep_for(std::chrono::seconds(2));
-    EXPECT_EQ(twilio_fake.Posts(), 2);
+    EXPECT_EQ(twilio_fake.Posts(), 4);
     EXPECT_EQ(twilio_fake.PostsWithBody("SLOW: your reference is SE-1042"), 1);
-    EXPECT_EQ(database.QueryInt("SELECT count(*) FROM outbound_message WHERE upstream_id IS NOT NULL"), 2);
+    EXPECT_EQ(database.QueryInt("SELECT count(*) FROM outbound_message WHERE upstream_id IS NOT NULL"), 3);
 
     daemon->Signal(SIGTERM);
     EXPECT_EQ(daemon->Wait(std::chrono::seconds(30)), 0);

@@ -218,6 +218,28 @@ TEST_F(TwilioConnectorTest, AStalledResponseTimesOutAsRetryLater) {
     EXPECT_EQ(Fetch(std::nullopt).Error().code, make_error_code(ConnectorErrc::kRetryLater));
 }
 
+TEST_F(TwilioConnectorTest, ATruncatedOrResetResponseAndABurstOf5xxAreRetryLaterAndConsumeNothing) {
+    int call = 0;
+    fake_.Route("GET", "/2010-04-01/", [&call](const RecordedRequest&) {
+        ++call;
+        auto response = FakeResponse::Json(Fixture("messages_page1.json"));
+        if (call == 1) {
+            response.truncate = true;
+        } else if (call == 2) {
+            response.reset = true;
+        } else {
+            response = FakeResponse::Json(R"({"code":20500,"message":"Internal Server Error","status":500})", 503);
+        }
+        return response;
+    });
+    Make();
+    for (int i = 0; i < 5; ++i) {
+        const auto result = Fetch(std::nullopt);
+        ASSERT_FALSE(result.Ok());
+        EXPECT_EQ(result.Error().code, make_error_code(ConnectorErrc::kRetryLater)) << i << result.Error().detail;
+    }
+}
+
 TEST_F(TwilioConnectorTest, AWebhookSignedWithTheTokenBecomesAnSmsItemAnsweredWithEmptyTwiml) {
     Make();
     const auto result =
