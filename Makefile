@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 BUILD_DIR ?= build/release
 TEST_BUILD_DIR ?= build/asan
 
-.PHONY: demo test deps build build-test bench fuzz format clean
+.PHONY: demo test deps build build-test bench fuzz format clean deb test-package
 
 deps:
 	@scripts/install_deps.sh
@@ -23,6 +23,15 @@ build-test: deps
 
 test: build-test
 	cd $(TEST_BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# The .deb (CPack) from the release build, in $(BUILD_DIR).
+deb: build
+	cmake --build $(BUILD_DIR) --target deb
+
+# Only the .deb install test (it is part of `make test` too; times in tests/README.md), here on the
+# release build, i.e. the package as shipped.
+test-package: build
+	cd $(BUILD_DIR) && ctest -L package --output-on-failure
 
 # Benchmarks need an optimised build without sanitizers; see docs/benchmarks.md.
 bench: build

@@ -18,6 +18,10 @@ packages=(
     libgtest-dev libgmock-dev libbenchmark-dev
     # the PostgreSQL 15 server: the embedded default database and the test tiers
     postgresql-15 postgresql-client-15
+    # operations: promtool checks /metrics and the alert rules; debootstrap and dpkg-dev build a clean
+    # Debian root for the .deb install test (`make test-package`); fakeroot for cpack
+    # systemd-container: systemd-nspawn boots the packaged unit under a real systemd in that root
+    prometheus debootstrap dpkg-dev fakeroot systemd-container
 )
 
 missing=()

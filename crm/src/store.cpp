@@ -452,6 +452,8 @@ QuarantineRow ToQuarantineRow(const pqxx::row& row) {
 struct Store::Impl {
     explicit Impl(std::string full_conninfo) : conninfo(std::move(full_conninfo)) {}
 
+    TransactionObserver transaction_observer;
+
     /// Connects and declares the prepared statements. Throws what libpqxx throws.
     void Connect() {
         session = std::make_unique<PgSession>(conninfo);
@@ -516,9 +518,14 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& conninfo, const st
     return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
+void Store::SetTransactionObserver(TransactionObserver observer) {
+    impl_->transaction_observer = std::move(observer);
+}
+
 Result<IngestOutcome> Store::Ingest(const IngestBatch& batch) {
     Impl& impl = *impl_;
-    return impl.Run<IngestOutcome>("ingest", [&](pqxx::connection& conn) -> Result<IngestOutcome> {
+    const auto started = std::chrono::steady_clock::now();
+    auto result = impl.Run<IngestOutcome>("ingest", [&](pqxx::connection& conn) -> Result<IngestOutcome> {
         IngestOutcome outcome;
         pqxx::work txn(conn, "ingest");
 
@@ -620,6 +627,10 @@ Result<IngestOutcome> Store::Ingest(const IngestBatch& batch) {
                    " quarantined, ", outcome.cases_opened, " case(s) opened, ", outcome.cases_extended, " extended");
         return outcome;
     });
+    if (impl.transaction_observer) {
+        impl.transaction_observer(std::chrono::steady_clock::now() - started, result.has_value());
+    }
+    return result;
 }
 
 Result<std::optional<std::string>> Store::LoadCursor(const std::string& source) {

@@ -15,6 +15,8 @@
 #include <daemon/reanalyze.hpp>
 #include <daemon/replay.hpp>
 #include <daemon/sms_command.hpp>
+#include <daemon/status.hpp>
+#include <daemon/status_client.hpp>
 #include <daemon/train_command.hpp>
 #include <daemon/wiring.hpp>
 #include <fstream>
@@ -103,6 +105,40 @@ int WithStore(const std::string& config_path, Body body) {
     return body(config, *store.value(), migrated.value());
 }
 
+// `carelisten status`: reads the running daemon's /status through <state_dir>/http.address.
+int RunStatus(const std::string& config_path, bool json) {
+    constexpr int kNotRunning = 3;  // as `systemctl status` says of a stopped unit
+    daemon::Config config;
+    try {
+        config = daemon::LoadConfigFile(config_path);
+    } catch (const daemon::ConfigError& error) {
+        for (const auto& problem : error.Problems()) {
+            std::cerr << problem << "\n";
+        }
+        return 2;
+    }
+    const std::string state_dir = config.daemon.GetString("state_dir");
+    const std::string address = daemon::ReadHttpAddress(state_dir);
+    if (address.empty()) {
+        std::cerr << "carelisten: carelistend is not running (no " << state_dir << "/http.address)\n";
+        return kNotRunning;
+    }
+    auto body = daemon::HttpGetLocal(address, "/status");
+    if (!body) {
+        std::cerr << "carelisten: carelistend does not answer on " << address << " (" << body.error().message()
+                  << "); is it running? (systemctl status carelistend)\n";
+        return kNotRunning;
+    }
+    bool all_ok = false;
+    const auto text = daemon::FormatStatusForTerminal(body.value(), all_ok);
+    if (!text) {
+        std::cerr << "carelisten: " << address << "/status did not return a status document\n";
+        return kNotRunning;
+    }
+    std::cout << (json ? body.value() : *text);
+    return all_ok ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -122,6 +158,10 @@ int main(int argc, char** argv) {
         command->add_option("--limit", filter.limit, "at most this many rows")->capture_default_str();
     };
 
+    auto* status =
+        cli.add_subcommand("status", "the running daemon's health per source (exit 0 ok, 1 degraded, 3 not running)");
+    bool status_json = false;
+    status->add_flag("--json", status_json, "print the daemon's /status document as it is");
     auto* migrate = cli.add_subcommand("migrate", "apply pending schema migrations");
     auto* sms = cli.add_subcommand("sms", "the SMS outbox (sent by carelistend through Twilio)");
     sms->require_subcommand(1);
@@ -186,6 +226,9 @@ int main(int argc, char** argv) {
         filter.source = source;
     }
 
+    if (status->parsed()) {
+        return RunStatus(config_path, status_json);
+    }
     if (analyze->parsed()) {
         auto analyzer = nlp::Analyzer::Create();
         if (!analyzer) {

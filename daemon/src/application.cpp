@@ -10,6 +10,7 @@
 #include <daemon/metrics.hpp>
 #include <daemon/reanalyze.hpp>
 #include <daemon/sms_sender.hpp>
+#include <daemon/status.hpp>
 #include <daemon/systemd_notify.hpp>
 #include <daemon/wiring.hpp>
 #include <fstream>
@@ -23,6 +24,13 @@ namespace {
 constexpr std::string_view kLogModule = "carelistend";
 constexpr std::chrono::seconds kStatusInterval{5};
 constexpr std::chrono::milliseconds kShutdownPoll{20};
+// The ingest loop sleeps up to poll_interval_ms between turns, or retry_max_delay_ms after failures; a
+// fetch may take a minute (HTTP timeouts). Beyond that plus this slack, the loop is considered hung.
+constexpr std::chrono::seconds kAliveSlack{90};
+
+double UnixNow() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 }  // namespace
 
@@ -55,7 +63,7 @@ int Application::Run() {
         return 2;
     }
     ApplyLogLevel(config_);
-    log::Notice(kLogModule, "starting carelistend 0.1.0 (", LibraryVersions(), ")");
+    log::Notice(kLogModule, "starting carelistend ", Version(), " (", LibraryVersions(), ")");
 
     try {
         Start();
@@ -89,6 +97,12 @@ void Application::Start() {
         log::Notice(kLogModule, "applied migration ", name);
     }
     log::Info(kLogModule, "database schema at version ", migrated.value().schema_version);
+    int expected_schema = 0;
+    for (const auto& migration : crm::EmbeddedMigrations()) {
+        expected_schema = std::max(expected_schema, migration.version);
+    }
+    metrics_->expected_schema_version.store(expected_schema);
+    metrics_->schema_version.store(migrated.value().schema_version);
     metrics_->database_ready.store(true);
 
     auto analyzer = nlp::Analyzer::Create(MakeAnalyzerOptions(config_));
@@ -99,24 +113,40 @@ void Application::Start() {
     log::Info(kLogModule, "analyzer ", analyzer_->Version());
 
     std::map<std::string, HttpHandler> routes;
+    // Alive: the process answers and its ingest loop turns. Failing sources do not make it unhealthy
+    // (restarting would not fix an upstream); they show in the body, /status and STATUS=.
     routes["/healthz"] = [this] {
+        const auto status = CurrentStatus();
         std::ostringstream body;
-        bool healthy = true;
-        body << "{\"status\":";
-        std::ostringstream sources;
-        for (const auto& name : metrics_->SourceNames()) {
-            const bool ok = metrics_->FindSource(name)->healthy.load();
-            healthy = healthy && ok;
-            sources << (sources.tellp() > 0 ? "," : "") << "\"" << name << "\":\"" << (ok ? "ok" : "failing") << "\"";
+        body << "{\"status\":\"" << (status.alive ? (status.ok ? "ok" : "degraded") : "hung")
+             << "\",\"alive\":" << (status.alive ? "true" : "false") << ",\"sources\":{";
+        bool first = true;
+        for (const auto& source : status.sources) {
+            body << (first ? "" : ",") << "\"" << source.name << "\":\"" << ToString(source.state) << "\"";
+            first = false;
         }
-        body << (healthy ? "\"ok\"" : "\"degraded\"") << ",\"sources\":{" << sources.str() << "}}\n";
-        return HttpResponse{healthy ? 200u : 503u, "application/json", body.str()};
+        body << "}}\n";
+        return HttpResponse{status.alive ? 200u : 503u, "application/json", body.str()};
     };
+    // Ready: the database is reachable, the schema is at this binary's version, and not stopping.
     routes["/readyz"] = [this] {
-        const bool ready = metrics_->database_ready.load() && !stopping_;
-        return HttpResponse{ready ? 200u : 503u, "text/plain; charset=utf-8", ready ? "ready\n" : "not ready\n"};
+        const auto status = CurrentStatus();
+        const bool ready = IsReady(status);
+        std::string body = ready ? "ready\n" : "not ready:";
+        if (!ready) {
+            body += status.database_ready ? "" : " database unreachable;";
+            body += status.schema_version == status.expected_schema_version
+                        ? ""
+                        : " schema " + std::to_string(status.schema_version) + " (expected " +
+                              std::to_string(status.expected_schema_version) + ");";
+            body += status.stopping ? " stopping;" : "";
+            body += "\n";
+        }
+        return HttpResponse{ready ? 200u : 503u, "text/plain; charset=utf-8", body};
     };
+    routes["/status"] = [this] { return HttpResponse{200, "application/json", StatusJson(CurrentStatus())}; };
     routes["/metrics"] = [this] {
+        RefreshUpstreamStats();
         return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics_->RenderPrometheus()};
     };
     http_ = std::make_unique<HttpServer>(io_, std::move(routes));
@@ -124,7 +154,7 @@ void Application::Start() {
                                         static_cast<unsigned short>(config_.http.GetInt("listen_port")));
     stop_stack_.emplace_back([this] { http_->Stop(); });
     const std::string address = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-    log::Notice(kLogModule, "http listener on ", address, " (/healthz, /readyz, /metrics)");
+    log::Notice(kLogModule, "http listener on ", address, " (/healthz, /readyz, /status, /metrics)");
     std::ofstream(config_.daemon.GetString("state_dir") + "/http.address") << address << "\n";
 
     upstream_http_ = std::make_unique<connectors::http::Client>(fetch_loop_, MakeClientOptions(config_));
@@ -134,8 +164,16 @@ void Application::Start() {
     const std::string password = database_->Password();
     worker_ = std::make_unique<IngestWorker>(
         MakeConnectors(config_, connectors::ConnectorContext{.loop = &fetch_loop_, .http = upstream_http_.get()}),
-        *analyzer_, [conninfo, password]() { return crm::Store::Open(conninfo, password); }, *metrics_,
-        MakeIngestSettings(config_), fetch_loop_);
+        *analyzer_,
+        [conninfo, password, metrics = metrics_.get()]() -> Result<std::unique_ptr<crm::Store>> {
+            auto store = crm::Store::Open(conninfo, password);
+            if (store) {
+                store.value()->SetTransactionObserver(
+                    [metrics](auto elapsed, bool committed) { metrics->ObserveTransaction(elapsed, committed); });
+            }
+            return store;
+        },
+        *metrics_, MakeIngestSettings(config_), fetch_loop_);
     worker_->Start();
     stop_stack_.emplace_back([this] {
         worker_->RequestStop();
@@ -340,32 +378,47 @@ void Application::ScheduleWatchdog() {
     });
 }
 
+void Application::RefreshUpstreamStats() {
+    if (!upstream_http_) {
+        return;
+    }
+    // Client::Stats() takes the runtime's own lock, so the HTTP thread may copy it while the fetch loop runs.
+    auto stats = upstream_http_->Stats();
+    metrics_->SetUpstreamHttp({.requests = stats.requests,
+                               .transport_errors = stats.transport_errors,
+                               .rate_limit_waits = stats.rate_limit_waits,
+                               .responses_by_status = std::move(stats.responses_by_status)});
+}
+
 void Application::ScheduleStatus() {
+    metrics_->SampleActivity(UnixNow());
+    RefreshUpstreamStats();
     status_timer_.expires_after(kStatusInterval);
     status_timer_.async_wait([this](const boost::system::error_code& ec) {
         if (ec) {
             return;
         }
-        systemd::NotifyStatus(StatusLine());
+        const auto status = CurrentStatus();
+        for (const auto& source : status.sources) {
+            // Only registered sources are in the status, so Source() finds and never inserts here.
+            metrics_->Source(source.name).stale.store(source.state == SourceState::kStale);
+        }
+        systemd::NotifyStatus(StatusSummary(status));
         ScheduleStatus();
     });
 }
 
+DaemonStatus Application::CurrentStatus() const {
+    const auto loop_age = std::chrono::steady_clock::now() - worker_->LastHeartbeat();
+    const auto patience = std::chrono::milliseconds(std::max(config_.daemon.GetInt("poll_interval_ms"),
+                                                             config_.daemon.GetInt("retry_max_delay_ms"))) +
+                          kAliveSlack;
+    const bool alive = worker_->Finished() ? stopping_ : loop_age < patience;
+    return BuildStatus(*metrics_, MakeSourceExpectations(config_), UnixNow(), alive, stopping_);
+}
+
 std::string Application::StatusLine() const {
-    std::uint64_t stored = 0;
-    std::uint64_t quarantined = 0;
-    std::size_t failing = 0;
-    const auto names = metrics_->SourceNames();
-    for (const auto& name : names) {
-        const auto* source = metrics_->FindSource(name);
-        stored += source->items_stored.load();
-        quarantined += source->quarantined.load();
-        failing += source->healthy.load() ? 0 : 1;
-    }
-    std::ostringstream out;
-    out << names.size() << " source(s), " << failing << " failing; " << stored << " stored, " << quarantined
-        << " quarantined; database " << (metrics_->database_ready.load() ? "ok" : "unreachable");
-    return out.str();
+    return StatusSummary(CurrentStatus());
 }
 
 }  // namespace carelisten::daemon

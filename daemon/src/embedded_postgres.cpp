@@ -79,6 +79,17 @@ int EmbeddedPostgres::Run(const std::vector<std::string>& argv, const std::strin
         args.push_back(const_cast<char*>(arg.c_str()));
     }
     args.push_back(nullptr);
+    // The cluster must not speak to systemd for the daemon: PostgreSQL built with systemd support sends
+    // READY=1/STOPPING=1 to $NOTIFY_SOCKET (NotifyAccess=main makes systemd ignore it, with a warning per
+    // message). Built before fork: the child may only make async-signal-safe calls.
+    std::vector<char*> env;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        const std::string_view name(*entry);
+        if (name.rfind("NOTIFY_SOCKET=", 0) != 0 && name.rfind("WATCHDOG_", 0) != 0) {
+            env.push_back(*entry);
+        }
+    }
+    env.push_back(nullptr);
     const pid_t pid = ::fork();
     if (pid < 0) {
         throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
@@ -105,7 +116,7 @@ int EmbeddedPostgres::Run(const std::vector<std::string>& argv, const std::strin
         if (::chdir(root_dir_.c_str()) != 0) {
             ::_exit(126);
         }
-        ::execv(args[0], args.data());
+        ::execve(args[0], args.data(), env.data());
         ::_exit(127);
     }
     int status = 0;
@@ -168,7 +179,9 @@ void EmbeddedPostgres::Start() {
              << "unix_socket_directories = '" << socket_dir_ << "'\n"
              << "unix_socket_permissions = 0700\n"
              << "port = " << kPort << "\n"
-             << "max_connections = 30\n";
+             << "max_connections = 30\n"
+             // The unit's MemoryDenyWriteExecute=yes forbids the executable memory LLVM JIT needs.
+             << "jit = off\n";
     }
     if (Running()) {
         if (!options_.stop_adopted) {

@@ -3,6 +3,7 @@
 #include <connectors/errc.hpp>
 #include <crm/errc.hpp>
 #include <daemon/ingest.hpp>
+#include <daemon/status.hpp>
 
 namespace carelisten::daemon {
 namespace {
@@ -56,7 +57,11 @@ Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::s
                 {source, "item:" + item.external_id, "invalid item: " + *problem, std::move(item.text), false});
             continue;
         }
+        const auto started = std::chrono::steady_clock::now();
         const auto analysis = analyzer_.Analyze(ToAnalysisInput(item));
+        if (metrics_ != nullptr) {
+            metrics_->ObserveAnalysis(std::chrono::steady_clock::now() - started);
+        }
         ingest.items.push_back(ToNewItem(std::move(item), analysis, policy));
     }
     for (auto& record : batch.bad_records) {
@@ -134,7 +139,7 @@ IngestWorker::IngestWorker(std::vector<std::unique_ptr<connectors::Connector>> c
                            const nlp::Analyzer& analyzer, StoreFactory store_factory, Metrics& metrics,
                            IngestSettings settings, boost::asio::io_context& fetch_loop)
     : loop_(fetch_loop),
-      processor_(analyzer),
+      processor_(analyzer, &metrics),
       store_factory_(std::move(store_factory)),
       metrics_(metrics),
       store_backoff_(kRetryBase, settings.retry_max_delay, 0x5eed),
@@ -385,11 +390,12 @@ void IngestWorker::FailSource(SourceState& source, const std::string& what, cons
     std::uint64_t count = 0;
     const bool log_it = source.failures.ShouldLog(count);
 
+    const log::Fields fields{.source = source.name, .item_id = {}, .error_class = ErrorClassName(error.code.value())};
     if (NeedsOperator(error.code)) {
         source.phase = Phase::kStopped;
         source.metrics->healthy.store(false);
-        log::Error(kLogModule, "source ", source.name, ": ", what, " failed (", error.code.message(),
-                   "): ", error.detail, "; the source is stopped until the configuration is reloaded");
+        log::With(fields).Error(kLogModule, "source ", source.name, ": ", what, " failed (", error.code.message(),
+                                "): ", error.detail, "; the source is stopped until the configuration is reloaded");
         return;
     }
 
@@ -409,8 +415,8 @@ void IngestWorker::FailSource(SourceState& source, const std::string& what, cons
         source.metrics->healthy.store(false);
     }
     if (log_it) {
-        log::Warning(kLogModule, "source ", source.name, ": ", what, " failed (", error.code.message(), ": ",
-                     error.detail, "), failure #", count, ", retrying in ", delay.count(), " ms");
+        log::With(fields).Warning(kLogModule, "source ", source.name, ": ", what, " failed (", error.code.message(),
+                                  ": ", error.detail, "), failure #", count, ", retrying in ", delay.count(), " ms");
     }
     Schedule(source, delay);
 }
@@ -606,7 +612,8 @@ IngestWorker::StoreJobResult IngestWorker::RunJob(StoreJob& job, const IngestSet
     source.metrics->cases_opened.fetch_add(outcome.cases_opened);
     source.metrics->cases_extended.fetch_add(outcome.cases_extended);
     if (outcome.quarantined > 0) {
-        log::Notice(kLogModule, "source ", source.name, ": quarantined ", outcome.quarantined,
+        log::With({.source = source.name, .item_id = {}, .error_class = "malformed"})
+            .Notice(kLogModule, "source ", source.name, ": quarantined ", outcome.quarantined,
                     " unreadable record(s); see `carelisten quarantine list`");
     }
 

@@ -72,6 +72,21 @@ void ApplyLogLevel(const Config& config) {
                                           : log::Level::kInfo);
 }
 
+std::string_view Version() {
+    return CARELISTEN_VERSION;
+}
+
+std::vector<SourceExpectation> MakeSourceExpectations(const Config& config) {
+    std::vector<SourceExpectation> expectations;
+    for (const auto& source : config.sources) {
+        expectations.push_back({.name = source.name,
+                                .type = source.type,
+                                .enabled = source.common.GetBool("enabled"),
+                                .expected_interval_s = source.common.GetInt("expected_interval_s")});
+    }
+    return expectations;
+}
+
 std::string LibraryVersions() {
     return std::string("icu ") + U_ICU_VERSION + ", boost " + std::to_string(BOOST_VERSION / 100000) + "." +
            std::to_string(BOOST_VERSION / 100 % 1000) + ", " + crm::ClientLibraryVersions();

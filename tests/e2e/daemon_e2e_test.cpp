@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <cstring>
+#include <regex>
 #include <sstream>
 #include <support/temp_dir.hpp>
 
@@ -103,8 +104,13 @@ TEST_F(DaemonE2e, RunsOnTheEmbeddedDatabaseEndToEnd) {
     };
 
     testing::WriteFile(drop_ / "feedback.jsonl", DropFile());
-    // WATCHDOG_USEC as systemd sets it for WatchdogSec=: the daemon must ping while its loop turns.
-    DaemonProcess daemon(config_, log_, {"NOTIFY_SOCKET=" + notify_path.string(), "WATCHDOG_USEC=400000"});
+    // The environment systemd gives the unit: NOTIFY_SOCKET, WATCHDOG_USEC for WatchdogSec= (the daemon
+    // must ping while its loop turns) and CREDENTIALS_DIRECTORY for LoadCredential= (unused here).
+    const auto credentials = dir_.Path() / "credentials";
+    std::filesystem::create_directories(credentials);
+    DaemonProcess daemon(config_, log_,
+                         {"NOTIFY_SOCKET=" + notify_path.string(), "WATCHDOG_USEC=400000",
+                          "CREDENTIALS_DIRECTORY=" + credentials.string()});
     daemon.Start();
     ASSERT_TRUE(
         WaitUntil([&] { return drain_notifications().find("READY=1") != std::string::npos; }, std::chrono::minutes(2)))
@@ -127,6 +133,31 @@ TEST_F(DaemonE2e, RunsOnTheEmbeddedDatabaseEndToEnd) {
     EXPECT_THAT(metrics, HasSubstr("carelisten_items_stored_total{source=\"drop\"} 4\n"));
     EXPECT_THAT(metrics, HasSubstr("carelisten_items_quarantined_total{source=\"drop\"} 2\n"));
     EXPECT_THAT(metrics, HasSubstr("carelisten_database_ready 1\n"));
+    EXPECT_THAT(metrics, HasSubstr("carelisten_schema_version "));
+    EXPECT_THAT(metrics, HasSubstr("carelisten_db_transaction_duration_seconds_count{result=\"committed\"} "));
+    EXPECT_THAT(metrics, HasSubstr("process_resident_memory_bytes "));
+    // The live exposition is valid Prometheus text, lint included.
+    const auto promtool = RunCommand({"/usr/bin/promtool", "check", "metrics"}, metrics);
+    EXPECT_EQ(promtool.status, 0) << promtool.out << promtool.err;
+
+    // /status: the per-source view (items in the last hour come from a sampler that runs every 5 s).
+    EXPECT_TRUE(
+        WaitUntil([&] { return HttpGet(http, "/status").body.find("\"items_last_hour\":4") != std::string::npos; },
+                  std::chrono::seconds(15)))
+        << HttpGet(http, "/status").body;
+    const auto status = HttpGet(http, "/status");
+    EXPECT_EQ(status.status, 200);
+    EXPECT_THAT(status.body, HasSubstr(R"("name":"drop","type":"jsonl_drop","state":"ok")"));
+    EXPECT_THAT(status.body, HasSubstr(R"("database":{"ready":true,"schema_version":)"));
+    EXPECT_THAT(status.body, HasSubstr(R"("last_error_class":"none")"));
+    // `carelisten status` finds the daemon through <state_dir>/http.address and prints the same.
+    const auto cli_status = Cli({"status"});
+    EXPECT_EQ(cli_status.status, 0) << cli_status.out << cli_status.err;
+    EXPECT_THAT(cli_status.out, HasSubstr("carelistend: ok, ready"));
+    EXPECT_THAT(cli_status.out, HasSubstr("drop"));
+    const auto cli_json = Cli({"status", "--json"});
+    EXPECT_THAT(cli_json.out, HasSubstr(R"("status":"ok")"));
+    EXPECT_THAT(drain_notifications(), HasSubstr("STATUS=1 source(s): 1 ok; 4 stored, 2 quarantined; database ok"));
 
     // The CLI talks to the same embedded database while the daemon runs.
     const auto items = Cli({"items", "list"});
@@ -163,7 +194,12 @@ TEST_F(DaemonE2e, RunsOnTheEmbeddedDatabaseEndToEnd) {
     EXPECT_THAT(ReadWholeFile(log_),
                 HasSubstr("'sources.drop.max_record_bytes' changed but takes effect only after a restart"));
     EXPECT_THAT(ReadWholeFile(log_), HasSubstr("reload: applying 'daemon.log_level'"));
-    EXPECT_THAT(drain_notifications(), HasSubstr("RELOADING=1"));
+    // The reload protocol of Type=notify on systemd 252: RELOADING=1 (with MONOTONIC_USEC), then READY=1.
+    const auto after_reload = drain_notifications();
+    const auto reloading_at = after_reload.rfind("RELOADING=1");
+    ASSERT_NE(reloading_at, std::string::npos) << after_reload;
+    EXPECT_NE(after_reload.find("MONOTONIC_USEC=", reloading_at), std::string::npos);
+    EXPECT_NE(after_reload.find("READY=1", reloading_at), std::string::npos) << "READY=1 must follow RELOADING=1";
 
     // Replay the oversized record, now that the configured limit allows it.
     const auto listed = Cli({"quarantine", "list"}).out;
@@ -200,6 +236,10 @@ TEST_F(DaemonE2e, RunsOnTheEmbeddedDatabaseEndToEnd) {
     EXPECT_EQ(daemon.Wait(std::chrono::seconds(30)), 0);
     EXPECT_THAT(drain_notifications(), HasSubstr("STOPPING=1"));
     ::close(notify);
+    // A stopped daemon: `carelisten status` says so with exit 3, as `systemctl status` would.
+    const auto stopped = Cli({"status"});
+    EXPECT_EQ(stopped.status, 3) << stopped.out;
+    EXPECT_THAT(stopped.err, HasSubstr("does not answer"));
 
     // A second start reuses the cluster; the same file dropped again stores nothing twice.
     testing::WriteFile(drop_ / "again.jsonl", DropFile());
@@ -226,6 +266,12 @@ TEST_F(DaemonE2e, RunsOnTheEmbeddedDatabaseEndToEnd) {
     for (const auto& secret : kPatientData) {
         EXPECT_THAT(log_text, Not(HasSubstr(secret))) << "patient data in the log";
     }
+    // ...nor anything shaped like an e-mail address or an international phone number.
+    std::smatch found;
+    EXPECT_FALSE(std::regex_search(log_text, found, std::regex(R"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z]{2,})")))
+        << "an e-mail address in the log: " << found.str();
+    EXPECT_FALSE(std::regex_search(log_text, found, std::regex(R"(\+[0-9][0-9 ]{8,}[0-9])")))
+        << "a phone number in the log: " << found.str();
     // Every line is in journald's priority-prefix form.
     std::istringstream lines(log_text);
     std::string line;

@@ -1,8 +1,9 @@
 // Listening end to end: 30 network sources polled at once by the real carelistend from fake upstreams that
 // speak X's and Mastodon's wire formats (cursors, paging, Link headers), with posts arriving all the time and
-// one source failing throughout. carelistend is killed with SIGKILL mid-way and restarted. At the end every
-// post of every healthy source is stored exactly once, the failing source backed off (a handful of requests,
-// no retry storm) and shows as failing in /healthz and /metrics, and the log holds no patient text.
+// one source failing throughout and one whose token was revoked. carelistend is killed with SIGKILL mid-way and
+// restarted. At the end every post of every healthy source is stored exactly once, the failing source backed off (a
+// handful of requests, no retry storm) and shows as failing in /healthz and /metrics, and the log holds no patient
+// text.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -224,6 +225,7 @@ TEST(Listening, ThirtySourcesAtOnceOneFailingAndAKillStoreEveryPostOnce) {
     Networks networks;
     FakeUpstream upstream;
     std::atomic<int> failing_requests{0};
+    std::atomic<int> revoked_requests{0};
 
     std::vector<std::string> x_sources;
     std::vector<std::string> mastodon_sources;
@@ -241,6 +243,9 @@ TEST(Listening, ThirtySourcesAtOnceOneFailingAndAKillStoreEveryPostOnce) {
         if (source == "x_failing") {
             ++failing_requests;
             return FakeResponse::Json(R"({"title":"Service Unavailable","status":503})", 503);
+        }
+        if (source == "x_revoked") {
+            ++revoked_requests;  // its token was revoked: 401 on every call (XSearch checks the token)
         }
         if (source.rfind("x_", 0) == 0 && rest == "/2/tweets/search/recent") {
             return XSearch(networks, source, request);
@@ -275,6 +280,10 @@ request_timeout_ms = 5000
     config += "[sources.x_failing]\ntype = \"x_recent_search\"\nbase_url = \"" + upstream.BaseUrl() +
               "/x_failing\"\nquery = [\"St Elsewhere\"]\nbearer_token_file = \"" + (dir.Path() / "x-token").string() +
               "\"\nrequests_per_minute = 600\n";
+    testing::WriteFile(dir.Path() / "revoked-token", "a-revoked-token\n");
+    config += "[sources.x_revoked]\ntype = \"x_recent_search\"\nbase_url = \"" + upstream.BaseUrl() +
+              "/x_revoked\"\nquery = [\"St Elsewhere\"]\nbearer_token_file = \"" +
+              (dir.Path() / "revoked-token").string() + "\"\nrequests_per_minute = 600\n";
     for (const auto& name : mastodon_sources) {
         // One account per source (its own token, so its own rate-limit budget), as on separate instances.
         testing::WriteFile(dir.Path() / (name + "-token"), "token-of-" + name + "\n");
@@ -337,6 +346,7 @@ request_timeout_ms = 5000
     const auto address = TrimmedFile(dir.Path() / "http.address");
     const auto health = HttpGet(address, "/healthz");
     const auto metrics = HttpGet(address, "/metrics");
+    const auto status = HttpGet(address, "/status");
     daemon.Signal(SIGTERM);
     EXPECT_EQ(daemon.Wait(std::chrono::seconds(30)), 0) << ReadWholeFile(log);
     if (!drained) {
@@ -372,8 +382,18 @@ request_timeout_ms = 5000
     // back-off capped at 8 s (and restarted by each kill) stays in the tens.
     EXPECT_GT(failing_requests.load(), 3);
     EXPECT_LT(failing_requests.load(), 60);
-    EXPECT_EQ(health.status, 503) << health.body;
-    EXPECT_THAT(health.body, ::testing::HasSubstr("\"x_failing\""));
+    // Alive (200) but degraded, naming the failing source; /status says why.
+    EXPECT_THAT(health.body, ::testing::HasSubstr("\"status\":\"degraded\""));
+    EXPECT_THAT(health.body, ::testing::HasSubstr("\"x_failing\":\"failing\""));
+    EXPECT_THAT(health.body, ::testing::HasSubstr("\"x_0\":\"ok\""));
+    EXPECT_THAT(status.body, ::testing::HasSubstr("retry_later"));
+    // A refused credential stops its source at once and says what to fix: one request per daemon start, no
+    // retry storm, until the operator fixes the file and reloads.
+    EXPECT_GE(revoked_requests.load(), 1);
+    EXPECT_LE(revoked_requests.load(), kKills + 1);
+    EXPECT_THAT(health.body, ::testing::HasSubstr("\"x_revoked\":\"failing\""));
+    EXPECT_THAT(status.body, ::testing::HasSubstr("auth_broken"));
+    EXPECT_THAT(status.body, ::testing::HasSubstr("bearer_token_file"));
     EXPECT_THAT(metrics.body, ::testing::HasSubstr("carelisten_source_healthy{source=\"x_failing\"} 0"));
     EXPECT_THAT(metrics.body, ::testing::HasSubstr("carelisten_source_healthy{source=\"x_0\"} 1"));
 

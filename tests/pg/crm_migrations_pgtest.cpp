@@ -197,6 +197,33 @@ TEST_F(CrmMigrationsTest, AFailingMigrationLeavesTheDatabaseUntouched) {
     EXPECT_FALSE(TableExists("schema_migrations"));
 }
 
+// The package upgrade path: the daemon of a new version migrates at start; when its migration fails,
+// the schema and the data of the old version stay exactly as they were, and the old binary still runs.
+TEST_F(CrmMigrationsTest, AFailedUpgradeLeavesTheOldSchemaAndItsDataIntact) {
+    ASSERT_TRUE(ApplyMigrations(db_->Conninfo(), {}));
+    db_->Query("INSERT INTO source_cursor (source, cursor) VALUES ('drop', 'before-upgrade') RETURNING source");
+    const auto before = History();
+
+    auto upgraded = EmbeddedMigrations();
+    upgraded.push_back(MakeMigration(NextVersion(), "V900__upgrade.sql",
+                                     "CREATE TABLE upgrade_table (id int); ALTER TABLE source_cursor ADD COLUMN "
+                                     "upgraded int; UPDATE source_cursor SET cursor = 'changed'; SELECT 1/0;"));
+    const LogCapture logs;
+    const auto result = ApplyMigrations(db_->Conninfo(), {}, upgraded);
+    ASSERT_FALSE(result);
+    EXPECT_TRUE(logs.Contains("V900__upgrade.sql"));
+    EXPECT_EQ(History(), before) << "schema_migrations unchanged";
+    EXPECT_FALSE(TableExists("upgrade_table"));
+    EXPECT_EQ(db_->QueryValue("SELECT cursor FROM source_cursor WHERE source = 'drop'"), "before-upgrade");
+    EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM information_schema.columns WHERE table_name = 'source_cursor' AND "
+                            "column_name = 'upgraded'"),
+              0);
+    // The old binary (the embedded migrations alone) starts on it as before.
+    const auto old = ApplyMigrations(db_->Conninfo(), {});
+    ASSERT_TRUE(old) << old.error().message();
+    EXPECT_TRUE(old.value().applied.empty());
+}
+
 TEST_F(CrmMigrationsTest, ConcurrentStartsApplyEachMigrationOnce) {
     constexpr int kProcesses = 4;
     std::vector<std::size_t> applied(kProcesses, 0);

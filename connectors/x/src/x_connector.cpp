@@ -356,8 +356,8 @@ void XConnector::RequestPage(std::shared_ptr<Fetch> fetch) {
             }
         }
         if (fetch->partial_errors > 0) {
-            log::Info(kLogModule, "source ", name_, ": ", fetch->partial_errors,
-                      " partial errors (deleted or protected referenced posts) ignored");
+            log::Debug(kLogModule, "source ", name_, ": ", fetch->partial_errors,
+                       " partial errors (deleted or protected referenced posts) ignored");
         }
         finish(FetchResult(std::move(fetch->batch)));
     });

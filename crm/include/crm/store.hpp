@@ -2,8 +2,10 @@
 /// @brief The crm store: one PostgreSQL connection and the repositories the daemon and CLI use.
 #pragma once
 
+#include <chrono>
 #include <common/result.hpp>
 #include <crm/records.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,6 +72,11 @@ public:
 
     /// True when a query succeeds (for /readyz).
     bool Ping();
+
+    /// Called after every Ingest() transaction with its wall time and whether it committed (for the
+    /// daemon's transaction latency histogram). Set it before use; called on the caller's thread.
+    using TransactionObserver = std::function<void(std::chrono::steady_clock::duration elapsed, bool committed)>;
+    void SetTransactionObserver(TransactionObserver observer);
 
     struct Impl;
 

@@ -9,6 +9,7 @@
 #include <common/log.hpp>
 #include <daemon/config.hpp>
 #include <daemon/http_server.hpp>
+#include <daemon/status.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -55,6 +56,8 @@ private:
     void ScheduleWatchdog();
     void ScheduleStatus();
     std::string StatusLine() const;
+    DaemonStatus CurrentStatus() const;
+    void RefreshUpstreamStats();
     void StartWebhookListener();
     void HandleWebhook(HttpRequest request, std::function<void(HttpResponse)> reply);
 

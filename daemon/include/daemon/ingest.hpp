@@ -49,7 +49,9 @@ using StoreFactory = std::function<Result<std::unique_ptr<crm::Store>>()>;
 /// Processes one batch of one source. Also used by the benchmark and by quarantine replay.
 class BatchProcessor {
 public:
-    explicit BatchProcessor(const nlp::Analyzer& analyzer) : analyzer_(analyzer) {}
+    /// `metrics`, when given, receives each item's analysis time (the analysis latency histogram).
+    explicit BatchProcessor(const nlp::Analyzer& analyzer, Metrics* metrics = nullptr)
+        : analyzer_(analyzer), metrics_(metrics) {}
 
     /// Analyzes and stores a fetched batch with its cursor, in one transaction. When the database
     /// rejects the batch as a whole (not a connection problem), items are stored one by one and the
@@ -59,6 +61,7 @@ public:
 
 private:
     const nlp::Analyzer& analyzer_;
+    Metrics* metrics_;
 };
 
 /// The ingest pipeline, in two threads:

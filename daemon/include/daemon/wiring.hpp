@@ -6,7 +6,9 @@
 #include <connectors/http/client.hpp>
 #include <daemon/config.hpp>
 #include <daemon/ingest.hpp>
+#include <daemon/status.hpp>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 namespace carelisten::daemon {
@@ -26,5 +28,11 @@ void ApplyLogLevel(const Config& config);
 
 /// Versions of the libraries this build runs with, for the start-up log line.
 std::string LibraryVersions();
+
+/// This build's version (the CMake project version), e.g. "0.1.0".
+std::string_view Version();
+
+/// What the configuration expects of each source, for /status (enabled, expected_interval_s).
+std::vector<SourceExpectation> MakeSourceExpectations(const Config& config);
 
 }  // namespace carelisten::daemon

@@ -1,11 +1,15 @@
 // Code, example configuration and documentation cannot drift: every key of every settings table
 // appears in config/carelistend.toml.example, with its default, under its table.
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include <connectors/registry.hpp>
 #include <daemon/config.hpp>
+#include <daemon/metrics.hpp>
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <set>
 #include <sstream>
 
 namespace carelisten::daemon {
@@ -69,6 +73,68 @@ bool HasReadme(std::string_view type) {
 TEST(Docs, EveryConnectorTypeHasAReadme) {
     for (const auto* factory : connectors::AllConnectorFactories()) {
         EXPECT_TRUE(HasReadme(factory->type)) << factory->type;
+    }
+}
+
+// Every metric family /metrics can show (one source registered so the per-source families appear).
+std::set<std::string> ExportedFamilies() {
+    Metrics metrics;
+    metrics.Source("drop");
+    std::set<std::string> names;
+    std::istringstream text(metrics.RenderPrometheus());
+    std::string line;
+    while (std::getline(text, line)) {
+        if (line.rfind("# TYPE ", 0) == 0) {
+            const auto name = line.substr(7, line.find(' ', 7) - 7);
+            names.insert(name);
+            if (line.find(" histogram") != std::string::npos) {
+                for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+                    names.insert(name + suffix);
+                }
+            }
+        }
+    }
+    return names;
+}
+
+std::set<std::string> MetricNamesIn(const std::string& text) {
+    static const std::regex kName(R"(\b(?:carelisten|process)_[a-z_]+\b)");
+    std::set<std::string> names;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), kName); it != std::sregex_iterator(); ++it) {
+        names.insert(it->str());
+    }
+    return names;
+}
+
+TEST(Docs, GrafanaDashboardIsValidJsonUsingOnlyExportedMetrics) {
+    const std::string text = ReadSourceFile("docs/grafana/carelisten.json");
+    rapidjson::Document dashboard;
+    dashboard.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
+    ASSERT_FALSE(dashboard.HasParseError()) << "docs/grafana/carelisten.json is not valid JSON";
+    ASSERT_TRUE(dashboard.IsObject() && dashboard.HasMember("panels") && dashboard["panels"].IsArray());
+    const auto exported = ExportedFamilies();
+    std::size_t expressions = 0;
+    for (const auto& panel : dashboard["panels"].GetArray()) {
+        ASSERT_TRUE(panel.HasMember("targets") && panel["targets"].IsArray()) << "a panel without queries";
+        for (const auto& target : panel["targets"].GetArray()) {
+            const std::string expr = target["expr"].GetString();
+            ++expressions;
+            const auto names = MetricNamesIn(expr);
+            EXPECT_FALSE(names.empty()) << expr;
+            for (const auto& name : names) {
+                EXPECT_TRUE(exported.count(name)) << name << " (in the dashboard) is not exported at /metrics";
+            }
+        }
+    }
+    EXPECT_GE(expressions, 10u);
+}
+
+TEST(Docs, AlertRulesUseOnlyExportedMetrics) {
+    const auto exported = ExportedFamilies();
+    const auto names = MetricNamesIn(ReadSourceFile("docs/prometheus/alerts.yml"));
+    EXPECT_GE(names.size(), 10u);
+    for (const auto& name : names) {
+        EXPECT_TRUE(exported.count(name)) << name << " (in alerts.yml) is not exported at /metrics";
     }
 }
 
