@@ -11,7 +11,7 @@ packages=(
     libgmime-3.0-dev libcld2-dev libgumbo-dev
     # the HTTP runtime (libcurl, OpenSSL backend) and the fake upstreams (zlib; TLS tests); OpenSSL's HMAC
     # also verifies Discourse webhook signatures
-    libcurl4-openssl-dev zlib1g-dev libssl-dev openssl
+    libcurl4-openssl-dev zlib1g-dev libssl-dev openssl libphonenumber-dev
     # RSS/Atom feeds (connectors/rss)
     libxml2-dev
     # tests and benchmarks

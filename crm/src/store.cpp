@@ -52,11 +52,10 @@ CREATE TEMP TABLE ingest_stage (
 ) ON COMMIT DROP)sql";
 
 const std::vector<std::string> kStageColumns{
-    "ord",      "source",        "external_id", "channel",         "author",          "text",
-    "url",      "posted_at_us",  "language",    "sentiment_label", "sentiment_score", "sentiment_scored",
-    "is_noise", "noise_reasons", "categories",  "urgency",         "red_flags",       "analyzer_version",
-    "flagged",  "thread_id",     "reply_to",    "item_version",    "rating",          "community",
-    "similarity_hash", "question"};
+    "ord",          "source",   "external_id",     "channel",          "author",           "text",      "url",
+    "posted_at_us", "language", "sentiment_label", "sentiment_score",  "sentiment_scored", "is_noise",  "noise_reasons",
+    "categories",   "urgency",  "red_flags",       "analyzer_version", "flagged",          "thread_id", "reply_to",
+    "item_version", "rating",   "community",       "similarity_hash",  "question"};
 
 struct Statement {
     const char* name;
@@ -155,6 +154,105 @@ SET replayed_at = now(),
 WHERE id = $1)sql"},
 
     {"crm_load_cursor", "SELECT cursor FROM source_cursor WHERE source = $1"},
+
+    // V004: patient links of the items just inserted (sms authors are E.164, e-mail authors compared lower-case).
+    {"crm_ingest_patient_links", R"sql(
+WITH matches AS (
+    SELECT s.item_id, count(DISTINCT c.patient_id) AS patients, min(c.patient_id) AS patient_id
+    FROM ingest_stage AS s
+    LEFT JOIN patient_contact AS c
+        ON c.kind = CASE s.channel WHEN 'sms' THEN 'phone' ELSE 'email' END
+       AND c.value = CASE s.channel WHEN 'sms' THEN s.author ELSE lower(s.author) END
+    WHERE s.item_id IS NOT NULL AND s.channel IN ('sms', 'email') AND s.author <> ''
+    GROUP BY s.item_id
+), updated AS (
+    UPDATE item AS i
+    SET patient_id = CASE WHEN m.patients = 1 THEN m.patient_id END,
+        patient_match = CASE m.patients WHEN 0 THEN 'none' WHEN 1 THEN 'matched' ELSE 'ambiguous' END
+    FROM matches AS m
+    WHERE i.id = m.item_id
+    RETURNING i.patient_match
+)
+SELECT count(*) FILTER (WHERE patient_match = 'matched') FROM updated)sql"},
+    {"crm_ingest_consent_items", R"sql(
+SELECT s.item_id, s.author, 'opt_out' = ANY (s.noise_reasons) AS opted_out
+FROM ingest_stage AS s
+WHERE s.item_id IS NOT NULL AND s.channel = 'sms' AND s.author <> ''
+  AND s.noise_reasons && ARRAY['opt_out', 'opt_in']
+ORDER BY s.ord)sql"},
+    {"crm_consent_upsert", R"sql(
+WITH event AS (
+    INSERT INTO consent_event (contact, channel, purpose, state, reason, item_id)
+    VALUES ($1, $2, $3, $4, $5, $6)
+)
+INSERT INTO consent (contact, channel, purpose, state, patient_id, updated_at)
+VALUES ($1, $2, $3, $4,
+        (SELECT CASE WHEN count(DISTINCT patient_id) = 1 THEN min(patient_id) END
+         FROM patient_contact WHERE kind = CASE $2 WHEN 'sms' THEN 'phone' ELSE 'email' END AND value = $1),
+        now())
+ON CONFLICT (contact, channel, purpose) DO UPDATE SET state = excluded.state, updated_at = now())sql"},
+    {"crm_may_send", R"sql(
+SELECT NOT EXISTS (
+    SELECT 1 FROM consent
+    WHERE contact = $1 AND channel = $2 AND purpose IN ($3, 'all') AND state = 'opted_out'))sql"},
+    {"crm_delivery_report", R"sql(
+UPDATE outbound_message
+SET upstream_id = COALESCE(upstream_id, $2),
+    upstream_status = $3,
+    error = CASE WHEN $4 = '' THEN error ELSE 'upstream error ' || $4 END,
+    state = CASE
+        WHEN $3 = 'delivered' THEN 'delivered'
+        WHEN $3 IN ('failed', 'undelivered') THEN 'failed'
+        WHEN state IN ('queued', 'sending') THEN 'sent'
+        ELSE state END,
+    updated_at = now()
+WHERE marker = $1 AND state <> 'refused'
+  AND NOT (state = 'delivered' AND $3 IN ('queued', 'sending', 'sent')))sql"},
+    {"crm_add_patient", "INSERT INTO patient (mrn) VALUES ($1) RETURNING id"},
+    {"crm_add_contact",
+     "INSERT INTO patient_contact (patient_id, kind, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"},
+    {"crm_outbound_insert", R"sql(
+INSERT INTO outbound_message (marker, source, channel, recipient, purpose, body, dedupe_key)
+VALUES (gen_random_uuid()::text, $1, $2, $3, $4, $5, $6)
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id)sql"},
+    {"crm_outbound_by_key", "SELECT id FROM outbound_message WHERE dedupe_key = $1"},
+    {"crm_outbound_get", R"sql(
+SELECT id, marker, source, channel, recipient, purpose, body, state, COALESCE(upstream_id, ''), upstream_status,
+       error, attempts, (extract(epoch FROM created_at) * 1000000)::bigint,
+       (extract(epoch FROM updated_at) * 1000000)::bigint
+FROM outbound_message WHERE id = $1)sql"},
+    {"crm_outbound_list", R"sql(
+SELECT id, marker, source, channel, recipient, purpose, body, state, COALESCE(upstream_id, ''), upstream_status,
+       error, attempts, (extract(epoch FROM created_at) * 1000000)::bigint,
+       (extract(epoch FROM updated_at) * 1000000)::bigint
+FROM outbound_message WHERE source = $1 AND state = $2 ORDER BY id)sql"},
+    {"crm_outbound_due", R"sql(
+SELECT id, recipient, channel, purpose FROM outbound_message
+WHERE source = $1 AND state = 'queued' AND next_attempt_at <= now()
+ORDER BY next_attempt_at, id
+LIMIT 1
+FOR UPDATE SKIP LOCKED)sql"},
+    {"crm_outbound_refuse",
+     "UPDATE outbound_message SET state = 'refused', error = 'no consent', updated_at = now() WHERE id = $1"},
+    {"crm_outbound_sending", R"sql(
+UPDATE outbound_message SET state = 'sending', attempts = attempts + 1, updated_at = now()
+WHERE id = $1 AND state = 'queued')sql"},
+    {"crm_outbound_complete", R"sql(
+UPDATE outbound_message
+SET upstream_id = $2, upstream_status = $3,
+    state = CASE WHEN $3 IN ('failed', 'undelivered') THEN 'failed'
+                 WHEN state = 'delivered' THEN 'delivered' ELSE 'sent' END,
+    updated_at = now()
+WHERE id = $1 AND state IN ('sending', 'queued', 'sent', 'delivered'))sql"},
+    {"crm_outbound_retry", R"sql(
+UPDATE outbound_message
+SET state = 'queued', error = $3, next_attempt_at = 'epoch'::timestamptz + $2 * interval '1 microsecond',
+    updated_at = now()
+WHERE id = $1 AND state = 'sending')sql"},
+    {"crm_outbound_fail",
+     "UPDATE outbound_message SET state = 'failed', error = $2, updated_at = now() WHERE id = $1 AND state = "
+     "'sending'"},
 
     {"crm_list_items", R"sql(
 SELECT id, source, external_id, channel, language, sentiment_label, sentiment_score, is_noise, noise_reasons,
@@ -471,6 +569,15 @@ Result<IngestOutcome> Store::Ingest(const IngestBatch& batch) {
             outcome.inserted = counts[0].as<std::size_t>();
             outcome.duplicates = batch.items.size() - outcome.inserted;
             outcome.near_duplicates = LinkNearDuplicates(txn);
+            outcome.patients_linked = txn.exec_prepared1("crm_ingest_patient_links")[0].as<std::size_t>();
+            // Consent keywords in arrival order, one statement each: a STOP then a START leaves the number opted in.
+            for (const auto& row : txn.exec_prepared("crm_ingest_consent_items")) {
+                const bool opted_out = row[2].as<bool>();
+                txn.exec_prepared("crm_consent_upsert", row[1].as<std::string>(), "sms", "all",
+                                  opted_out ? "opted_out" : "opted_in",
+                                  opted_out ? "keyword:opt_out" : "keyword:opt_in", row[0].as<std::int64_t>());
+                ++outcome.consent_changes;
+            }
             if (counts[1].as<std::int64_t>() > 0) {
                 const pqxx::row cases = txn.exec_prepared1("crm_ingest_cases");
                 outcome.cases_opened = cases[0].as<std::size_t>();
@@ -489,6 +596,13 @@ Result<IngestOutcome> Store::Ingest(const IngestBatch& batch) {
 
         if (batch.next_cursor) {
             txn.exec_prepared("crm_cursor_upsert", batch.source, *batch.next_cursor);
+        }
+
+        for (const DeliveryReport& report : batch.delivery_reports) {
+            outcome.delivery_reports +=
+                static_cast<std::size_t>(txn.exec_prepared("crm_delivery_report", report.marker, report.upstream_id,
+                                                           report.status, report.error_code)
+                                             .affected_rows());
         }
 
         if (batch.replayed_quarantine_id) {
@@ -687,6 +801,167 @@ Result<std::size_t> Store::UpdateAnalyses(const std::vector<AnalysisUpdate>& upd
         }
         txn.commit();
         return updated;
+    });
+}
+
+namespace {
+
+OutboundRow ToOutboundRow(const pqxx::row& row) {
+    OutboundRow out;
+    out.id = row[0].as<std::int64_t>();
+    out.marker = row[1].as<std::string>();
+    out.source = row[2].as<std::string>();
+    out.channel = row[3].as<std::string>();
+    out.recipient = row[4].as<std::string>();
+    out.purpose = row[5].as<std::string>();
+    out.body = row[6].as<std::string>();
+    out.state = row[7].as<std::string>();
+    out.upstream_id = row[8].as<std::string>();
+    out.upstream_status = row[9].as<std::string>();
+    out.error = row[10].as<std::string>();
+    out.attempts = row[11].as<std::int64_t>();
+    out.created_at = FromUnixMicros(row[12].as<std::int64_t>());
+    out.updated_at = FromUnixMicros(row[13].as<std::int64_t>());
+    return out;
+}
+
+std::string LowerAscii(std::string text) {
+    for (char& c : text) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return text;
+}
+
+}  // namespace
+
+Result<std::int64_t> Store::AddPatient(const NewPatient& patient) {
+    return impl_->Run<std::int64_t>("add patient", [&](pqxx::connection& conn) -> Result<std::int64_t> {
+        pqxx::work txn(conn, "add patient");
+        const auto id = txn.exec_prepared1("crm_add_patient", patient.mrn)[0].as<std::int64_t>();
+        for (const auto& phone : patient.phones) {
+            txn.exec_prepared("crm_add_contact", id, "phone", phone);
+        }
+        for (const auto& email : patient.emails) {
+            txn.exec_prepared("crm_add_contact", id, "email", LowerAscii(email));
+        }
+        txn.commit();
+        return id;
+    });
+}
+
+Result<bool> Store::MaySend(const std::string& contact, const std::string& channel, const std::string& purpose) {
+    return impl_->Run<bool>("may send", [&](pqxx::connection& conn) -> Result<bool> {
+        pqxx::nontransaction txn(conn, "may send");
+        return txn
+            .exec_prepared1("crm_may_send", channel == "email" ? LowerAscii(contact) : contact, channel, purpose)[0]
+            .as<bool>();
+    });
+}
+
+Result<void> Store::RecordConsent(const std::string& contact, const std::string& channel, const std::string& purpose,
+                                  bool opted_in, const std::string& reason) {
+    return impl_->Run<void>("record consent", [&](pqxx::connection& conn) -> Result<void> {
+        pqxx::work txn(conn, "record consent");
+        txn.exec_prepared("crm_consent_upsert", channel == "email" ? LowerAscii(contact) : contact, channel, purpose,
+                          opted_in ? "opted_in" : "opted_out", reason, std::optional<std::int64_t>{});
+        txn.commit();
+        return outcome::success();
+    });
+}
+
+Result<OutboundRow> Store::EnqueueOutbound(const NewOutbound& message) {
+    return impl_->Run<OutboundRow>("enqueue outbound", [&](pqxx::connection& conn) -> Result<OutboundRow> {
+        pqxx::work txn(conn, "enqueue outbound");
+        const pqxx::result inserted =
+            txn.exec_prepared("crm_outbound_insert", message.source, message.channel, message.recipient,
+                              message.purpose, message.body, message.dedupe_key);
+        std::int64_t id = 0;
+        if (!inserted.empty()) {
+            id = inserted[0][0].as<std::int64_t>();
+        } else {
+            id = txn.exec_prepared1("crm_outbound_by_key", message.dedupe_key)[0].as<std::int64_t>();
+        }
+        OutboundRow row = ToOutboundRow(txn.exec_prepared1("crm_outbound_get", id));
+        txn.commit();
+        return row;
+    });
+}
+
+Result<std::optional<OutboundRow>> Store::ClaimOutbound(const std::string& source) {
+    return impl_->Run<std::optional<OutboundRow>>(
+        "claim outbound", [&](pqxx::connection& conn) -> Result<std::optional<OutboundRow>> {
+            for (;;) {
+                pqxx::work txn(conn, "claim outbound");
+                const pqxx::result due = txn.exec_prepared("crm_outbound_due", source);
+                if (due.empty()) {
+                    return std::optional<OutboundRow>{};
+                }
+                const auto id = due[0][0].as<std::int64_t>();
+                const bool allowed = txn.exec_prepared1("crm_may_send", due[0][1].as<std::string>(),
+                                                        due[0][2].as<std::string>(), due[0][3].as<std::string>())[0]
+                                         .as<bool>();
+                if (!allowed) {
+                    txn.exec_prepared("crm_outbound_refuse", id);
+                    txn.commit();
+                    continue;
+                }
+                txn.exec_prepared("crm_outbound_sending", id);
+                OutboundRow row = ToOutboundRow(txn.exec_prepared1("crm_outbound_get", id));
+                txn.commit();  // 'sending' is durable before the API is called
+                return std::optional<OutboundRow>{std::move(row)};
+            }
+        });
+}
+
+Result<void> Store::CompleteOutbound(std::int64_t id, const std::string& upstream_id, const std::string& status) {
+    return impl_->Run<void>("complete outbound", [&](pqxx::connection& conn) -> Result<void> {
+        pqxx::work txn(conn, "complete outbound");
+        txn.exec_prepared("crm_outbound_complete", id, upstream_id, status);
+        txn.commit();
+        return outcome::success();
+    });
+}
+
+Result<void> Store::RetryOutbound(std::int64_t id, Timestamp next_attempt_at, const std::string& error) {
+    return impl_->Run<void>("retry outbound", [&](pqxx::connection& conn) -> Result<void> {
+        pqxx::work txn(conn, "retry outbound");
+        txn.exec_prepared("crm_outbound_retry", id, ToUnixMicros(next_attempt_at), error);
+        txn.commit();
+        return outcome::success();
+    });
+}
+
+Result<void> Store::FailOutbound(std::int64_t id, const std::string& error) {
+    return impl_->Run<void>("fail outbound", [&](pqxx::connection& conn) -> Result<void> {
+        pqxx::work txn(conn, "fail outbound");
+        txn.exec_prepared("crm_outbound_fail", id, error);
+        txn.commit();
+        return outcome::success();
+    });
+}
+
+Result<std::vector<OutboundRow>> Store::ListOutbound(const std::string& source, const std::string& state) {
+    return impl_->Run<std::vector<OutboundRow>>(
+        "list outbound", [&](pqxx::connection& conn) -> Result<std::vector<OutboundRow>> {
+            pqxx::nontransaction txn(conn, "list outbound");
+            std::vector<OutboundRow> rows;
+            for (const auto& row : txn.exec_prepared("crm_outbound_list", source, state)) {
+                rows.push_back(ToOutboundRow(row));
+            }
+            return rows;
+        });
+}
+
+Result<OutboundRow> Store::GetOutbound(std::int64_t id) {
+    return impl_->Run<OutboundRow>("get outbound", [&](pqxx::connection& conn) -> Result<OutboundRow> {
+        pqxx::nontransaction txn(conn, "get outbound");
+        const pqxx::result rows = txn.exec_prepared("crm_outbound_get", id);
+        if (rows.empty()) {
+            return CrmErrc::kNotFound;
+        }
+        return ToOutboundRow(rows[0]);
     });
 }
 

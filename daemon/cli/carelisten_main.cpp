@@ -14,6 +14,7 @@
 #include <daemon/eval_command.hpp>
 #include <daemon/reanalyze.hpp>
 #include <daemon/replay.hpp>
+#include <daemon/sms_command.hpp>
 #include <daemon/status.hpp>
 #include <daemon/status_client.hpp>
 #include <daemon/train_command.hpp>
@@ -162,6 +163,19 @@ int main(int argc, char** argv) {
     bool status_json = false;
     status->add_flag("--json", status_json, "print the daemon's /status document as it is");
     auto* migrate = cli.add_subcommand("migrate", "apply pending schema migrations");
+    auto* sms = cli.add_subcommand("sms", "the SMS outbox (sent by carelistend through Twilio)");
+    sms->require_subcommand(1);
+    daemon::SmsSendRequest sms_request;
+    auto* sms_send = sms->add_subcommand("send", "queue one SMS (refused when the recipient opted out)");
+    sms_send->add_option("--to", sms_request.to, "recipient phone number, any format")->required();
+    sms_send->add_option("--body", sms_request.body, "message text")->required();
+    sms_send->add_option("--source", sms_request.source, "twilio_sms source to send from (default: the only one)");
+    sms_send->add_option("--purpose", sms_request.purpose, "consent purpose")->capture_default_str();
+    std::string sms_key;
+    sms_send->add_option("--key", sms_key, "idempotency key: the same key is queued once");
+    std::int64_t sms_id = 0;
+    auto* sms_status = sms->add_subcommand("status", "state of one outbox message");
+    sms_status->add_option("id", sms_id, "outbox id (from sms send)")->required();
     auto* items = cli.add_subcommand("items", "stored feedback items");
     items->require_subcommand(1);
     auto* items_list = items->add_subcommand("list", "list items, newest first (analysis only, no text)");
@@ -308,6 +322,35 @@ int main(int argc, char** argv) {
                 writer.Key("replayed");
                 writer.Bool(row.replayed_at.has_value());
             });
+        });
+    }
+    if (sms_send->parsed()) {
+        if (!sms_key.empty()) {
+            sms_request.dedupe_key = sms_key;
+        }
+        return WithStore(config_path, [&](const daemon::Config& config, crm::Store& store, const auto&) {
+            auto result = daemon::QueueSms(store, config, sms_request);
+            if (!result) {
+                return Fail("sms send: " + result.error().message());
+            }
+            if (!result.value().queued) {
+                std::cerr << "sms send refused: " << result.value().refusal << "\n";
+                return 3;
+            }
+            std::cout << "outbox " << result.value().queued->id << ": " << result.value().queued->state << "\n";
+            return 0;
+        });
+    }
+    if (sms_status->parsed()) {
+        return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
+            auto row = store.GetOutbound(sms_id);
+            if (!row) {
+                return Fail("sms status " + std::to_string(sms_id) + ": " + row.error().message());
+            }
+            std::cout << "outbox " << sms_id << ": " << row.value().state << " attempts=" << row.value().attempts
+                      << (row.value().upstream_id.empty() ? "" : " sid=" + row.value().upstream_id)
+                      << (row.value().error.empty() ? "" : " error=\"" + row.value().error + "\"") << "\n";
+            return 0;
         });
     }
     if (quarantine_replay->parsed()) {

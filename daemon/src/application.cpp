@@ -9,6 +9,7 @@
 #include <daemon/ingest.hpp>
 #include <daemon/metrics.hpp>
 #include <daemon/reanalyze.hpp>
+#include <daemon/sms_sender.hpp>
 #include <daemon/status.hpp>
 #include <daemon/systemd_notify.hpp>
 #include <daemon/wiring.hpp>
@@ -179,6 +180,17 @@ void Application::Start() {
         worker_->Join(std::chrono::milliseconds(config_.daemon.GetInt("stop_timeout_ms")));
     });
     StartWebhookListener();
+    for (auto& options : MakeSmsSenderOptions(config_)) {
+        sms_senders_.push_back(std::make_unique<SmsSender>(
+            std::move(options), [conninfo, password]() { return crm::Store::Open(conninfo, password); }));
+        sms_senders_.back()->Start();
+    }
+    stop_stack_.emplace_back([this] {
+        for (auto& sender : sms_senders_) {
+            sender->RequestStop();
+        }
+        sms_senders_.clear();  // joins: each stops between two sends
+    });
 
     WaitForSignals();
     ScheduleWatchdog();
@@ -246,6 +258,7 @@ void Application::HandleWebhook(HttpRequest request, std::function<void(HttpResp
     connectors::Batch batch;
     batch.items = std::move(result->items);
     batch.bad_records = std::move(result->bad_records);
+    batch.delivery_updates = std::move(result->delivery_updates);
     worker_->StorePushed(source, std::move(batch),
                          [reply = std::move(reply), body = std::move(result->response_body),
                           content_type = std::move(result->response_content_type)](bool stored) {

@@ -67,6 +67,12 @@ Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::s
     for (auto& record : batch.bad_records) {
         ingest.quarantined.push_back(ToNewQuarantine(source, std::move(record)));
     }
+    for (auto& update : batch.delivery_updates) {
+        ingest.delivery_reports.push_back(crm::DeliveryReport{std::move(update.marker), std::move(update.sid),
+                                                              std::move(update.status),
+                                                              std::move(update.error_code)});
+    }
+    batch.delivery_updates.clear();
     batch.items.clear();
     batch.bad_records.clear();
 
@@ -92,13 +98,15 @@ Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::s
                           .items = {},
                           .quarantined = std::move(ingest.quarantined),
                           .next_cursor = ingest.next_cursor,
-                          .replayed_quarantine_id = std::nullopt};
+                          .replayed_quarantine_id = std::nullopt,
+                          .delivery_reports = std::move(ingest.delivery_reports)};
     for (auto& item : ingest.items) {
         crm::IngestBatch single{.source = source,
                                 .items = {item},
                                 .quarantined = {},
                                 .next_cursor = std::nullopt,
-                                .replayed_quarantine_id = std::nullopt};
+                                .replayed_quarantine_id = std::nullopt,
+                                .delivery_reports = {}};
         auto one = store.Ingest(single);
         if (one) {
             total.inserted += one.value().inserted;

@@ -1,4 +1,5 @@
 #include <common/settings.hpp>
+#include <connectors/twilio/twilio_wire.hpp>
 #include <daemon/mapping.hpp>
 #include <nlp/simhash.hpp>
 
@@ -53,7 +54,32 @@ crm::NewItem ToNewItem(connectors::RawItem item, const nlp::Analysis& analysis, 
         out.similarity_hash = analysis.similarity_hash;
     }
     out.question = std::move(item.question);
+    ApplySmsKeyword(out);
     return out;
+}
+
+void ApplySmsKeyword(crm::NewItem& item) {
+    if (item.channel != "sms") {
+        return;
+    }
+    const auto keyword = connectors::twilio::ClassifyKeyword(item.text);
+    if (keyword == connectors::twilio::Keyword::kNone) {
+        return;
+    }
+    // STOP is a consent event, not feedback: noise with the reason the crm turns into a consent change, no
+    // sentiment, no case. HELP is noise too (Twilio answers it).
+    item.is_noise = true;
+    item.noise_reasons = {keyword == connectors::twilio::Keyword::kOptOut  ? "opt_out"
+                          : keyword == connectors::twilio::Keyword::kOptIn ? "opt_in"
+                                                                           : "sms_help"};
+    item.sentiment_label = "neutral";
+    item.sentiment_score = 0.0;
+    item.sentiment_scored = false;
+    item.categories.clear();
+    item.urgency = "none";
+    item.red_flags.clear();
+    item.flagged = false;
+    item.similarity_hash.reset();  // "STOP" from many people is not a near-duplicate campaign
 }
 
 crm::NewQuarantine ToNewQuarantine(const std::string& source, connectors::BadRecord record) {

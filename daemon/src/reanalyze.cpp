@@ -13,7 +13,9 @@ namespace {
 /// Noise reasons the analyzer cannot re-derive from what is stored.
 bool IsKeptReason(std::string_view reason) {
     return reason == nlp::kNoiseAutoReply || reason == nlp::kNoiseBounce || reason == nlp::kNoiseBulk ||
-           reason == nlp::kNoiseNearDuplicate;
+           reason == nlp::kNoiseNearDuplicate ||
+           // SMS consent keywords (ApplySmsKeyword): an event recorded in the consent registry stays noise.
+           reason == "opt_out" || reason == "opt_in" || reason == "sms_help";
 }
 
 }  // namespace

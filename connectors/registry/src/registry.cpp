@@ -8,6 +8,7 @@
 #include <connectors/registry.hpp>
 #include <connectors/x/x_connector.hpp>
 #include <connectors/rss/rss_connector.hpp>
+#include <connectors/twilio/twilio_connector.hpp>
 
 namespace carelisten::connectors {
 
@@ -21,6 +22,7 @@ std::span<const ConnectorFactory* const> AllConnectorFactories() {
         &google_reviews::Factory(),
         &facebook_page::Factory(),
         &rss::Factory(),
+        &twilio::Factory(),
     };
     return kFactories;
 }

@@ -66,7 +66,22 @@ struct NewQuarantine {
 
 inline constexpr std::size_t kMaxQuarantineRawBytes = 64 * 1024;
 
+/// A delivery report for a message the hospital sent (Twilio's status callback), found by the outbox marker.
+struct DeliveryReport {
+    std::string marker;
+    std::string upstream_id;
+    std::string status;  ///< the upstream's word: queued, sent, delivered, undelivered, failed, ...
+    std::string error_code;
+};
+
 /// Everything one ingest transaction writes: items, quarantined input and the source's new cursor.
+///
+/// Besides storing items, the ingest (only for items it newly inserts, so re-delivery changes nothing):
+///  - links an sms/email item to the patient whose contact is its author (E.164 / lower-case e-mail) when
+///    exactly one patient has it, else sets patient_match 'none' or 'ambiguous';
+///  - records a consent change for an sms item whose noise_reasons hold "opt_out" or "opt_in" (the keyword
+///    messages STOP/START: stored as noise, never a case), purpose "all", in batch order;
+///  - applies delivery reports to the outbox.
 struct IngestBatch {
     std::string source;
     std::vector<NewItem> items;
@@ -74,6 +89,7 @@ struct IngestBatch {
     std::optional<std::string> next_cursor;  ///< stored in the same transaction, when set
     /// A quarantined record being replayed: marked replayed in the same transaction.
     std::optional<std::int64_t> replayed_quarantine_id;
+    std::vector<DeliveryReport> delivery_reports;
 };
 
 struct IngestOutcome {
@@ -82,7 +98,45 @@ struct IngestOutcome {
     std::size_t quarantined = 0;  ///< newly quarantined (a re-delivered bad record counts once)
     std::size_t cases_opened = 0;
     std::size_t cases_extended = 0;
-    std::size_t near_duplicates = 0;  ///< new items linked to an earlier first copy (no case)
+    std::size_t near_duplicates = 0;   ///< new items linked to an earlier first copy (no case)
+    std::size_t consent_changes = 0;   ///< opt-out/opt-in keyword messages recorded in the consent registry
+    std::size_t patients_linked = 0;   ///< new items linked to exactly one patient
+    std::size_t delivery_reports = 0;  ///< outbox rows a delivery report updated
+};
+
+/// A patient as the hospital's systems know them (an importer or the tests add them). Phones must already be
+/// E.164 and e-mail addresses are lower-cased by the store.
+struct NewPatient {
+    std::optional<std::string> mrn;
+    std::vector<std::string> phones;
+    std::vector<std::string> emails;
+};
+
+/// A message to send. Consent is checked again right before it is sent.
+struct NewOutbound {
+    std::string source;     ///< the configured source that sends it (e.g. the twilio_sms source)
+    std::string channel;    ///< sms or email
+    std::string recipient;  ///< E.164 for sms, lower-case address for email
+    std::string purpose;    ///< e.g. survey, acknowledgement, operator
+    std::string body;
+    std::optional<std::string> dedupe_key;  ///< the same key is queued once
+};
+
+struct OutboundRow {
+    std::int64_t id = 0;
+    std::string marker;  ///< unique, random: put in the StatusCallback URL
+    std::string source;
+    std::string channel;
+    std::string recipient;
+    std::string purpose;
+    std::string body;
+    std::string state;  ///< queued, sending, sent, delivered, failed or refused
+    std::string upstream_id;
+    std::string upstream_status;
+    std::string error;
+    std::int64_t attempts = 0;
+    Timestamp created_at;
+    Timestamp updated_at;  ///< for 'sending': when the send began
 };
 
 struct ItemRow {

@@ -45,6 +45,31 @@ public:
     /// Touches nothing else: no case, no case_id, no duplicate_of.
     Result<std::size_t> UpdateAnalyses(const std::vector<AnalysisUpdate>& updates);
 
+    /// Adds a patient with their contacts; returns the new id.
+    Result<std::int64_t> AddPatient(const NewPatient& patient);
+
+    /// Whether a message for `purpose` may go to `contact` on `channel` now: false when the contact opted out of
+    /// that purpose or of "all" (and did not opt in again later). Every sender calls this right before sending.
+    Result<bool> MaySend(const std::string& contact, const std::string& channel, const std::string& purpose);
+    /// Records a consent change (operator, unsubscribe link) with its history event.
+    Result<void> RecordConsent(const std::string& contact, const std::string& channel, const std::string& purpose,
+                               bool opted_in, const std::string& reason);
+
+    /// Queues a message (state queued) and returns its row; with a dedupe_key already queued, returns that row.
+    Result<OutboundRow> EnqueueOutbound(const NewOutbound& message);
+    /// The next due queued message of `source`, marked 'sending' (attempts + 1) and committed before it is
+    /// returned; due messages whose recipient has no consent any more become 'refused' on the way. nullopt: none.
+    Result<std::optional<OutboundRow>> ClaimOutbound(const std::string& source);
+    /// The API accepted it: 'sent' (or 'failed' when the answer says so), with the upstream's id and status.
+    Result<void> CompleteOutbound(std::int64_t id, const std::string& upstream_id, const std::string& status);
+    /// Not sent, and known not to be (429/20429, connection refused before the request): back to 'queued'.
+    Result<void> RetryOutbound(std::int64_t id, Timestamp next_attempt_at, const std::string& error);
+    /// Refused for good by the upstream (invalid number, 21610 opted out at the carrier): 'failed'.
+    Result<void> FailOutbound(std::int64_t id, const std::string& error);
+    /// Messages of `source` in `state` (oldest first), e.g. the 'sending' rows to reconcile after a crash.
+    Result<std::vector<OutboundRow>> ListOutbound(const std::string& source, const std::string& state);
+    Result<OutboundRow> GetOutbound(std::int64_t id);
+
     /// True when a query succeeds (for /readyz).
     bool Ping();
 

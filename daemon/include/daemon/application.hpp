@@ -29,6 +29,7 @@ namespace carelisten::daemon {
 class DatabaseTarget;
 class HttpServer;
 class IngestWorker;
+class SmsSender;
 class Metrics;
 
 /// Phases: load config -> construct and start services (each pushes its stop onto a LIFO stack) ->
@@ -77,6 +78,7 @@ private:
     std::unique_ptr<HttpServer> http_;
     std::unique_ptr<HttpServer> webhooks_;
     std::unique_ptr<connectors::http::Client> upstream_http_;
+    std::vector<std::unique_ptr<SmsSender>> sms_senders_;  ///< one per twilio_sms source: the outbox
     log::RepeatLimiter webhook_rejections_;
     std::vector<std::function<void()>> stop_stack_;
 

@@ -17,6 +17,10 @@ struct FlagPolicy {
 nlp::AnalysisInput ToAnalysisInput(const connectors::RawItem& item);
 bool IsFlagged(const nlp::Analysis& analysis, const FlagPolicy& policy);
 crm::NewItem ToNewItem(connectors::RawItem item, const nlp::Analysis& analysis, const FlagPolicy& policy);
+/// An SMS that is only a consent keyword (STOP, START, HELP and Twilio's synonyms) is an event, not feedback:
+/// stored as noise "opt_out" / "opt_in" / "sms_help" with no sentiment and no case; the crm records the
+/// consent change in the same transaction. ToNewItem applies it; other channels are untouched.
+void ApplySmsKeyword(crm::NewItem& item);
 crm::NewQuarantine ToNewQuarantine(const std::string& source, connectors::BadRecord record);
 
 }  // namespace carelisten::daemon

@@ -41,6 +41,34 @@ TEST(Mapping, CopiesItemAndAnalysis) {
     EXPECT_TRUE(record.flagged);
 }
 
+TEST(Mapping, AnSmsStopIsAnOptOutEventWithoutSentimentOrCase) {
+    connectors::RawItem item{.source = "s", .external_id = "SM1", .channel = "sms", .text = " Stop. ", .author = "+1"};
+    auto analysis = Analysis(-0.9, nlp::Urgency::kHigh);
+    const auto record = ToNewItem(item, analysis, FlagPolicy{});
+    EXPECT_TRUE(record.is_noise);
+    EXPECT_EQ(record.noise_reasons, std::vector<std::string>{"opt_out"});
+    EXPECT_FALSE(record.sentiment_scored);
+    EXPECT_EQ(record.sentiment_label, "neutral");
+    EXPECT_EQ(record.urgency, "none");
+    EXPECT_FALSE(record.flagged);
+    item.text = "UNSTOP";
+    EXPECT_EQ(ToNewItem(item, analysis, FlagPolicy{}).noise_reasons, std::vector<std::string>{"opt_in"});
+}
+
+TEST(Mapping, StopInsideASentenceOrOnAnotherChannelIsFeedback) {
+    connectors::RawItem item{.source = "s",
+                             .external_id = "SM2",
+                             .channel = "sms",
+                             .text = "Please stop the night calls, my father cannot sleep",
+                             .author = "+1"};
+    const auto sentence = ToNewItem(item, Analysis(-0.8), FlagPolicy{});
+    EXPECT_FALSE(sentence.is_noise);
+    EXPECT_TRUE(sentence.flagged);
+    item.channel = "social";
+    item.text = "STOP";
+    EXPECT_FALSE(ToNewItem(item, Analysis(-0.8), FlagPolicy{}).is_noise);
+}
+
 TEST(Mapping, CapsQuarantinedBytes) {
     connectors::BadRecord record{
         .locator = "f@1:0", .reason = "r", .raw = std::string(crm::kMaxQuarantineRawBytes + 10, 'x')};

@@ -83,6 +83,7 @@ struct WebhookResult {
     unsigned status = 200;  ///< 200 accepted; 403 bad signature; 400 malformed; 202 ignored event type
     std::vector<RawItem> items;
     std::vector<BadRecord> bad_records;
+    std::vector<DeliveryUpdate> delivery_updates;
     std::string detail;  ///< for the log and the metrics, never patient data
     std::string response_body;
     std::string response_content_type = "text/plain; charset=utf-8";

@@ -45,6 +45,15 @@ struct BadRecord {
     bool raw_truncated = false;
 };
 
+/// A delivery report for a message the hospital sent (Twilio's StatusCallback): the daemon applies it to
+/// its outbox in the same transaction as the push's items.
+struct DeliveryUpdate {
+    std::string marker;  ///< the outbox row's unique marker, from the callback URL
+    std::string sid;     ///< the upstream's message id
+    std::string status;  ///< as the upstream says it: queued, sent, delivered, undelivered, failed, ...
+    std::string error_code;
+};
+
 /// What one Fetch returns. The daemon stores items, bad records and `next_cursor` in one transaction,
 /// then calls Connector::Acknowledge(batch): upstream acknowledgements happen only after the commit.
 struct Batch {
@@ -53,6 +62,8 @@ struct Batch {
     std::optional<std::string> next_cursor;  ///< nullopt: the cursor does not change
     bool has_more = false;                   ///< more is ready now: fetch again without waiting
     std::string ack_token;                   ///< connector-private; passed back to Acknowledge
+    /// Delivery reports of pushed status callbacks: applied to the outbox in the same transaction.
+    std::vector<DeliveryUpdate> delivery_updates;
 };
 
 /// Null when the item satisfies the invariants above, else what is wrong.
