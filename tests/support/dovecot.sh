@@ -144,12 +144,14 @@ service stats {
   }
 }
 CONF
+    touch "${dir}/start.log"
     chown -R "${server_user}:${server_group}" "${dir}"
     chmod 700 "${dir}"
     # The tests (root or the same user) read the port files, the password and the certificate.
     chmod 755 "${dir}"
-    run_as /usr/sbin/dovecot -c "${dir}/dovecot.conf" || {
-        cat "${dir}/dovecot.log" >&2 2>/dev/null || true
+    # No inherited stdout/stderr: CTest waits for every holder of its pipe, and the master lives on.
+    run_as /usr/sbin/dovecot -c "${dir}/dovecot.conf" </dev/null >>"${dir}/start.log" 2>&1 || {
+        cat "${dir}/start.log" "${dir}/dovecot.log" >&2 2>/dev/null || true
         die "dovecot did not start"
     }
     for _ in $(seq 1 100); do

@@ -532,9 +532,9 @@ Result<Batch> ImapConnector::Fetch(const std::optional<std::string>& cursor_text
         }
         cursor = std::move(*decoded);
     }
-    if (!session_) {
-        session_ = std::make_unique<Session>();
-    }
+    // A fresh connection per poll: a connection that kept a mailbox selected may go on showing it as it was
+    // (a renumbered mailbox keeps its old UIDVALIDITY there). Acknowledge reuses this poll's connection.
+    session_ = std::make_unique<Session>();
     try {
         session_->password = SecretSource{password_file_, password_credential_}.Read();
     } catch (const std::exception& error) {
