@@ -40,6 +40,7 @@ struct Config {
     Settings analysis;  ///< [analysis]
     Settings upstream;  ///< [upstream]: the HTTP runtime every network connector shares
     Settings webhooks;  ///< [webhooks]: the public listener upstreams push to
+    Settings mail_acknowledgement;  ///< [mail_acknowledgement]: optional e-mail acknowledgements
     std::vector<SourceConfig> sources;
 };
 
