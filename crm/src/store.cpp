@@ -52,11 +52,10 @@ CREATE TEMP TABLE ingest_stage (
 ) ON COMMIT DROP)sql";
 
 const std::vector<std::string> kStageColumns{
-    "ord",      "source",        "external_id", "channel",         "author",          "text",
-    "url",      "posted_at_us",  "language",    "sentiment_label", "sentiment_score", "sentiment_scored",
-    "is_noise", "noise_reasons", "categories",  "urgency",         "red_flags",       "analyzer_version",
-    "flagged",  "thread_id",     "reply_to",    "item_version",    "rating",          "community",
-    "similarity_hash", "question"};
+    "ord",          "source",   "external_id",     "channel",          "author",           "text",      "url",
+    "posted_at_us", "language", "sentiment_label", "sentiment_score",  "sentiment_scored", "is_noise",  "noise_reasons",
+    "categories",   "urgency",  "red_flags",       "analyzer_version", "flagged",          "thread_id", "reply_to",
+    "item_version", "rating",   "community",       "similarity_hash",  "question"};
 
 struct Statement {
     const char* name;
@@ -561,7 +560,7 @@ Result<std::optional<AcknowledgementClaim>> Store::ClaimMailAcknowledgement(cons
 }
 
 Result<void> Store::FinishMailAcknowledgement(const AcknowledgementClaim& claim, bool sent,
-                                             const std::string& message_id) {
+                                              const std::string& message_id) {
     return impl_->Run<void>("finish mail acknowledgement", [&](pqxx::connection& conn) -> Result<void> {
         pqxx::work txn(conn, "finish mail acknowledgement");
         txn.exec_prepared("crm_ack_finish", claim.source, claim.thread_id, claim.sent_on, sent ? "sent" : "failed",

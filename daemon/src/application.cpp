@@ -4,10 +4,10 @@
 #include <crm/store.hpp>
 #include <csignal>
 #include <daemon/application.hpp>
-#include <daemon/mail_acknowledger.hpp>
 #include <daemon/database_target.hpp>
 #include <daemon/http_server.hpp>
 #include <daemon/ingest.hpp>
+#include <daemon/mail_acknowledger.hpp>
 #include <daemon/metrics.hpp>
 #include <daemon/reanalyze.hpp>
 #include <daemon/systemd_notify.hpp>

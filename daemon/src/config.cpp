@@ -440,7 +440,12 @@ const SettingsTable& SourceCommonSettingsTable() {
 }
 
 std::vector<const SettingsTable*> TopLevelSettingsTables() {
-    return {&kDaemonTable,   &kDatabaseTable, &kHttpTable, &kAnalysisTable, &kUpstreamTable, &kWebhooksTable,
+    return {&kDaemonTable,
+            &kDatabaseTable,
+            &kHttpTable,
+            &kAnalysisTable,
+            &kUpstreamTable,
+            &kWebhooksTable,
             &MailAcknowledgementSettingsTable()};
 }
 

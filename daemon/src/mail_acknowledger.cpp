@@ -11,29 +11,52 @@ namespace {
 constexpr std::string_view kLogModule = "acknowledgement";
 
 const std::array kSpecs = {
-    SettingSpec{.key = "enabled", .type = SettingType::kBool, .default_value = false,
+    SettingSpec{.key = "enabled",
+                .type = SettingType::kBool,
+                .default_value = false,
                 .description = "Send one acknowledgement with a reference number to a patient who writes by e-mail."},
-    SettingSpec{.key = "sources", .type = SettingType::kStringList, .default_value = std::vector<std::string>{},
+    SettingSpec{.key = "sources",
+                .type = SettingType::kStringList,
+                .default_value = std::vector<std::string>{},
                 .description = "The imap sources whose writers are acknowledged."},
-    SettingSpec{.key = "smtp_url", .type = SettingType::kString, .default_value = std::string{},
+    SettingSpec{.key = "smtp_url",
+                .type = SettingType::kString,
+                .default_value = std::string{},
                 .description = "smtps://host[:port] or smtp://host[:port] (STARTTLS required)."},
-    SettingSpec{.key = "smtp_username", .type = SettingType::kString, .default_value = std::string{},
+    SettingSpec{.key = "smtp_username",
+                .type = SettingType::kString,
+                .default_value = std::string{},
                 .description = "SMTP login; empty: no AUTH."},
-    SettingSpec{.key = "smtp_password_file", .type = SettingType::kString, .default_value = std::string{},
+    SettingSpec{.key = "smtp_password_file",
+                .type = SettingType::kString,
+                .default_value = std::string{},
                 .description = "File whose first line is the SMTP password."},
-    SettingSpec{.key = "smtp_password_credential", .type = SettingType::kString, .default_value = std::string{},
+    SettingSpec{.key = "smtp_password_credential",
+                .type = SettingType::kString,
+                .default_value = std::string{},
                 .description = "systemd credential holding the SMTP password (instead of the file)."},
-    SettingSpec{.key = "smtp_ca_file", .type = SettingType::kString, .default_value = std::string{},
+    SettingSpec{.key = "smtp_ca_file",
+                .type = SettingType::kString,
+                .default_value = std::string{},
                 .description = "PEM CA bundle for an internal CA; empty: the system store."},
-    SettingSpec{.key = "smtp_allow_plaintext_loopback", .type = SettingType::kBool, .default_value = false,
+    SettingSpec{.key = "smtp_allow_plaintext_loopback",
+                .type = SettingType::kBool,
+                .default_value = false,
                 .description = "Allow smtp:// without TLS to a loopback address only (tests)."},
-    SettingSpec{.key = "from_address", .type = SettingType::kString, .default_value = std::string{},
+    SettingSpec{.key = "from_address",
+                .type = SettingType::kString,
+                .default_value = std::string{},
                 .description = "Sender of the acknowledgements, e.g. feedback@hospital.example."},
-    SettingSpec{.key = "from_name", .type = SettingType::kString, .default_value = std::string{"Patient Relations"},
+    SettingSpec{.key = "from_name",
+                .type = SettingType::kString,
+                .default_value = std::string{"Patient Relations"},
                 .description = "Display name of the sender."},
-    SettingSpec{.key = "subject_prefix", .type = SettingType::kString, .default_value = std::string{"Re: "},
+    SettingSpec{.key = "subject_prefix",
+                .type = SettingType::kString,
+                .default_value = std::string{"Re: "},
                 .description = "Put before the patient's subject."},
-    SettingSpec{.key = "text", .type = SettingType::kString,
+    SettingSpec{.key = "text",
+                .type = SettingType::kString,
                 .default_value = std::string{"Thank you for your message. We have received it and will reply as "
                                              "soon as possible.\n\nYour reference number: {reference}\n\nThis is "
                                              "an automatic acknowledgement."},
@@ -57,7 +80,8 @@ std::string ReferenceNumber(std::int64_t item_id) {
 std::string AcknowledgementText(const std::string& template_text, const std::string& reference) {
     std::string out = template_text;
     constexpr std::string_view kPlaceholder = "{reference}";
-    for (auto at = out.find(kPlaceholder); at != std::string::npos; at = out.find(kPlaceholder, at + reference.size())) {
+    for (auto at = out.find(kPlaceholder); at != std::string::npos;
+         at = out.find(kPlaceholder, at + reference.size())) {
         out.replace(at, kPlaceholder.size(), reference);
     }
     return out;
@@ -70,7 +94,8 @@ std::unique_ptr<MailAcknowledger> MailAcknowledger::Create(const Settings& setti
     connectors::smtp::SmtpSettings smtp;
     smtp.url = settings.GetString("smtp_url");
     smtp.username = settings.GetString("smtp_username");
-    smtp.password = SecretSource{settings.GetString("smtp_password_file"), settings.GetString("smtp_password_credential")};
+    smtp.password =
+        SecretSource{settings.GetString("smtp_password_file"), settings.GetString("smtp_password_credential")};
     smtp.ca_file = settings.GetString("smtp_ca_file");
     smtp.allow_plaintext_loopback = settings.GetBool("smtp_allow_plaintext_loopback");
     smtp.from_address = settings.GetString("from_address");
@@ -96,8 +121,8 @@ void MailAcknowledger::AfterCommit(crm::Store& store, const std::string& source,
         }
         auto claim = store.ClaimMailAcknowledgement(source, item.external_id);
         if (!claim) {
-            log::Warning(kLogModule, "source ", source, ": could not claim an acknowledgement: ",
-                         claim.error().message());
+            log::Warning(kLogModule, "source ", source,
+                         ": could not claim an acknowledgement: ", claim.error().message());
             continue;
         }
         if (!claim.value()) {
