@@ -11,6 +11,8 @@
 #include <connectors/errc.hpp>
 #include <connectors/imap/imap_connector.hpp>
 #include <connectors/mail/mail_wire.hpp>
+#include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <set>
 #include <stdexcept>
@@ -621,15 +623,34 @@ Result<Batch> ImapConnector::Fetch(const std::optional<std::string>& cursor_text
         }
         std::vector<std::uint64_t> all = swept;
         all.insert(all.end(), uids.begin(), uids.end());
-        if (all.empty()) {
+        // after_commit = "move": messages below the cursor still here and downloaded (\Seen) were committed but
+        // not moved (a crash between the commit and the move): move them with this batch, without reading them.
+        std::vector<std::uint64_t> leftovers;
+        if (move_ && state.uid > 0) {
+            auto left = run({mailbox_path, "UID SEARCH SEEN UID 1:" + std::to_string(state.uid), kMaxResponseBytes});
+            if (auto* code = std::get_if<CURLcode>(&left)) {
+                return fail(*code, "search for unmoved messages");
+            }
+            for (const auto uid : ParseSearch(std::get<std::string>(left))) {
+                if (uid <= state.uid && std::find(swept.begin(), swept.end(), uid) == swept.end()) {
+                    leftovers.push_back(uid);
+                }
+            }
+        }
+        if (all.empty() && leftovers.empty()) {
             continue;
         }
-        auto sizes_response = run({mailbox_path, "UID FETCH " + UidSet(all) + " (UID RFC822.SIZE)", kMaxResponseBytes});
+        rapidjson::Value acked(rapidjson::kArrayType);
+        for (const auto uid : leftovers) {
+            acked.PushBack(uid, allocator);
+        }
+        auto sizes_response =
+            all.empty() ? std::variant<std::string, CURLcode>(std::string())
+                        : run({mailbox_path, "UID FETCH " + UidSet(all) + " (UID RFC822.SIZE)", kMaxResponseBytes});
         if (auto* code = std::get_if<CURLcode>(&sizes_response)) {
             return fail(*code, "UID FETCH sizes");
         }
         const auto sizes = ParseSizes(std::get<std::string>(sizes_response));
-        rapidjson::Value acked(rapidjson::kArrayType);
         for (const auto uid : all) {
             const auto size = sizes.find(uid);
             if (size == sizes.end()) {
@@ -699,6 +720,10 @@ Result<Batch> ImapConnector::Fetch(const std::optional<std::string>& cursor_text
 Result<void> ImapConnector::Acknowledge(const Batch& batch) {
     if (batch.ack_token.empty()) {
         return outcome::success();
+    }
+    // Test-only fault hook (the mail e2e): die between the commit and the \Seen/move, as a power cut would.
+    if (const char* fault = std::getenv("CARELISTEN_FAULT_IMAP_KILL_BEFORE_ACK"); fault != nullptr && *fault == '1') {
+        std::raise(SIGKILL);
     }
     rapidjson::Document ack;
     ack.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(batch.ack_token.data(),

@@ -285,6 +285,30 @@ TEST(ImapDovecot, AcknowledgeMovesToTheConfiguredFolderAndCreatesIt) {
     EXPECT_EQ(MessageCount("MovedDone"), 2U);
 }
 
+TEST(ImapDovecot, MessagesCommittedButNotMovedBeforeACrashAreMovedByTheNextPoll) {
+    Deliver("MoveCrash", MailFixture("plain.eml"));
+    Deliver("MoveCrash", MailFixture("latin1.eml"));
+    auto settings = ImapSettings("MoveCrash");
+    settings.Set("after_commit", std::string("move"));
+    settings.Set("move_to", std::string("MoveCrashDone"));
+    std::optional<std::string> committed;
+    {
+        ImapConnector connector("move_crash", settings);
+        auto fetched = connector.Fetch(std::nullopt, 10);
+        ASSERT_TRUE(fetched) << connector.LastErrorDetail();
+        ASSERT_EQ(fetched.value().items.size(), 2U);
+        committed = fetched.value().next_cursor;  // committed; killed before the move
+    }
+    Deliver("MoveCrash", MailFixture("html_only.eml"));
+    ImapConnector restarted("move_crash", settings);
+    auto next = restarted.Fetch(committed, 10);
+    ASSERT_TRUE(next) << restarted.LastErrorDetail();
+    EXPECT_EQ(ExternalIds(next.value()), (std::set<std::string>{"html-1@example.org"})) << "nothing read twice";
+    ASSERT_TRUE(restarted.Acknowledge(next.value())) << restarted.LastErrorDetail();
+    EXPECT_EQ(MessageCount("MoveCrash"), 0U);
+    EXPECT_EQ(MessageCount("MoveCrashDone"), 3U);
+}
+
 TEST(ImapDovecot, CrashBeforeTheCommitReadsTheSameMessagesWithTheSameIdsAgain) {
     Deliver("CrashBox", MailFixture("plain.eml"));
     Deliver("CrashBox", MailFixture("reply.eml"));
