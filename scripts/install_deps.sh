@@ -14,6 +14,8 @@ packages=(
     libcurl4-openssl-dev zlib1g-dev libssl-dev openssl libphonenumber-dev
     # RSS/Atom feeds (connectors/rss)
     libxml2-dev
+    # e-mail tests: a throwaway Dovecot IMAP server (tests/support/dovecot.sh) and an SMTP sink
+    dovecot-imapd python3-aiosmtpd
     # tests and benchmarks
     libgtest-dev libgmock-dev libbenchmark-dev
     # the PostgreSQL 15 server: the embedded default database and the test tiers

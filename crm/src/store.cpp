@@ -254,6 +254,21 @@ WHERE id = $1 AND state = 'sending')sql"},
      "UPDATE outbound_message SET state = 'failed', error = $2, updated_at = now() WHERE id = $1 AND state = "
      "'sending'"},
 
+    // The first version of a stored e-mail that is not noise and has an author; its thread, else its own id.
+    {"crm_ack_item", R"sql(
+SELECT id, CASE WHEN thread_id <> '' THEN thread_id ELSE external_id END, author, text
+FROM item
+WHERE source = $1 AND external_id = $2 AND item_version = '' AND channel = 'email' AND NOT is_noise AND author <> '')sql"},
+
+    {"crm_ack_claim", R"sql(
+INSERT INTO mail_acknowledgement (source, thread_id, item_id) VALUES ($1, $2, $3)
+ON CONFLICT (source, thread_id, sent_on) DO NOTHING
+RETURNING sent_on::text)sql"},
+
+    {"crm_ack_finish", R"sql(
+UPDATE mail_acknowledgement SET status = $4, message_id = $5
+WHERE source = $1 AND thread_id = $2 AND sent_on = $3::date)sql"},
+
     {"crm_list_items", R"sql(
 SELECT id, source, external_id, channel, language, sentiment_label, sentiment_score, is_noise, noise_reasons,
        categories, urgency, red_flags, analyzer_version, case_id,
@@ -643,6 +658,42 @@ Result<std::optional<std::string>> Store::LoadCursor(const std::string& source) 
             }
             return std::optional<std::string>{rows[0][0].as<std::string>()};
         });
+}
+
+Result<std::optional<AcknowledgementClaim>> Store::ClaimMailAcknowledgement(const std::string& source,
+                                                                            const std::string& external_id) {
+    return impl_->Run<std::optional<AcknowledgementClaim>>(
+        "claim mail acknowledgement", [&](pqxx::connection& conn) -> Result<std::optional<AcknowledgementClaim>> {
+            pqxx::work txn(conn, "claim mail acknowledgement");
+            const pqxx::result items = txn.exec_prepared("crm_ack_item", source, external_id);
+            if (items.empty()) {
+                return std::optional<AcknowledgementClaim>{};
+            }
+            AcknowledgementClaim claim;
+            claim.item_id = items[0][0].as<std::int64_t>();
+            claim.source = source;
+            claim.thread_id = items[0][1].as<std::string>();
+            claim.author = items[0][2].as<std::string>();
+            claim.text = items[0][3].as<std::string>();
+            const pqxx::result claimed = txn.exec_prepared("crm_ack_claim", source, claim.thread_id, claim.item_id);
+            if (claimed.empty()) {
+                return std::optional<AcknowledgementClaim>{};  // this thread was acknowledged today already
+            }
+            claim.sent_on = claimed[0][0].as<std::string>();
+            txn.commit();
+            return std::optional<AcknowledgementClaim>{std::move(claim)};
+        });
+}
+
+Result<void> Store::FinishMailAcknowledgement(const AcknowledgementClaim& claim, bool sent,
+                                              const std::string& message_id) {
+    return impl_->Run<void>("finish mail acknowledgement", [&](pqxx::connection& conn) -> Result<void> {
+        pqxx::work txn(conn, "finish mail acknowledgement");
+        txn.exec_prepared("crm_ack_finish", claim.source, claim.thread_id, claim.sent_on, sent ? "sent" : "failed",
+                          message_id);
+        txn.commit();
+        return outcome::success();
+    });
 }
 
 Result<std::vector<ItemRow>> Store::ListItems(const ListFilter& filter) {

@@ -7,6 +7,7 @@
 #include <daemon/database_target.hpp>
 #include <daemon/http_server.hpp>
 #include <daemon/ingest.hpp>
+#include <daemon/mail_acknowledger.hpp>
 #include <daemon/metrics.hpp>
 #include <daemon/reanalyze.hpp>
 #include <daemon/sms_sender.hpp>
@@ -162,6 +163,15 @@ void Application::Start() {
 
     const std::string conninfo = database_->Conninfo();
     const std::string password = database_->Password();
+    auto ingest_settings = MakeIngestSettings(config_);
+    // Optional e-mail acknowledgements, sent on the store thread after each committed batch.
+    if (std::shared_ptr<MailAcknowledger> acknowledger = MailAcknowledger::Create(config_.mail_acknowledgement)) {
+        ingest_settings.after_commit = [acknowledger](crm::Store& store, const std::string& source,
+                                                      const std::vector<connectors::RawItem>& items) {
+            acknowledger->AfterCommit(store, source, items);
+        };
+        log::Notice(kLogModule, "e-mail acknowledgements on");
+    }
     worker_ = std::make_unique<IngestWorker>(
         MakeConnectors(config_, connectors::ConnectorContext{.loop = &fetch_loop_, .http = upstream_http_.get()}),
         *analyzer_,
@@ -173,7 +183,7 @@ void Application::Start() {
             }
             return store;
         },
-        *metrics_, MakeIngestSettings(config_), fetch_loop_);
+        *metrics_, std::move(ingest_settings), fetch_loop_);
     worker_->Start();
     stop_stack_.emplace_back([this] {
         worker_->RequestStop();

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <connectors/registry.hpp>
 #include <daemon/config.hpp>
+#include <daemon/mail_acknowledger.hpp>
 #include <fstream>
 #include <sstream>
 
@@ -447,7 +448,13 @@ const SettingsTable& SourceCommonSettingsTable() {
 }
 
 std::vector<const SettingsTable*> TopLevelSettingsTables() {
-    return {&kDaemonTable, &kDatabaseTable, &kHttpTable, &kAnalysisTable, &kUpstreamTable, &kWebhooksTable};
+    return {&kDaemonTable,
+            &kDatabaseTable,
+            &kHttpTable,
+            &kAnalysisTable,
+            &kUpstreamTable,
+            &kWebhooksTable,
+            &MailAcknowledgementSettingsTable()};
 }
 
 Config LoadConfigFile(const std::string& path) {
@@ -474,7 +481,7 @@ Config LoadConfigText(const std::string& text, const std::string& path) {
     for (const auto& [key, node] : root) {
         const auto name = key.str();
         if (name == "daemon" || name == "database" || name == "http" || name == "analysis" || name == "upstream" ||
-            name == "webhooks" || name == "sources") {
+            name == "webhooks" || name == "mail_acknowledgement" || name == "sources") {
             if (!node.is_table()) {
                 validator.Problem(node.source(), "'" + std::string(name) + "' must be a table");
             }
@@ -488,6 +495,8 @@ Config LoadConfigText(const std::string& text, const std::string& path) {
     validator.Fill(root["analysis"].as_table(), "analysis", {&kAnalysisTable}, {&config.analysis});
     validator.Fill(root["upstream"].as_table(), "upstream", {&kUpstreamTable}, {&config.upstream});
     validator.Fill(root["webhooks"].as_table(), "webhooks", {&kWebhooksTable}, {&config.webhooks});
+    validator.Fill(root["mail_acknowledgement"].as_table(), "mail_acknowledgement",
+                   {&MailAcknowledgementSettingsTable()}, {&config.mail_acknowledgement});
 
     if (const auto* url_node = root["database"]["url"].node()) {
         if (config.database.GetString("url").size() > 0 && UrlCarriesPassword(config.database.GetString("url"))) {
@@ -562,6 +571,8 @@ ReloadPlan PlanReload(const Config& running, const Config& next) {
     compare(running.analysis, next.analysis, kAnalysisTable, "analysis");
     compare(running.upstream, next.upstream, kUpstreamTable, "upstream");
     compare(running.webhooks, next.webhooks, kWebhooksTable, "webhooks");
+    compare(running.mail_acknowledgement, next.mail_acknowledgement, MailAcknowledgementSettingsTable(),
+            "mail_acknowledgement");
     for (const auto& source : next.sources) {
         const auto old = std::find_if(running.sources.begin(), running.sources.end(),
                                       [&](const auto& s) { return s.name == source.name; });

@@ -214,6 +214,8 @@ bool IngestWorker::Join(std::chrono::milliseconds timeout) {
 void IngestWorker::UpdateSettings(IngestSettings settings) {
     {
         const std::lock_guard lock(mutex_);
+        // The after-commit hook (e-mail acknowledgements) is fixed at start: its settings are restart-only.
+        settings.after_commit = settings_.after_commit;
         settings_ = std::move(settings);
     }
     wake_.notify_all();
@@ -626,6 +628,9 @@ IngestWorker::StoreJobResult IngestWorker::RunJob(StoreJob& job, const IngestSet
         result.error = {acked.error(), acked.error().message(), std::nullopt};
         result.what = "acknowledgement";
         return result;
+    }
+    if (settings.after_commit) {
+        settings.after_commit(*store_, source.name, batch.items);
     }
     return result;
 }

@@ -9,12 +9,17 @@ static_assert(nlp::kNearDuplicateMaxDistance == crm::kNearDuplicateMaxDistance,
               "crm links near-duplicates at the distance the analyzer documents");
 
 nlp::AnalysisInput ToAnalysisInput(const connectors::RawItem& item) {
-    return nlp::AnalysisInput{
+    auto input = nlp::AnalysisInput{
         .text = item.text,
         .channel = nlp::ParseChannel(item.channel).value_or(nlp::Channel::kUnknown),
         .question = item.question,
         .language_hint = item.language_hint,
     };
+    // E-mail: the auto-reply, bounce and bulk rules read the headers, exactly as `carelisten analyze` passes them.
+    for (const auto& [name, value] : item.mail_headers) {
+        input.mail_headers.push_back({name, value});
+    }
+    return input;
 }
 
 bool IsFlagged(const nlp::Analysis& analysis, const FlagPolicy& policy) {

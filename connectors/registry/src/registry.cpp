@@ -2,6 +2,7 @@
 #include <connectors/discourse/discourse_connector.hpp>
 #include <connectors/facebook_page/facebook_page_connector.hpp>
 #include <connectors/google_reviews/google_reviews_connector.hpp>
+#include <connectors/imap/imap_connector.hpp>
 #include <connectors/jsonl_drop/jsonl_drop_connector.hpp>
 #include <connectors/reddit/reddit_connector.hpp>
 #include <connectors/mastodon/mastodon_connector.hpp>
@@ -23,6 +24,7 @@ std::span<const ConnectorFactory* const> AllConnectorFactories() {
         &facebook_page::Factory(),
         &rss::Factory(),
         &twilio::Factory(),
+        &imap::Factory(),
     };
     return kFactories;
 }

@@ -215,4 +215,14 @@ struct ListFilter {
     std::size_t limit = 100;
 };
 
+/// A claimed e-mail acknowledgement (Store::ClaimMailAcknowledgement): who to answer and about which item.
+struct AcknowledgementClaim {
+    std::int64_t item_id = 0;  ///< also the reference number given to the patient
+    std::string source;
+    std::string thread_id;
+    std::string sent_on;  ///< the claimed day (YYYY-MM-DD, database time zone)
+    std::string author;   ///< the address to answer
+    std::string text;     ///< the stored item text (its first line is the subject)
+};
+
 }  // namespace carelisten::crm

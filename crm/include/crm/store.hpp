@@ -31,6 +31,15 @@ public:
     /// The cursor last committed for a source, or nullopt for a new source.
     Result<std::optional<std::string>> LoadCursor(const std::string& source);
 
+    /// For an e-mail acknowledgement: claims the (source, thread, today) slot for the stored item
+    /// (source, external_id) and returns who to answer; nullopt when the item is not a stored e-mail, is noise
+    /// (automated mail, spam), has no author, or its thread was already acknowledged today. The claim is
+    /// committed before the caller sends, so nothing is ever acknowledged twice.
+    Result<std::optional<AcknowledgementClaim>> ClaimMailAcknowledgement(const std::string& source,
+                                                                         const std::string& external_id);
+    /// Records the outcome of a claimed acknowledgement ('sent' with its Message-ID, or 'failed').
+    Result<void> FinishMailAcknowledgement(const AcknowledgementClaim& claim, bool sent, const std::string& message_id);
+
     Result<std::vector<ItemRow>> ListItems(const ListFilter& filter);
     Result<std::vector<CaseRow>> ListCases(const ListFilter& filter);
     Result<std::vector<QuarantineRow>> ListQuarantine(const ListFilter& filter, bool include_replayed);

@@ -34,12 +34,13 @@ struct SourceConfig {
 
 struct Config {
     std::string path;
-    Settings daemon;    ///< [daemon]
-    Settings database;  ///< [database]
-    Settings http;      ///< [http]
-    Settings analysis;  ///< [analysis]
-    Settings upstream;  ///< [upstream]: the HTTP runtime every network connector shares
-    Settings webhooks;  ///< [webhooks]: the public listener upstreams push to
+    Settings daemon;                ///< [daemon]
+    Settings database;              ///< [database]
+    Settings http;                  ///< [http]
+    Settings analysis;              ///< [analysis]
+    Settings upstream;              ///< [upstream]: the HTTP runtime every network connector shares
+    Settings webhooks;              ///< [webhooks]: the public listener upstreams push to
+    Settings mail_acknowledgement;  ///< [mail_acknowledgement]: optional e-mail acknowledgements
     std::vector<SourceConfig> sources;
 };
 

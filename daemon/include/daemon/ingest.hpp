@@ -38,6 +38,9 @@ struct IngestSettings {
     std::chrono::milliseconds retry_max_delay{60'000};
     FlagPolicy flag_policy;
     std::vector<std::string> disabled_sources;
+    /// Called on the store thread after a batch is committed and acknowledged upstream (e-mail
+    /// acknowledgements); empty: nothing.
+    std::function<void(crm::Store&, const std::string&, const std::vector<connectors::RawItem>&)> after_commit;
 
     std::chrono::milliseconds PollInterval(std::string_view source) const;
     bool Disabled(std::string_view source) const;

@@ -121,7 +121,7 @@ TEST(EvalCommand, PrintsSpamCaughtHamDroppedAndPrecision) {
     EXPECT_EQ(rows[1].spam, false);
     EXPECT_FALSE(rows[1].sentiment);
     EXPECT_TRUE(rows[2].email);
-    EXPECT_EQ(rows[2].text, "Appointment\n\nThe nurse was late with my medication.\n");
+    EXPECT_EQ(rows[2].text, "Appointment\n\nThe nurse was late with my medication.");  // the body is the new text, trimmed
 
     static const auto analyzer = nlp::Analyzer::Create();
     ASSERT_TRUE(analyzer);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace carelisten::connectors {
@@ -35,6 +36,9 @@ struct RawItem {
     std::optional<int> rating;
     /// The condition community a forum post belongs to (Discourse category mapped in config), else empty.
     std::string community;
+    /// For e-mail: the message's top-level headers (name, decoded value) in order, so the analyzer's
+    /// auto-reply, bounce and bulk rules see them; not stored. Empty for every other channel.
+    std::vector<std::pair<std::string, std::string>> mail_headers;
 };
 
 /// Input the connector could not turn into a RawItem. Never fatal: the daemon quarantines it.

@@ -1,0 +1,250 @@
+// E-mail acknowledgements against a real PostgreSQL and an in-process SMTP sink: messages parsed by the IMAP
+// connector's MIME path go through the real analyzer, mapping and BatchProcessor (as the ingest loop stores them),
+// then MailAcknowledger answers each patient once per thread per day and never automated mail.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <connectors/imap/imap_connector.hpp>
+#include <connectors/mail/mail_wire.hpp>
+#include <crm/migrator.hpp>
+#include <crm/store.hpp>
+#include <cstdlib>
+#include <daemon/ingest.hpp>
+#include <daemon/mail_acknowledger.hpp>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "pg/pg_test_database.hpp"
+
+namespace carelisten {
+namespace {
+
+const daemon::FlagPolicy kPolicy{.negative_below = -0.3, .min_urgency = nlp::Urgency::kHigh};
+
+/// An SMTP sink on 127.0.0.1:0 that accepts any number of sessions and keeps every message's DATA.
+class SmtpSink {
+public:
+    SmtpSink() {
+        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+            ::listen(listener_, 8) != 0) {
+            throw std::runtime_error("sink bind/listen failed");
+        }
+        socklen_t length = sizeof(address);
+        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+        port_ = ntohs(address.sin_port);
+        thread_ = std::thread([this] {
+            while (true) {
+                const int client = ::accept(listener_, nullptr, nullptr);
+                if (client < 0) {
+                    return;
+                }
+                Session(client);
+            }
+        });
+    }
+    ~SmtpSink() {
+        ::shutdown(listener_, SHUT_RDWR);
+        ::close(listener_);
+        thread_.join();
+    }
+    SmtpSink(const SmtpSink&) = delete;
+    SmtpSink& operator=(const SmtpSink&) = delete;
+
+    std::string Url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+    std::vector<std::string> Messages() {
+        const std::lock_guard lock(mutex_);
+        return messages_;
+    }
+
+private:
+    void Session(int client) {
+        std::string buffer;
+        const auto send = [&](const std::string& line) {
+            const std::string wire = line + "\r\n";
+            (void)!::write(client, wire.data(), wire.size());
+        };
+        const auto read_line = [&](std::string& line) {
+            while (true) {
+                if (const auto end = buffer.find("\r\n"); end != std::string::npos) {
+                    line = buffer.substr(0, end);
+                    buffer.erase(0, end + 2);
+                    return true;
+                }
+                char chunk[4096];
+                const auto got = ::read(client, chunk, sizeof(chunk));
+                if (got <= 0) {
+                    return false;
+                }
+                buffer.append(chunk, static_cast<std::size_t>(got));
+            }
+        };
+        send("220 sink ESMTP");
+        std::string line;
+        while (read_line(line)) {
+            if (line.starts_with("EHLO") || line.starts_with("HELO")) {
+                send("250 sink");
+            } else if (line == "DATA") {
+                send("354 go ahead");
+                std::string data;
+                while (read_line(line) && line != ".") {
+                    data += (line.starts_with("..") ? line.substr(1) : line) + "\r\n";
+                }
+                {
+                    const std::lock_guard lock(mutex_);
+                    messages_.push_back(std::move(data));
+                }
+                send("250 queued");
+            } else if (line == "QUIT") {
+                send("221 bye");
+                break;
+            } else {
+                send("250 OK");
+            }
+        }
+        ::close(client);
+    }
+
+    int listener_ = -1;
+    unsigned short port_ = 0;
+    std::thread thread_;
+    std::mutex mutex_;
+    std::vector<std::string> messages_;
+};
+
+std::string MailFixture(const std::string& name) {
+    const char* source_dir = std::getenv("CARELISTEN_SOURCE_DIR");
+    if (source_dir == nullptr) {
+        throw std::runtime_error("CARELISTEN_SOURCE_DIR is not set");
+    }
+    std::ifstream in(std::string(source_dir) + "/tests/fixtures/mail/" + name, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+class MailAcknowledgementPgTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        auto created = nlp::Analyzer::Create();
+        ASSERT_TRUE(created) << created.error().message();
+        analyzer_ = new nlp::Analyzer(std::move(created).value());
+        const auto dsn = test::PgTestDsn();
+        if (!dsn) {
+            return;
+        }
+        db_ = new test::TestDatabase(*dsn);
+        migrated_ = static_cast<bool>(crm::ApplyMigrations(db_->Conninfo(), {}));
+    }
+    static void TearDownTestSuite() {
+        delete db_;
+        db_ = nullptr;
+        delete analyzer_;
+        analyzer_ = nullptr;
+    }
+    void SetUp() override {
+        if (db_ == nullptr) {
+            GTEST_SKIP() << test::kPgSkipMessage;
+        }
+        ASSERT_TRUE(migrated_) << "the migrations did not apply";
+        auto opened = crm::Store::Open(db_->Conninfo());
+        ASSERT_TRUE(opened) << opened.error().message();
+        store_ = std::move(opened.value());
+    }
+
+    /// Parses the fixtures as the IMAP connector does and stores them as the ingest loop does.
+    std::vector<connectors::RawItem> Store(const std::string& source, const std::vector<std::string>& fixtures) {
+        connectors::Batch batch;
+        for (const auto& name : fixtures) {
+            auto record = connectors::imap::MessageToItem(source, MailFixture(name), "INBOX;UIDVALIDITY=1;UID=1");
+            EXPECT_TRUE(std::holds_alternative<connectors::RawItem>(record)) << name;
+            batch.items.push_back(std::get<connectors::RawItem>(record));
+        }
+        const auto items = batch.items;
+        daemon::BatchProcessor processor(*analyzer_);
+        const auto stored = processor.Store(*store_, source, batch, kPolicy);
+        EXPECT_TRUE(stored) << stored.error().message();
+        return items;
+    }
+
+    Settings AckSettings(const SmtpSink& sink, const std::string& source) const {
+        Settings settings = DefaultSettings(daemon::MailAcknowledgementSettingsTable());
+        settings.Set("enabled", true);
+        settings.Set("sources", std::vector<std::string>{source});
+        settings.Set("smtp_url", sink.Url());
+        settings.Set("smtp_allow_plaintext_loopback", true);
+        settings.Set("from_address", std::string("feedback@hospital.example"));
+        return settings;
+    }
+
+    static inline nlp::Analyzer* analyzer_ = nullptr;
+    static inline test::TestDatabase* db_ = nullptr;
+    static inline bool migrated_ = false;
+    std::unique_ptr<crm::Store> store_;
+};
+
+TEST_F(MailAcknowledgementPgTest, PatientsGetOneReferencePerThreadAndAutomatedMailNone) {
+    SmtpSink sink;
+    auto acknowledger = daemon::MailAcknowledger::Create(AckSettings(sink, "mail_ack"));
+    ASSERT_TRUE(acknowledger);
+    // plain.eml starts a thread that reply.eml continues; the rest is automated mail.
+    const auto items = Store("mail_ack", {"plain.eml", "reply.eml", "auto_reply.eml", "bounce.eml", "newsletter.eml"});
+    EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM item WHERE source = 'mail_ack' AND is_noise"), 3);
+    acknowledger->AfterCommit(*store_, "mail_ack", items);
+    EXPECT_EQ(acknowledger->Sent(), 1U) << "one thread, one day: one acknowledgement; none to automated mail";
+    EXPECT_EQ(acknowledger->Failed(), 0U);
+    const auto messages = sink.Messages();
+    ASSERT_EQ(messages.size(), 1U);
+    const auto sent = connectors::mail::ParseMail(messages[0]);
+    ASSERT_TRUE(sent);
+    const std::string item_id = db_->QueryValue(
+                                       "SELECT id FROM item WHERE source = 'mail_ack' AND external_id = "
+                                       "'plain-1@example.org'")
+                                    .value_or("");
+    EXPECT_NE(sent->new_text.find(daemon::ReferenceNumber(std::stoll(item_id))), std::string::npos);
+    EXPECT_EQ(sent->subject, "Re: Thank you, ward 3");
+    EXPECT_EQ(sent->in_reply_to, "plain-1@example.org");
+    bool auto_submitted = false;
+    for (const auto& header : sent->headers) {
+        auto_submitted = auto_submitted || (header.name == "Auto-Submitted" && header.value == "auto-replied");
+    }
+    EXPECT_TRUE(auto_submitted);
+    EXPECT_EQ(db_->QueryValue("SELECT status || ' ' || (message_id = '" + sent->message_id +
+                              "')::text FROM mail_acknowledgement WHERE source = 'mail_ack'"),
+              std::optional<std::string>("sent true"));
+
+    // The same batch acknowledged again (a crash after the send, or a sweep re-reading it): nothing more is sent.
+    acknowledger->AfterCommit(*store_, "mail_ack", items);
+    EXPECT_EQ(sink.Messages().size(), 1U);
+}
+
+TEST_F(MailAcknowledgementPgTest, SourcesNotListedAndDisabledSettingsSendNothing) {
+    SmtpSink sink;
+    auto settings = AckSettings(sink, "mail_ack_listed");
+    auto acknowledger = daemon::MailAcknowledger::Create(settings);
+    ASSERT_TRUE(acknowledger);
+    const auto items = Store("mail_ack_other", {"latin1.eml"});
+    acknowledger->AfterCommit(*store_, "mail_ack_other", items);
+    EXPECT_TRUE(sink.Messages().empty());
+    settings.Set("enabled", false);
+    EXPECT_FALSE(daemon::MailAcknowledger::Create(settings)) << "off by default and when disabled";
+    EXPECT_FALSE(daemon::MailAcknowledger::Create(DefaultSettings(daemon::MailAcknowledgementSettingsTable())));
+}
+
+TEST(MailAcknowledgementText, ReferencePlaceholderIsReplacedEverywhere) {
+    EXPECT_EQ(daemon::ReferenceNumber(42), "CL-000042");
+    EXPECT_EQ(daemon::AcknowledgementText("Ref {reference}; again {reference}.", "CL-000042"),
+              "Ref CL-000042; again CL-000042.");
+}
+
+}  // namespace
+}  // namespace carelisten
