@@ -22,6 +22,9 @@ bool IsRecordKeyword(std::string_view word) {
 }
 
 bool IsMonth(std::string_view word) {
+    if (word.size() < 3 || word.size() > 9) {
+        return false;  // most words, without the search
+    }
     return std::binary_search(std::begin(kMonths), std::end(kMonths), word);
 }
 
