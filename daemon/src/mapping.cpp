@@ -13,6 +13,7 @@ nlp::AnalysisInput ToAnalysisInput(const connectors::RawItem& item) {
         .channel = nlp::ParseChannel(item.channel).value_or(nlp::Channel::kUnknown),
         .question = item.question,
         .language_hint = item.language_hint,
+        .rating = item.rating,
     };
 }
 

@@ -466,6 +466,17 @@ double EmojiValence(const Lexicon& lexicon, std::string_view emoji_utf8) {
     return 0.0;
 }
 
+Sentiment ApplyRating(const Sentiment& sentiment, const std::optional<int> rating) {
+    if (!sentiment.scored || !rating.has_value() || *rating < 1 || *rating > 5 || *rating == 3) {
+        return sentiment;
+    }
+    const double stars = (static_cast<double>(*rating) - 3.0) / 2.0;
+    Sentiment out = sentiment;
+    out.score = std::clamp((1.0 - kRatingWeight) * sentiment.score + kRatingWeight * stars, -1.0, 1.0);
+    out.label = LabelForScore(out.score);
+    return out;
+}
+
 SentimentLabel LabelForScore(double score) {
     if (score >= kPositiveThreshold) {
         return SentimentLabel::kPositive;
