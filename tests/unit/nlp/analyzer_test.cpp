@@ -224,6 +224,17 @@ TEST_F(AnalyzerTest, RatingDoesNotScoreUnscoredLanguages) {
     EXPECT_EQ(hindi.sentiment.score, 0.0);
 }
 
+TEST_F(AnalyzerTest, StrongNegativeWordsOnSocialMediaScoreStronglyNegative) {
+    // "filthy" and "disgraceful" are not in VADER's lexicon; the patient-feedback supplement has them.
+    AnalysisInput input;
+    input.text = "Waited six hours in A&E with my dad, the ward was filthy. Absolutely disgraceful treatment";
+    input.channel = Channel::kSocial;
+    const Analysis analysis = analyzer_->Analyze(input);
+    EXPECT_EQ(analysis.sentiment.label, SentimentLabel::kNegative);
+    EXPECT_LT(analysis.sentiment.score, -0.5);
+    EXPECT_EQ(analysis.intent, Intent::kComplaint);
+}
+
 TEST_F(AnalyzerTest, Deterministic) {
     for (const std::string& text : Corpus()) {
         const Analysis first = Run(text, "What could we do better?");
