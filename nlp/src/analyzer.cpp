@@ -45,8 +45,8 @@ Analysis Analyzer::Analyze(const AnalysisInput& input) const {
     analysis.noise = DetectNoise(models.lexicon, text, input.channel, input.mail_headers);
     TextFeatures text_features(text);
     if (!models.spam_model.Empty() && SpamModelApplies(input.channel)) {
-        const double spam =
-            models.spam_model.Predict(text_features.Get(QuestionKind::kNone, models.spam_model.Bits()))[0];
+        const double spam = models.spam_model.Predict(
+            text_features.Get(QuestionKind::kNone, models.spam_model.Bits(), models.spam_model.Features()))[0];
         if (spam >= models.spam_model.Thresholds()[0]) {
             analysis.noise.is_noise = true;
             analysis.noise.reasons.emplace_back(kNoiseSpam);

@@ -11,7 +11,8 @@ namespace carelisten::nlp {
 namespace {
 
 constexpr std::string_view kMagic = "CLLM";
-constexpr std::uint32_t kFormatVersion = 1;
+constexpr std::uint32_t kFormatVersion = 1;      // kWords models
+constexpr std::uint32_t kFormatVersionSets = 2;  // models that name their feature set
 constexpr std::uint32_t kMaxBits = 24;
 constexpr std::uint32_t kMaxLabels = 64;
 constexpr double kAdagradEpsilon = 1e-8;
@@ -255,7 +256,8 @@ QuestionKind ClassifyQuestion(std::string_view question) {
     return kind;
 }
 
-std::vector<std::uint32_t> ExtractFeatures(const NormalizedText& text, QuestionKind question, std::uint32_t bits) {
+std::vector<std::uint32_t> ExtractFeatures(const NormalizedText& text, QuestionKind question, std::uint32_t bits,
+                                           FeatureSet set) {
     // Each feature is the FNV-1a hash of a string such as "qu=improve slow"; FNV-1a runs byte by byte, so
     // the hash is built part by part without building the string (the same buckets, no allocation).
     std::vector<std::uint32_t> features;
@@ -271,6 +273,9 @@ std::vector<std::uint32_t> ExtractFeatures(const NormalizedText& text, QuestionK
         if (i + 1 < text.tokens.size() && text.tokens[i + 1].clause == token.clause) {
             features.push_back(
                 Bucket(FeatureHash().Add("b=").Add(word).Add(" ").Add(TokenText(text.tokens[i + 1])).Value(), bits));
+        }
+        if (set == FeatureSet::kWordsAndPrefixes && token.kind == TokenKind::kWord && word.size() > kPrefixLength) {
+            features.push_back(Bucket(FeatureHash().Add("p=").Add(word.substr(0, kPrefixLength)).Value(), bits));
         }
     }
     SortBuckets(features, bits);
@@ -293,9 +298,11 @@ Result<LinearModel> LinearModel::Parse(std::string_view bytes) {
     std::uint8_t kind = 0;
     std::uint32_t bits = 0;
     std::uint32_t label_count = 0;
-    if (!reader.Bytes(kMagic.size(), magic) || magic != kMagic || !reader.U32(version) || version != kFormatVersion ||
-        !reader.U8(kind) || kind > 1 || !reader.U32(bits) || bits == 0 || bits > kMaxBits || !reader.U32(label_count) ||
-        label_count == 0 || label_count > kMaxLabels) {
+    std::uint8_t set = 0;
+    if (!reader.Bytes(kMagic.size(), magic) || magic != kMagic || !reader.U32(version) ||
+        (version != kFormatVersion && version != kFormatVersionSets) || !reader.U8(kind) || kind > 1 ||
+        (version == kFormatVersionSets && (!reader.U8(set) || set > 1)) || !reader.U32(bits) || bits == 0 ||
+        bits > kMaxBits || !reader.U32(label_count) || label_count == 0 || label_count > kMaxLabels) {
         return NlpErrc::kCorruptModel;
     }
     std::vector<std::string> labels;
@@ -308,6 +315,7 @@ Result<LinearModel> LinearModel::Parse(std::string_view bytes) {
         labels.emplace_back(label);
     }
     LinearModel model(static_cast<OutputKind>(kind), bits, std::move(labels));
+    model.features_ = static_cast<FeatureSet>(set);
     for (double& threshold : model.thresholds_) {
         if (!reader.F64(threshold) || threshold < 0.0 || threshold > 1.0) {
             return NlpErrc::kCorruptModel;
@@ -343,8 +351,11 @@ Result<LinearModel> LinearModel::Parse(std::string_view bytes) {
 
 std::string LinearModel::Serialize() const {
     std::string out(kMagic);
-    PutU32(out, kFormatVersion);
+    PutU32(out, features_ == FeatureSet::kWords ? kFormatVersion : kFormatVersionSets);
     out.push_back(static_cast<char>(kind_));
+    if (features_ != FeatureSet::kWords) {
+        out.push_back(static_cast<char>(features_));
+    }
     PutU32(out, bits_);
     PutU32(out, static_cast<std::uint32_t>(labels_.size()));
     for (const std::string& label : labels_) {
@@ -413,6 +424,7 @@ std::vector<double> LinearModel::Predict(const std::vector<std::uint32_t>& featu
 
 LinearModel TrainLinearModel(const std::vector<TrainingExample>& examples, const TrainingOptions& options) {
     LinearModel model(options.kind, options.bits, options.labels);
+    model.SetFeatures(options.features);
     const std::size_t width = options.labels.size();
     const std::size_t buckets = std::size_t{1} << options.bits;
 
@@ -420,7 +432,8 @@ LinearModel TrainLinearModel(const std::vector<TrainingExample>& examples, const
     features.reserve(examples.size());
     std::vector<std::uint32_t> document_frequency(buckets, 0);
     for (const TrainingExample& example : examples) {
-        features.push_back(ExtractFeatures(Normalize(example.text), ClassifyQuestion(example.question), options.bits));
+        features.push_back(ExtractFeatures(Normalize(example.text), ClassifyQuestion(example.question), options.bits,
+                                           options.features));
         for (const std::uint32_t feature : features.back()) {
             ++document_frequency[feature];
         }
@@ -483,8 +496,8 @@ std::vector<double> ChooseThresholds(const LinearModel& model, const std::vector
     std::vector<std::vector<double>> probabilities;
     probabilities.reserve(validation.size());
     for (const TrainingExample& example : validation) {
-        probabilities.push_back(
-            model.Predict(ExtractFeatures(Normalize(example.text), ClassifyQuestion(example.question), model.Bits())));
+        probabilities.push_back(model.Predict(ExtractFeatures(
+            Normalize(example.text), ClassifyQuestion(example.question), model.Bits(), model.Features())));
     }
     std::vector<double> thresholds(width, kDefaultThreshold);
     if (f1s != nullptr) {
@@ -547,13 +560,13 @@ double LearnedSentimentWeight(Channel channel, QuestionKind question) {
     return 0.4;
 }
 
-const std::vector<std::uint32_t>& TextFeatures::Get(QuestionKind question, std::uint32_t bits) {
+const std::vector<std::uint32_t>& TextFeatures::Get(QuestionKind question, std::uint32_t bits, FeatureSet set) {
     for (const Entry& entry : entries_) {
-        if (entry.question == question && entry.bits == bits) {
+        if (entry.question == question && entry.bits == bits && entry.set == set) {
             return entry.features;
         }
     }
-    entries_.push_back(Entry{question, bits, ExtractFeatures(text_, question, bits)});
+    entries_.push_back(Entry{question, bits, set, ExtractFeatures(text_, question, bits, set)});
     return entries_.back().features;
 }
 
@@ -569,7 +582,7 @@ Sentiment BlendSentiment(const Sentiment& lexicon, const LinearModel& model, Tex
         features.Text().tokens.empty()) {
         return lexicon;
     }
-    const std::vector<double> probabilities = model.Predict(features.Get(question, model.Bits()));
+    const std::vector<double> probabilities = model.Predict(features.Get(question, model.Bits(), model.Features()));
     // Labels are kSentimentLabels: negative, neutral, positive.
     const double learned = probabilities[2] - probabilities[0];
     const double weight = LearnedSentimentWeight(channel, question);
@@ -590,7 +603,7 @@ void ScoreCategories(const LinearModel& model, TextFeatures& features, QuestionK
     if (model.Empty() || model.Kind() != OutputKind::kOneVsRest || features.Text().tokens.empty()) {
         return;
     }
-    const std::vector<double> probabilities = model.Predict(features.Get(question, model.Bits()));
+    const std::vector<double> probabilities = model.Predict(features.Get(question, model.Bits(), model.Features()));
     for (std::size_t label = 0; label < model.Labels().size(); ++label) {
         analysis.category_scores.push_back({model.Labels()[label], std::clamp(probabilities[label], 0.0, 1.0)});
         if (probabilities[label] >= model.Thresholds()[label]) {

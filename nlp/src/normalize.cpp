@@ -581,15 +581,37 @@ bool IsSymbolRun(const icu::UnicodeString& s, std::int32_t begin, std::int32_t e
     return true;
 }
 
+/// The first index at or after `i` whose code point is (`separator`) or is not (`!separator`) a separator,
+/// or `n`. ASCII is answered from the unit (IsSeparator's ASCII rule) without decoding.
+std::int32_t SkipWhile(const char16_t* units, std::int32_t i, std::int32_t n, bool separator) {
+    while (i < n) {
+        const char16_t unit = units[i];
+        if (unit < 0x80) {
+            if ((unit <= 0x20 || unit == 0x7F) != separator) {
+                break;
+            }
+            ++i;
+            continue;
+        }
+        std::int32_t next = i;
+        UChar32 c = 0;
+        U16_NEXT(units, next, n, c);
+        if (IsSeparator(c) != separator) {
+            break;
+        }
+        i = next;
+    }
+    return i;
+}
+
 /// Finds the typed chunks of the (NFKC) text, in order.
 std::vector<Span> FindTypedSpans(const icu::UnicodeString& s) {
     std::vector<Span> spans;
     const std::int32_t n = s.length();
+    const char16_t* units = s.getBuffer();
     std::int32_t i = 0;
     while (i < n) {
-        while (i < n && IsSeparator(At32(s, i))) {
-            i += U16_LENGTH(At32(s, i));
-        }
+        i = SkipWhile(units, i, n, true);
         const std::int32_t chunk_begin = i;
         if (chunk_begin < n) {
             const UChar first = s.charAt(chunk_begin);
@@ -598,16 +620,12 @@ std::vector<Span> FindTypedSpans(const icu::UnicodeString& s) {
                 if (phone_end > 0) {
                     spans.push_back({chunk_begin, phone_end, TokenKind::kPhone});
                     i = phone_end;
-                    while (i < n && !IsSeparator(At32(s, i))) {
-                        i += U16_LENGTH(At32(s, i));
-                    }
+                    i = SkipWhile(units, i, n, false);
                     continue;
                 }
             }
         }
-        while (i < n && !IsSeparator(At32(s, i))) {
-            i += U16_LENGTH(At32(s, i));
-        }
+        i = SkipWhile(units, i, n, false);
         const std::int32_t chunk_end = i;
         if (chunk_begin == chunk_end) {
             continue;
@@ -1191,6 +1209,14 @@ std::string CollapsedFoldedText(const icu::UnicodeString& s) {
         U16_NEXT(units, i, length, c);
         if (IsSeparator(c)) {
             pending_space = !out.empty();
+            continue;
+        }
+        if (c < 0x80) {  // ASCII folds to one byte and is never default-ignorable: no temporary string
+            if (pending_space) {
+                out.push_back(' ');
+                pending_space = false;
+            }
+            out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
             continue;
         }
         folded.clear();
