@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iterator>
 #include <nlp/analyzer.hpp>
 #include <nlp/errc.hpp>
 #include <nlp/learned_model.hpp>
@@ -92,6 +93,34 @@ TEST(LearnedModel, SerializationRoundTrips) {
     EXPECT_EQ(parsed.value().Serialize(), bytes);
     const auto features = Features("lovely staff", "", kTinyBits);
     EXPECT_EQ(parsed.value().Predict(features), model.Predict(features));
+}
+
+TEST(LearnedModel, PrefixFeatureSetAddsWordPrefixesAndRoundTripsAsFormatTwo) {
+    const NormalizedText text = Normalize("waiting");
+    const auto words = ExtractFeatures(text, QuestionKind::kNone, kTinyBits, FeatureSet::kWords);
+    const auto prefixes = ExtractFeatures(text, QuestionKind::kNone, kTinyBits, FeatureSet::kWordsAndPrefixes);
+    EXPECT_EQ(prefixes.size(), words.size() + 1);  // "wait"
+    EXPECT_TRUE(std::includes(prefixes.begin(), prefixes.end(), words.begin(), words.end()));
+    // "waited" shares the prefix feature with "waiting" and nothing else
+    const auto waited =
+        ExtractFeatures(Normalize("waited"), QuestionKind::kNone, kTinyBits, FeatureSet::kWordsAndPrefixes);
+    std::vector<std::uint32_t> shared;
+    std::set_intersection(prefixes.begin(), prefixes.end(), waited.begin(), waited.end(), std::back_inserter(shared));
+    EXPECT_EQ(shared.size(), 2U);  // the question feature and "p=wait"
+    // Short words have no prefix feature of their own.
+    EXPECT_EQ(ExtractFeatures(Normalize("wait"), QuestionKind::kNone, kTinyBits, FeatureSet::kWordsAndPrefixes),
+              ExtractFeatures(Normalize("wait"), QuestionKind::kNone, kTinyBits, FeatureSet::kWords));
+
+    TrainingOptions options = TinyOptions();
+    options.features = FeatureSet::kWordsAndPrefixes;
+    const LinearModel model = TrainLinearModel(TinySentimentFixture(), options);
+    EXPECT_EQ(model.Features(), FeatureSet::kWordsAndPrefixes);
+    const std::string bytes = model.Serialize();
+    EXPECT_EQ(bytes[4], 2);  // format version 2 names the feature set
+    const auto parsed = LinearModel::Parse(bytes);
+    ASSERT_TRUE(parsed) << parsed.error().message();
+    EXPECT_EQ(parsed.value(), model);
+    EXPECT_EQ(TrainLinearModel(TinySentimentFixture(), TinyOptions()).Serialize()[4], 1);  // word models stay v1
 }
 
 TEST(LearnedModel, CorruptBytesAreRejected) {
