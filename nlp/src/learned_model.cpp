@@ -2,6 +2,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <nlp/errc.hpp>
 #include <nlp/learned_model.hpp>
 #include <nlp/models.hpp>
@@ -256,6 +257,29 @@ QuestionKind ClassifyQuestion(std::string_view question) {
     return kind;
 }
 
+namespace {
+
+/// The word features (sorted, unique) with each long word's prefix feature added: a sorted merge, so the
+/// word features of a text are hashed once even when models with both feature sets read it.
+std::vector<std::uint32_t> AddPrefixFeatures(const NormalizedText& text, std::uint32_t bits,
+                                             const std::vector<std::uint32_t>& words) {
+    std::vector<std::uint32_t> prefixes;
+    for (const Token& token : text.tokens) {
+        const std::string_view word = TokenText(token);
+        if (token.kind == TokenKind::kWord && word.size() > kPrefixLength) {
+            prefixes.push_back(Bucket(FeatureHash().Add("p=").Add(word.substr(0, kPrefixLength)).Value(), bits));
+        }
+    }
+    SortBuckets(prefixes, bits);
+    prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());  // set_union keeps repeats
+    std::vector<std::uint32_t> merged;
+    merged.reserve(words.size() + prefixes.size());
+    std::set_union(words.begin(), words.end(), prefixes.begin(), prefixes.end(), std::back_inserter(merged));
+    return merged;
+}
+
+}  // namespace
+
 std::vector<std::uint32_t> ExtractFeatures(const NormalizedText& text, QuestionKind question, std::uint32_t bits,
                                            FeatureSet set) {
     // Each feature is the FNV-1a hash of a string such as "qu=improve slow"; FNV-1a runs byte by byte, so
@@ -274,13 +298,10 @@ std::vector<std::uint32_t> ExtractFeatures(const NormalizedText& text, QuestionK
             features.push_back(
                 Bucket(FeatureHash().Add("b=").Add(word).Add(" ").Add(TokenText(text.tokens[i + 1])).Value(), bits));
         }
-        if (set == FeatureSet::kWordsAndPrefixes && token.kind == TokenKind::kWord && word.size() > kPrefixLength) {
-            features.push_back(Bucket(FeatureHash().Add("p=").Add(word.substr(0, kPrefixLength)).Value(), bits));
-        }
     }
     SortBuckets(features, bits);
     features.erase(std::unique(features.begin(), features.end()), features.end());
-    return features;
+    return set == FeatureSet::kWordsAndPrefixes ? AddPrefixFeatures(text, bits, features) : features;
 }
 
 LinearModel::LinearModel(OutputKind kind, std::uint32_t bits, std::vector<std::string> labels)
@@ -565,6 +586,12 @@ const std::vector<std::uint32_t>& TextFeatures::Get(QuestionKind question, std::
         if (entry.question == question && entry.bits == bits && entry.set == set) {
             return entry.features;
         }
+    }
+    if (set == FeatureSet::kWordsAndPrefixes) {
+        // Reuse the word features another model already asked for (copied: the push below may move them).
+        std::vector<std::uint32_t> words = Get(question, bits, FeatureSet::kWords);
+        entries_.push_back(Entry{question, bits, set, AddPrefixFeatures(text_, bits, words)});
+        return entries_.back().features;
     }
     entries_.push_back(Entry{question, bits, set, ExtractFeatures(text_, question, bits, set)});
     return entries_.back().features;

@@ -111,6 +111,15 @@ TEST(LearnedModel, PrefixFeatureSetAddsWordPrefixesAndRoundTripsAsFormatTwo) {
     EXPECT_EQ(ExtractFeatures(Normalize("wait"), QuestionKind::kNone, kTinyBits, FeatureSet::kWordsAndPrefixes),
               ExtractFeatures(Normalize("wait"), QuestionKind::kNone, kTinyBits, FeatureSet::kWords));
 
+    // Words sharing a prefix give it once; TextFeatures (which reuses the word features) gives the same.
+    const NormalizedText two = Normalize("waiting and waited, then waiting again");
+    const auto both = ExtractFeatures(two, QuestionKind::kOther, kTinyBits, FeatureSet::kWordsAndPrefixes);
+    EXPECT_TRUE(std::is_sorted(both.begin(), both.end()));
+    EXPECT_EQ(std::adjacent_find(both.begin(), both.end()), both.end());
+    TextFeatures cached(two);
+    EXPECT_EQ(cached.Get(QuestionKind::kOther, kTinyBits), ExtractFeatures(two, QuestionKind::kOther, kTinyBits));
+    EXPECT_EQ(cached.Get(QuestionKind::kOther, kTinyBits, FeatureSet::kWordsAndPrefixes), both);
+
     TrainingOptions options = TinyOptions();
     options.features = FeatureSet::kWordsAndPrefixes;
     const LinearModel model = TrainLinearModel(TinySentimentFixture(), options);
