@@ -641,8 +641,12 @@ std::vector<Span> FindTypedSpans(const icu::UnicodeString& s) {
             --end;
         }
         if (begin < end) {
-            if (StartsWithIgnoreCase(s, begin, end, "http://") || StartsWithIgnoreCase(s, begin, end, "https://") ||
-                StartsWithIgnoreCase(s, begin, end, "www.")) {
+            // Only a chunk starting with h, w (or a non-ASCII unit that may lower-case to one) can be a URL.
+            const UChar first = s.charAt(begin);
+            const bool may_be_url = first >= 0x80 || (first | 0x20) == 'h' || (first | 0x20) == 'w';
+            if (may_be_url &&
+                (StartsWithIgnoreCase(s, begin, end, "http://") || StartsWithIgnoreCase(s, begin, end, "https://") ||
+                 StartsWithIgnoreCase(s, begin, end, "www."))) {
                 spans.push_back({begin, end, TokenKind::kUrl});
                 continue;
             }
@@ -695,7 +699,16 @@ CaseInfo ScanCase(const icu::UnicodeString& text) {
 
 /// Counts the letters of units [begin, end) of `s` by script.
 void CountScripts(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end, ScriptCounts* counts) {
+    const char16_t* units = s.getBuffer();
     for (std::int32_t i = begin; i < end;) {
+        if (units[i] < 0x80) {  // ASCII without decoding
+            const char16_t unit = units[i++];
+            if ((unit | 0x20) >= 'a' && (unit | 0x20) <= 'z') {
+                ++counts->latin;
+                ++counts->ascii;
+            }
+            continue;
+        }
         const UChar32 c = At32(s, i);
         i += U16_LENGTH(c);
         if (c < 0x80) {
