@@ -75,7 +75,7 @@ private:
 };
 
 /// Sorts bucket numbers (< 2^bits, bits ≤ kMaxBits): the same order as std::sort, but a long text's few
-/// thousand features are sorted by an LSD radix sort, 8 bits a pass, without std::sort's mispredicted
+/// thousand features are sorted by an LSD radix sort, up to 11 bits a pass, without std::sort's mispredicted
 /// comparisons (which cost more than extracting the features).
 void SortBuckets(std::vector<std::uint32_t>& values, std::uint32_t bits) {
     constexpr std::size_t kRadixThreshold = 256;
@@ -83,17 +83,23 @@ void SortBuckets(std::vector<std::uint32_t>& values, std::uint32_t bits) {
         std::sort(values.begin(), values.end());
         return;
     }
+    // As few passes as digits of at most 11 bits allow (18-bit buckets: two passes of 9 bits, not three of 8).
+    constexpr std::uint32_t kMaxDigitBits = 11;
+    const std::uint32_t passes = (bits + kMaxDigitBits - 1) / kMaxDigitBits;
+    const std::uint32_t digit_bits = (bits + passes - 1) / passes;
+    const std::uint32_t mask = (std::uint32_t{1} << digit_bits) - 1;
     std::vector<std::uint32_t> scratch(values.size());
-    for (std::uint32_t shift = 0; shift < bits; shift += 8) {
-        std::array<std::size_t, 257> offsets{};
+    std::array<std::size_t, (std::size_t{1} << kMaxDigitBits) + 1> offsets{};
+    for (std::uint32_t shift = 0; shift < bits; shift += digit_bits) {
+        std::fill(offsets.begin(), offsets.begin() + mask + 2, std::size_t{0});
         for (const std::uint32_t value : values) {
-            ++offsets[((value >> shift) & 0xFFU) + 1];
+            ++offsets[((value >> shift) & mask) + 1];
         }
-        for (std::size_t digit = 1; digit < offsets.size(); ++digit) {
+        for (std::size_t digit = 1; digit <= mask + 1; ++digit) {
             offsets[digit] += offsets[digit - 1];
         }
         for (const std::uint32_t value : values) {
-            scratch[offsets[(value >> shift) & 0xFFU]++] = value;
+            scratch[offsets[(value >> shift) & mask]++] = value;
         }
         values.swap(scratch);
     }

@@ -132,6 +132,21 @@ TEST(LearnedModel, PrefixFeatureSetAddsWordPrefixesAndRoundTripsAsFormatTwo) {
     EXPECT_EQ(TrainLinearModel(TinySentimentFixture(), TinyOptions()).Serialize()[4], 1);  // word models stay v1
 }
 
+TEST(LearnedModel, LongTextFeaturesAreSortedAndUniqueThroughTheRadixSort) {
+    std::string text;
+    for (int i = 0; i < 400; ++i) {  // 400 distinct letter-only words ("wbaa", "wbab"...), then two fixed ones
+        const int n = i * 7919 % 1000;
+        text += std::string{'w', static_cast<char>('a' + n / 676), static_cast<char>('a' + n / 26 % 26),
+                            static_cast<char>('a' + n % 26)} +
+                " staff waited ";
+    }
+    const auto features = ExtractFeatures(Normalize(text), QuestionKind::kWhatToImprove, kDefaultFeatureBits);
+    ASSERT_GT(features.size(), 256U);  // above the radix sort's threshold
+    EXPECT_TRUE(std::is_sorted(features.begin(), features.end()));
+    EXPECT_EQ(std::adjacent_find(features.begin(), features.end()), features.end());
+    EXPECT_LT(features.back(), 1U << kDefaultFeatureBits);
+}
+
 TEST(LearnedModel, CorruptBytesAreRejected) {
     const std::string bytes = TrainLinearModel(TinySentimentFixture(), TinyOptions()).Serialize();
     EXPECT_EQ(LinearModel::Parse("").error(), NlpErrc::kCorruptModel);
