@@ -14,6 +14,7 @@ nlp::AnalysisInput ToAnalysisInput(const connectors::RawItem& item) {
         .channel = nlp::ParseChannel(item.channel).value_or(nlp::Channel::kUnknown),
         .question = item.question,
         .language_hint = item.language_hint,
+        .rating = item.rating,
     };
     // E-mail: the auto-reply, bounce and bulk rules read the headers, exactly as `carelisten analyze` passes them.
     for (const auto& [name, value] : item.mail_headers) {

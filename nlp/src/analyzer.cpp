@@ -45,8 +45,8 @@ Analysis Analyzer::Analyze(const AnalysisInput& input) const {
     analysis.noise = DetectNoise(models.lexicon, text, input.channel, input.mail_headers);
     TextFeatures text_features(text);
     if (!models.spam_model.Empty() && SpamModelApplies(input.channel)) {
-        const double spam =
-            models.spam_model.Predict(text_features.Get(QuestionKind::kNone, models.spam_model.Bits()))[0];
+        const double spam = models.spam_model.Predict(
+            text_features.Get(QuestionKind::kNone, models.spam_model.Bits(), models.spam_model.Features()))[0];
         if (spam >= models.spam_model.Thresholds()[0]) {
             analysis.noise.is_noise = true;
             analysis.noise.reasons.emplace_back(kNoiseSpam);
@@ -60,8 +60,10 @@ Analysis Analyzer::Analyze(const AnalysisInput& input) const {
         const NormalizedText& scored = language.hinglish ? glossed : text;
         TextFeatures glossed_features(glossed);
         TextFeatures& scored_features = language.hinglish ? glossed_features : text_features;
-        analysis.sentiment = BlendSentiment(ScoreSentiment(models.lexicon, scored, input.question),
-                                            models.sentiment_model, scored_features, input.channel, question);
+        analysis.sentiment =
+            ApplyRating(BlendSentiment(ScoreSentiment(models.lexicon, scored, input.question), models.sentiment_model,
+                                       scored_features, input.channel, question),
+                        input.rating);
         ScoreCategories(models.category_model, scored_features, question, analysis);
     } else {
         analysis.sentiment.scored = false;
@@ -85,6 +87,12 @@ Analysis Analyzer::Analyze(const AnalysisInput& input) const {
     if (!analysis.noise.is_noise) {
         IntentAndTags found = DetectIntentAndTags(text, analysis.sentiment, question);
         analysis.intent = found.intent;
+        // Four or five stars: the writer is satisfied overall, so a grumble ("but the parking") is not a
+        // complaint for patient relations; it stays visible through its tags and categories.
+        if (analysis.intent == Intent::kComplaint && input.rating.has_value() && *input.rating >= 4 &&
+            *input.rating <= 5 && analysis.sentiment.label == SentimentLabel::kPositive) {
+            analysis.intent = Intent::kCompliment;
+        }
         analysis.tags = std::move(found.tags);
     }
     analysis.personal_data = FindPersonalData(text);

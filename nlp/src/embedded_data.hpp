@@ -9,4 +9,7 @@ namespace carelisten::nlp::embedded {
 /// nlp/data/vader_lexicon.tsv, byte for byte: `token<TAB>valence` lines.
 std::string_view VaderLexiconTsv();
 
+/// nlp/data/patient_lexicon.tsv: words of patient feedback that VADER's lexicon lacks, same format.
+std::string_view PatientLexiconTsv();
+
 }  // namespace carelisten::nlp::embedded

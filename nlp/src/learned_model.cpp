@@ -2,6 +2,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <nlp/errc.hpp>
 #include <nlp/learned_model.hpp>
 #include <nlp/models.hpp>
@@ -11,7 +12,8 @@ namespace carelisten::nlp {
 namespace {
 
 constexpr std::string_view kMagic = "CLLM";
-constexpr std::uint32_t kFormatVersion = 1;
+constexpr std::uint32_t kFormatVersion = 1;      // kWords models
+constexpr std::uint32_t kFormatVersionSets = 2;  // models that name their feature set
 constexpr std::uint32_t kMaxBits = 24;
 constexpr std::uint32_t kMaxLabels = 64;
 constexpr double kAdagradEpsilon = 1e-8;
@@ -73,7 +75,7 @@ private:
 };
 
 /// Sorts bucket numbers (< 2^bits, bits ≤ kMaxBits): the same order as std::sort, but a long text's few
-/// thousand features are sorted by an LSD radix sort, 8 bits a pass, without std::sort's mispredicted
+/// thousand features are sorted by an LSD radix sort, up to 11 bits a pass, without std::sort's mispredicted
 /// comparisons (which cost more than extracting the features).
 void SortBuckets(std::vector<std::uint32_t>& values, std::uint32_t bits) {
     constexpr std::size_t kRadixThreshold = 256;
@@ -81,17 +83,23 @@ void SortBuckets(std::vector<std::uint32_t>& values, std::uint32_t bits) {
         std::sort(values.begin(), values.end());
         return;
     }
+    // As few passes as digits of at most 11 bits allow (18-bit buckets: two passes of 9 bits, not three of 8).
+    constexpr std::uint32_t kMaxDigitBits = 11;
+    const std::uint32_t passes = (bits + kMaxDigitBits - 1) / kMaxDigitBits;
+    const std::uint32_t digit_bits = (bits + passes - 1) / passes;
+    const std::uint32_t mask = (std::uint32_t{1} << digit_bits) - 1;
     std::vector<std::uint32_t> scratch(values.size());
-    for (std::uint32_t shift = 0; shift < bits; shift += 8) {
-        std::array<std::size_t, 257> offsets{};
+    std::array<std::size_t, (std::size_t{1} << kMaxDigitBits) + 1> offsets{};
+    for (std::uint32_t shift = 0; shift < bits; shift += digit_bits) {
+        std::fill(offsets.begin(), offsets.begin() + mask + 2, std::size_t{0});
         for (const std::uint32_t value : values) {
-            ++offsets[((value >> shift) & 0xFFU) + 1];
+            ++offsets[((value >> shift) & mask) + 1];
         }
-        for (std::size_t digit = 1; digit < offsets.size(); ++digit) {
+        for (std::size_t digit = 1; digit <= mask + 1; ++digit) {
             offsets[digit] += offsets[digit - 1];
         }
         for (const std::uint32_t value : values) {
-            scratch[offsets[(value >> shift) & 0xFFU]++] = value;
+            scratch[offsets[(value >> shift) & mask]++] = value;
         }
         values.swap(scratch);
     }
@@ -255,7 +263,31 @@ QuestionKind ClassifyQuestion(std::string_view question) {
     return kind;
 }
 
-std::vector<std::uint32_t> ExtractFeatures(const NormalizedText& text, QuestionKind question, std::uint32_t bits) {
+namespace {
+
+/// The word features (sorted, unique) with each long word's prefix feature added: a sorted merge, so the
+/// word features of a text are hashed once even when models with both feature sets read it.
+std::vector<std::uint32_t> AddPrefixFeatures(const NormalizedText& text, std::uint32_t bits,
+                                             const std::vector<std::uint32_t>& words) {
+    std::vector<std::uint32_t> prefixes;
+    for (const Token& token : text.tokens) {
+        const std::string_view word = TokenText(token);
+        if (token.kind == TokenKind::kWord && word.size() > kPrefixLength) {
+            prefixes.push_back(Bucket(FeatureHash().Add("p=").Add(word.substr(0, kPrefixLength)).Value(), bits));
+        }
+    }
+    SortBuckets(prefixes, bits);
+    prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());  // set_union keeps repeats
+    std::vector<std::uint32_t> merged;
+    merged.reserve(words.size() + prefixes.size());
+    std::set_union(words.begin(), words.end(), prefixes.begin(), prefixes.end(), std::back_inserter(merged));
+    return merged;
+}
+
+}  // namespace
+
+std::vector<std::uint32_t> ExtractFeatures(const NormalizedText& text, QuestionKind question, std::uint32_t bits,
+                                           FeatureSet set) {
     // Each feature is the FNV-1a hash of a string such as "qu=improve slow"; FNV-1a runs byte by byte, so
     // the hash is built part by part without building the string (the same buckets, no allocation).
     std::vector<std::uint32_t> features;
@@ -275,7 +307,7 @@ std::vector<std::uint32_t> ExtractFeatures(const NormalizedText& text, QuestionK
     }
     SortBuckets(features, bits);
     features.erase(std::unique(features.begin(), features.end()), features.end());
-    return features;
+    return set == FeatureSet::kWordsAndPrefixes ? AddPrefixFeatures(text, bits, features) : features;
 }
 
 LinearModel::LinearModel(OutputKind kind, std::uint32_t bits, std::vector<std::string> labels)
@@ -293,9 +325,11 @@ Result<LinearModel> LinearModel::Parse(std::string_view bytes) {
     std::uint8_t kind = 0;
     std::uint32_t bits = 0;
     std::uint32_t label_count = 0;
-    if (!reader.Bytes(kMagic.size(), magic) || magic != kMagic || !reader.U32(version) || version != kFormatVersion ||
-        !reader.U8(kind) || kind > 1 || !reader.U32(bits) || bits == 0 || bits > kMaxBits || !reader.U32(label_count) ||
-        label_count == 0 || label_count > kMaxLabels) {
+    std::uint8_t set = 0;
+    if (!reader.Bytes(kMagic.size(), magic) || magic != kMagic || !reader.U32(version) ||
+        (version != kFormatVersion && version != kFormatVersionSets) || !reader.U8(kind) || kind > 1 ||
+        (version == kFormatVersionSets && (!reader.U8(set) || set > 1)) || !reader.U32(bits) || bits == 0 ||
+        bits > kMaxBits || !reader.U32(label_count) || label_count == 0 || label_count > kMaxLabels) {
         return NlpErrc::kCorruptModel;
     }
     std::vector<std::string> labels;
@@ -308,6 +342,7 @@ Result<LinearModel> LinearModel::Parse(std::string_view bytes) {
         labels.emplace_back(label);
     }
     LinearModel model(static_cast<OutputKind>(kind), bits, std::move(labels));
+    model.features_ = static_cast<FeatureSet>(set);
     for (double& threshold : model.thresholds_) {
         if (!reader.F64(threshold) || threshold < 0.0 || threshold > 1.0) {
             return NlpErrc::kCorruptModel;
@@ -343,8 +378,11 @@ Result<LinearModel> LinearModel::Parse(std::string_view bytes) {
 
 std::string LinearModel::Serialize() const {
     std::string out(kMagic);
-    PutU32(out, kFormatVersion);
+    PutU32(out, features_ == FeatureSet::kWords ? kFormatVersion : kFormatVersionSets);
     out.push_back(static_cast<char>(kind_));
+    if (features_ != FeatureSet::kWords) {
+        out.push_back(static_cast<char>(features_));
+    }
     PutU32(out, bits_);
     PutU32(out, static_cast<std::uint32_t>(labels_.size()));
     for (const std::string& label : labels_) {
@@ -413,6 +451,7 @@ std::vector<double> LinearModel::Predict(const std::vector<std::uint32_t>& featu
 
 LinearModel TrainLinearModel(const std::vector<TrainingExample>& examples, const TrainingOptions& options) {
     LinearModel model(options.kind, options.bits, options.labels);
+    model.SetFeatures(options.features);
     const std::size_t width = options.labels.size();
     const std::size_t buckets = std::size_t{1} << options.bits;
 
@@ -420,7 +459,8 @@ LinearModel TrainLinearModel(const std::vector<TrainingExample>& examples, const
     features.reserve(examples.size());
     std::vector<std::uint32_t> document_frequency(buckets, 0);
     for (const TrainingExample& example : examples) {
-        features.push_back(ExtractFeatures(Normalize(example.text), ClassifyQuestion(example.question), options.bits));
+        features.push_back(ExtractFeatures(Normalize(example.text), ClassifyQuestion(example.question), options.bits,
+                                           options.features));
         for (const std::uint32_t feature : features.back()) {
             ++document_frequency[feature];
         }
@@ -483,8 +523,8 @@ std::vector<double> ChooseThresholds(const LinearModel& model, const std::vector
     std::vector<std::vector<double>> probabilities;
     probabilities.reserve(validation.size());
     for (const TrainingExample& example : validation) {
-        probabilities.push_back(
-            model.Predict(ExtractFeatures(Normalize(example.text), ClassifyQuestion(example.question), model.Bits())));
+        probabilities.push_back(model.Predict(ExtractFeatures(
+            Normalize(example.text), ClassifyQuestion(example.question), model.Bits(), model.Features())));
     }
     std::vector<double> thresholds(width, kDefaultThreshold);
     if (f1s != nullptr) {
@@ -547,13 +587,19 @@ double LearnedSentimentWeight(Channel channel, QuestionKind question) {
     return 0.4;
 }
 
-const std::vector<std::uint32_t>& TextFeatures::Get(QuestionKind question, std::uint32_t bits) {
+const std::vector<std::uint32_t>& TextFeatures::Get(QuestionKind question, std::uint32_t bits, FeatureSet set) {
     for (const Entry& entry : entries_) {
-        if (entry.question == question && entry.bits == bits) {
+        if (entry.question == question && entry.bits == bits && entry.set == set) {
             return entry.features;
         }
     }
-    entries_.push_back(Entry{question, bits, ExtractFeatures(text_, question, bits)});
+    if (set == FeatureSet::kWordsAndPrefixes) {
+        // Reuse the word features another model already asked for (copied: the push below may move them).
+        std::vector<std::uint32_t> words = Get(question, bits, FeatureSet::kWords);
+        entries_.push_back(Entry{question, bits, set, AddPrefixFeatures(text_, bits, words)});
+        return entries_.back().features;
+    }
+    entries_.push_back(Entry{question, bits, set, ExtractFeatures(text_, question, bits, set)});
     return entries_.back().features;
 }
 
@@ -569,7 +615,7 @@ Sentiment BlendSentiment(const Sentiment& lexicon, const LinearModel& model, Tex
         features.Text().tokens.empty()) {
         return lexicon;
     }
-    const std::vector<double> probabilities = model.Predict(features.Get(question, model.Bits()));
+    const std::vector<double> probabilities = model.Predict(features.Get(question, model.Bits(), model.Features()));
     // Labels are kSentimentLabels: negative, neutral, positive.
     const double learned = probabilities[2] - probabilities[0];
     const double weight = LearnedSentimentWeight(channel, question);
@@ -590,7 +636,7 @@ void ScoreCategories(const LinearModel& model, TextFeatures& features, QuestionK
     if (model.Empty() || model.Kind() != OutputKind::kOneVsRest || features.Text().tokens.empty()) {
         return;
     }
-    const std::vector<double> probabilities = model.Predict(features.Get(question, model.Bits()));
+    const std::vector<double> probabilities = model.Predict(features.Get(question, model.Bits(), model.Features()));
     for (std::size_t label = 0; label < model.Labels().size(); ++label) {
         analysis.category_scores.push_back({model.Labels()[label], std::clamp(probabilities[label], 0.0, 1.0)});
         if (probabilities[label] >= model.Thresholds()[label]) {

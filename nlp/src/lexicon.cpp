@@ -54,4 +54,12 @@ std::optional<double> Lexicon::Find(std::string_view folded) const {
     return it->second;
 }
 
+std::optional<double> Lexicon::Find(const PrehashedWord& word) const {
+    const auto it = valences_.find(word);
+    if (it == valences_.end()) {
+        return std::nullopt;
+    }
+    return it->second;
+}
+
 }  // namespace carelisten::nlp

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <nlp/errc.hpp>
 #include <nlp/models.hpp>
+#include <string>
 
 #include "embedded_data.hpp"
 #include "learned_embedded.hpp"
@@ -45,7 +46,17 @@ std::string MakeVersion(std::string_view lexicon_tsv) {
 }
 
 std::string_view EmbeddedLexiconTsv() {
-    return embedded::VaderLexiconTsv();
+    // VADER's lexicon as published, then the patient-feedback supplement (it only adds words VADER lacks;
+    // on a shared key the later line would win).
+    static const std::string combined = [] {
+        std::string tsv(embedded::VaderLexiconTsv());
+        if (!tsv.empty() && tsv.back() != '\n') {
+            tsv += '\n';
+        }
+        tsv += embedded::PatientLexiconTsv();
+        return tsv;
+    }();
+    return combined;
 }
 
 std::string_view EmbeddedSentimentModel() {

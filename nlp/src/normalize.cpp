@@ -9,6 +9,7 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <memory>
 #include <nlp/normalize.hpp>
@@ -258,6 +259,15 @@ bool IsApostrophe(UChar32 c) {
     return c == 0x2019 || c == 0x2018 || c == 0x02BC;
 }
 
+/// u_isalpha and u_isdigit with ASCII answered inline (for ASCII they are exactly A-Za-z and 0-9).
+inline bool IsLetter(UChar32 c) {
+    return c < 0x80 ? ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') : u_isalpha(c) != 0;
+}
+
+inline bool IsDecimalDigit(UChar32 c) {
+    return c < 0x80 ? (c >= '0' && c <= '9') : u_isdigit(c) != 0;
+}
+
 bool IsAsciiAlnum(UChar32 c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
@@ -325,7 +335,7 @@ bool CollapseElongation(icu::UnicodeString* text) {
         i += U16_LENGTH(c);
         run = (c == previous) ? run + 1 : 1;
         previous = c;
-        if (run >= 3 && u_isalpha(c)) {
+        if (run >= 3 && IsLetter(c)) {
             collapsed = true;
             continue;
         }
@@ -353,6 +363,9 @@ struct Span {
 
 bool StartsWithIgnoreCase(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end, const char* prefix) {
     std::int32_t i = begin;
+    if (i < end && s.charAt(i) < 0x80 && (s.charAt(i) | 0x20) != *prefix) {
+        return false;  // the usual answer, without the loop (a non-ASCII first unit may still lower to ASCII)
+    }
     for (const char* p = prefix; *p != '\0'; ++p, ++i) {
         if (i >= end) {
             return false;
@@ -408,9 +421,9 @@ bool IsHashtag(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end
     for (std::int32_t i = begin + 1; i < end;) {
         const UChar32 c = At32(s, i);
         i += U16_LENGTH(c);
-        if (u_isalpha(c)) {
+        if (IsLetter(c)) {
             letter = true;
-        } else if (!u_isdigit(c) && c != '_' && !u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT) &&
+        } else if (!IsDecimalDigit(c) && c != '_' && !u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT) &&
                    u_charType(c) != U_NON_SPACING_MARK && u_charType(c) != U_COMBINING_SPACING_MARK) {
             return false;
         }
@@ -420,7 +433,7 @@ bool IsHashtag(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end
 
 /// "10:30", "01/02/2024", "0800-123-456": digits joined by separators that ICU word rules would split at.
 bool IsNumberWithSeparators(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end) {
-    if (end - begin < 3 || !u_isdigit(s.charAt(begin)) || !u_isdigit(s.charAt(end - 1))) {
+    if (end - begin < 3 || !IsDecimalDigit(s.charAt(begin)) || !IsDecimalDigit(s.charAt(end - 1))) {
         return false;
     }
     bool separator = false;
@@ -428,7 +441,7 @@ bool IsNumberWithSeparators(const icu::UnicodeString& s, std::int32_t begin, std
         const UChar c = s.charAt(i);
         if (c == ':' || c == '/' || c == '-') {
             separator = true;
-        } else if (!u_isdigit(c) && c != '.' && c != ',') {
+        } else if (!IsDecimalDigit(c) && c != '.' && c != ',') {
             return false;
         }
     }
@@ -541,17 +554,17 @@ bool IsSymbolRun(const icu::UnicodeString& s, std::int32_t begin, std::int32_t e
     for (std::int32_t i = begin; i < end;) {
         const UChar32 c = At32(s, i);
         i += U16_LENGTH(c);
-        if (u_isalpha(c) && u_isalpha(previous)) {
+        if (IsLetter(c) && IsLetter(previous)) {
             return false;  // two letters in a row: a word with punctuation, e.g. "good:)" or "(sic)"
         }
-        if (c >= 0x80 && !u_isalpha(c)) {
+        if (c >= 0x80 && !IsLetter(c)) {
             return false;  // emoji and other symbols go through word segmentation
         }
         if (IsFaceChar(c)) {
             face = true;
-        } else if (u_isalpha(c)) {
+        } else if (IsLetter(c)) {
             digits_only = false;
-        } else if (!u_isdigit(c) && c != '.' && c != ',' && c != '-') {
+        } else if (!IsDecimalDigit(c) && c != '.' && c != ',' && c != '-') {
             digits_only = false;
         }
         previous = c;
@@ -562,21 +575,43 @@ bool IsSymbolRun(const icu::UnicodeString& s, std::int32_t begin, std::int32_t e
     // "10:30", "1/2", "3)": numbers with separators, not faces, unless a real face character shows up.
     const UChar first = s.charAt(begin);
     const UChar last = s.charAt(end - 1);
-    if (digits_only && u_isdigit(first) && (u_isdigit(last) || last == ')' || last == '.')) {
+    if (digits_only && IsDecimalDigit(first) && (IsDecimalDigit(last) || last == ')' || last == '.')) {
         return false;
     }
     return true;
+}
+
+/// The first index at or after `i` whose code point is (`separator`) or is not (`!separator`) a separator,
+/// or `n`. ASCII is answered from the unit (IsSeparator's ASCII rule) without decoding.
+std::int32_t SkipWhile(const char16_t* units, std::int32_t i, std::int32_t n, bool separator) {
+    while (i < n) {
+        const char16_t unit = units[i];
+        if (unit < 0x80) {
+            if ((unit <= 0x20 || unit == 0x7F) != separator) {
+                break;
+            }
+            ++i;
+            continue;
+        }
+        std::int32_t next = i;
+        UChar32 c = 0;
+        U16_NEXT(units, next, n, c);
+        if (IsSeparator(c) != separator) {
+            break;
+        }
+        i = next;
+    }
+    return i;
 }
 
 /// Finds the typed chunks of the (NFKC) text, in order.
 std::vector<Span> FindTypedSpans(const icu::UnicodeString& s) {
     std::vector<Span> spans;
     const std::int32_t n = s.length();
+    const char16_t* units = s.getBuffer();
     std::int32_t i = 0;
     while (i < n) {
-        while (i < n && IsSeparator(At32(s, i))) {
-            i += U16_LENGTH(At32(s, i));
-        }
+        i = SkipWhile(units, i, n, true);
         const std::int32_t chunk_begin = i;
         if (chunk_begin < n) {
             const UChar first = s.charAt(chunk_begin);
@@ -585,16 +620,12 @@ std::vector<Span> FindTypedSpans(const icu::UnicodeString& s) {
                 if (phone_end > 0) {
                     spans.push_back({chunk_begin, phone_end, TokenKind::kPhone});
                     i = phone_end;
-                    while (i < n && !IsSeparator(At32(s, i))) {
-                        i += U16_LENGTH(At32(s, i));
-                    }
+                    i = SkipWhile(units, i, n, false);
                     continue;
                 }
             }
         }
-        while (i < n && !IsSeparator(At32(s, i))) {
-            i += U16_LENGTH(At32(s, i));
-        }
+        i = SkipWhile(units, i, n, false);
         const std::int32_t chunk_end = i;
         if (chunk_begin == chunk_end) {
             continue;
@@ -610,8 +641,12 @@ std::vector<Span> FindTypedSpans(const icu::UnicodeString& s) {
             --end;
         }
         if (begin < end) {
-            if (StartsWithIgnoreCase(s, begin, end, "http://") || StartsWithIgnoreCase(s, begin, end, "https://") ||
-                StartsWithIgnoreCase(s, begin, end, "www.")) {
+            // Only a chunk starting with h, w (or a non-ASCII unit that may lower-case to one) can be a URL.
+            const UChar first = s.charAt(begin);
+            const bool may_be_url = first >= 0x80 || (first | 0x20) == 'h' || (first | 0x20) == 'w';
+            if (may_be_url &&
+                (StartsWithIgnoreCase(s, begin, end, "http://") || StartsWithIgnoreCase(s, begin, end, "https://") ||
+                 StartsWithIgnoreCase(s, begin, end, "www."))) {
                 spans.push_back({begin, end, TokenKind::kUrl});
                 continue;
             }
@@ -664,7 +699,16 @@ CaseInfo ScanCase(const icu::UnicodeString& text) {
 
 /// Counts the letters of units [begin, end) of `s` by script.
 void CountScripts(const icu::UnicodeString& s, std::int32_t begin, std::int32_t end, ScriptCounts* counts) {
+    const char16_t* units = s.getBuffer();
     for (std::int32_t i = begin; i < end;) {
+        if (units[i] < 0x80) {  // ASCII without decoding
+            const char16_t unit = units[i++];
+            if ((unit | 0x20) >= 'a' && (unit | 0x20) <= 'z') {
+                ++counts->latin;
+                ++counts->ascii;
+            }
+            continue;
+        }
         const UChar32 c = At32(s, i);
         i += U16_LENGTH(c);
         if (c < 0x80) {
@@ -863,6 +907,225 @@ void SegmentWithoutIcu(const MappedText& m, std::int32_t begin, std::int32_t end
     }
 }
 
+// --- Word segmentation ----------------------------------------------------------------------------------
+
+/// ICU's rule status ranges (UBRK_WORD_NONE 0, UBRK_WORD_NUMBER 100, UBRK_WORD_LETTER 200).
+constexpr std::int32_t kStatusNone = UBRK_WORD_NONE;
+constexpr std::int32_t kStatusNumber = UBRK_WORD_NUMBER;
+constexpr std::int32_t kStatusLetter = UBRK_WORD_LETTER;
+
+/// The Word_Break classes that ASCII characters have in ICU's root word rules (UAX #29, except that ICU's root
+/// rules take ':' out of MidLetter, so no ASCII character is MidLetter there, and count '@' as a letter).
+enum class AsciiWordClass : std::uint8_t {
+    kOther,
+    kLetter,
+    kNumeric,
+    kExtendNumLet,
+    kMidNumLet,
+    kMidNum,
+    kSpace,
+    kNewline
+};
+
+constexpr std::array<AsciiWordClass, 128> kAsciiWordClasses = [] {
+    std::array<AsciiWordClass, 128> classes{};
+    for (char c = 'a'; c <= 'z'; ++c) {
+        classes[static_cast<std::size_t>(c)] = AsciiWordClass::kLetter;
+        classes[static_cast<std::size_t>(c - 'a' + 'A')] = AsciiWordClass::kLetter;
+    }
+    for (char c = '0'; c <= '9'; ++c) {
+        classes[static_cast<std::size_t>(c)] = AsciiWordClass::kNumeric;
+    }
+    classes['@'] = AsciiWordClass::kLetter;  // ICU's root rules add '@' to ALetter (e-mail addresses stay whole)
+    classes['_'] = AsciiWordClass::kExtendNumLet;
+    classes['.'] = AsciiWordClass::kMidNumLet;
+    classes['\''] = AsciiWordClass::kMidNumLet;  // Single_Quote: treated like MidNumLet by WB6/7, WB11/12
+    classes[','] = AsciiWordClass::kMidNum;
+    classes[';'] = AsciiWordClass::kMidNum;
+    classes[' '] = AsciiWordClass::kSpace;
+    classes['\n'] = AsciiWordClass::kNewline;
+    classes['\r'] = AsciiWordClass::kNewline;  // CR LF is handled before the class is looked at
+    classes['\v'] = AsciiWordClass::kNewline;
+    classes['\f'] = AsciiWordClass::kNewline;
+    return classes;
+}();
+
+inline AsciiWordClass ClassOf(char16_t unit) {
+    return kAsciiWordClasses[unit];
+}
+
+inline bool IsAsciiWhitespace(char16_t unit) {
+    return unit == ' ' || unit == '\n' || unit == '\t' || unit == '\v' || unit == '\f' || unit == '\r';
+}
+
+/// ICU's word segmentation of units [begin, end), all ASCII, where `begin` is a boundary; gives exactly the
+/// boundaries and rule statuses of ICU's root word rules on ASCII (UAX #29 WB3, WB3a/b, WB3d, WB5-WB13b; the
+/// status is that of the last rule applied: a letter ends a letter word, a digit a number, '_' keeps the
+/// status of what it follows, and a lone '_' is none). Proven against ICU by `normalize_test`.
+void SegmentAscii(const char16_t* units, std::int32_t begin, std::int32_t end, std::vector<WordSegment>* out) {
+    std::int32_t i = begin;
+    while (i < end) {
+        const char16_t c = units[i];
+        const AsciiWordClass cls = ClassOf(c);
+        std::int32_t j = i + 1;
+        std::int32_t status = kStatusNone;
+        if (cls == AsciiWordClass::kSpace) {
+            while (j < end && units[j] == ' ') {  // WB3d
+                ++j;
+            }
+        } else if (c == '\r') {
+            if (j < end && units[j] == '\n') {  // WB3
+                ++j;
+            }
+        } else if (cls == AsciiWordClass::kLetter || cls == AsciiWordClass::kNumeric ||
+                   cls == AsciiWordClass::kExtendNumLet) {
+            status = cls == AsciiWordClass::kLetter    ? kStatusLetter
+                     : cls == AsciiWordClass::kNumeric ? kStatusNumber
+                                                       : kStatusNone;
+            AsciiWordClass previous = cls;
+            while (j < end) {
+                const AsciiWordClass next = ClassOf(units[j]);
+                if (next == AsciiWordClass::kLetter) {  // WB5, WB10, WB13b
+                    status = kStatusLetter;
+                } else if (next == AsciiWordClass::kNumeric) {  // WB8, WB9, WB13b
+                    status = kStatusNumber;
+                } else if (next == AsciiWordClass::kExtendNumLet) {  // WB13a
+                    status = previous == AsciiWordClass::kNumeric ? kStatusNumber : kStatusLetter;
+                } else if ((next == AsciiWordClass::kMidNumLet || next == AsciiWordClass::kMidNum) && j + 1 < end &&
+                           ClassOf(units[j + 1]) == previous &&
+                           ((previous == AsciiWordClass::kLetter && next == AsciiWordClass::kMidNumLet) ||
+                            previous == AsciiWordClass::kNumeric)) {
+                    ++j;  // WB6/WB7 (letter . letter), WB11/WB12 (digit . , ; ' digit)
+                    continue;
+                } else {
+                    break;
+                }
+                previous = next;
+                ++j;
+            }
+        }
+        out->push_back({i, j, status});
+        i = j;
+    }
+}
+
+/// ICU's segmentation of units [begin, end) of the breaker's text. Returns the first boundary at or after
+/// `end`, where it stopped, or -1 when `begin` is not a boundary.
+std::int32_t SegmentWithIcu(icu::BreakIterator* breaker, std::int32_t begin, std::int32_t end,
+                            std::vector<WordSegment>* out) {
+    if (!breaker->isBoundary(begin)) {  // leaves the iterator at `begin` when it is one
+        return -1;
+    }
+    std::int32_t from = begin;
+    for (std::int32_t to = breaker->next(); to != icu::BreakIterator::DONE; from = to, to = breaker->next()) {
+        out->push_back({from, to, breaker->getRuleStatus()});
+        if (to >= end) {
+            return to;
+        }
+    }
+    return from;
+}
+
+/// The word segments of `s` with their ICU rule statuses. Runs of ASCII go through SegmentAscii; ICU's
+/// iterator sees only the whitespace-delimited pieces that hold a non-ASCII unit (with the whitespace before
+/// them, which a combining mark could attach to). A break is certain before an ASCII whitespace unit that
+/// follows a non-whitespace one (WB3a/b, WB3d, WB999: nothing but WB3d and WB4 joins across one, and WB4 joins
+/// only Extend, Format and ZWJ after it), so the two agree at the seams; where ICU's boundary lands after the
+/// seam (U+3000 then a space, WB3d) the ASCII path resumes from ICU's boundary. With `icu_only`, ICU alone.
+std::vector<WordSegment> WordSegmentsOf(const icu::UnicodeString& s, const bool icu_only) {
+    std::vector<WordSegment> out;
+    icu::BreakIterator* breaker = WordBreaker();
+    if (breaker == nullptr) {
+        return out;
+    }
+    const char16_t* units = s.getBuffer();
+    const std::int32_t n = s.length();
+    out.reserve(static_cast<std::size_t>(n) / 3 + 4);
+    bool text_set = false;
+    const auto segment_all_with_icu = [&] {
+        out.clear();
+        if (!text_set) {
+            breaker->setText(s);
+            text_set = true;
+        }
+        if (n > 0) {
+            SegmentWithIcu(breaker, 0, n, &out);
+        }
+    };
+    if (icu_only) {
+        segment_all_with_icu();
+    } else {
+        std::int32_t i = 0;
+        while (i < n) {
+            std::int32_t j = i;
+            while (j < n && units[j] < 0x80) {
+                ++j;
+            }
+            if (j == n) {
+                SegmentAscii(units, i, n, &out);
+                break;
+            }
+            std::int32_t region_begin = j;
+            while (region_begin > i && !IsAsciiWhitespace(units[region_begin - 1])) {
+                --region_begin;
+            }
+            while (region_begin > i && IsAsciiWhitespace(units[region_begin - 1])) {
+                --region_begin;
+            }
+            SegmentAscii(units, i, region_begin, &out);
+            // The region ends with its piece, or with the next piece that is all ASCII (CJK and Devanagari text
+            // stays one region instead of one ICU call per word).
+            std::int32_t region_end = j;
+            for (;;) {
+                while (region_end < n && !IsAsciiWhitespace(units[region_end])) {
+                    ++region_end;
+                }
+                std::int32_t piece_end = region_end;
+                while (piece_end < n && IsAsciiWhitespace(units[piece_end])) {
+                    ++piece_end;
+                }
+                bool non_ascii = false;
+                while (piece_end < n && !IsAsciiWhitespace(units[piece_end])) {
+                    non_ascii = non_ascii || units[piece_end] >= 0x80;
+                    ++piece_end;
+                }
+                if (!non_ascii) {
+                    break;
+                }
+                region_end = piece_end;
+            }
+            if (!text_set) {
+                breaker->setText(s);
+                text_set = true;
+            }
+            i = SegmentWithIcu(breaker, region_begin, region_end, &out);
+            if (i < 0) {
+                segment_all_with_icu();  // not expected (see above); ICU's answer is the reference
+                break;
+            }
+        }
+    }
+    if (text_set) {
+        // The iterator keeps a reference to its text; do not leave it pointing at `s`, which dies with the caller.
+        static const icu::UnicodeString kNoText;
+        breaker->setText(kNoText);
+    }
+    return out;
+}
+
+}  // namespace
+
+namespace detail {
+
+std::vector<WordSegment> WordSegments(const std::u16string_view text, const bool icu_only) {
+    const icu::UnicodeString s(false, text.data(), static_cast<std::int32_t>(text.size()));
+    return WordSegmentsOf(s, icu_only);
+}
+
+}  // namespace detail
+
+namespace {
+
 void Segment(const MappedText& m, NormalizedText* out) {
     const icu::UnicodeString& s = m.text;
     const std::vector<Span> spans = FindTypedSpans(s);
@@ -871,8 +1134,7 @@ void Segment(const MappedText& m, NormalizedText* out) {
     std::size_t next_span = 0;
     std::size_t emitted_spans = 0;
     std::uint32_t clause = 0;
-    icu::BreakIterator* breaker = WordBreaker();
-    if (breaker == nullptr) {
+    if (WordBreaker() == nullptr) {
         std::int32_t position = 0;
         for (const Span& span : spans) {
             SegmentWithoutIcu(m, position, span.begin, &clause, out);
@@ -882,10 +1144,10 @@ void Segment(const MappedText& m, NormalizedText* out) {
         SegmentWithoutIcu(m, position, s.length(), &clause, out);
         return;
     }
-    breaker->setText(s);
-    std::int32_t begin = breaker->first();
-    for (std::int32_t end = breaker->next(); end != icu::BreakIterator::DONE; begin = end, end = breaker->next()) {
-        const std::int32_t status = breaker->getRuleStatus();
+    for (const WordSegment& segment : WordSegmentsOf(s, false)) {
+        const std::int32_t begin = segment.begin;
+        const std::int32_t end = segment.end;
+        const std::int32_t status = segment.status;
         while (next_span < spans.size() && spans[next_span].end <= begin) {
             ++next_span;
         }
@@ -912,9 +1174,6 @@ void Segment(const MappedText& m, NormalizedText* out) {
         CountScripts(s, begin, end, &out->letters);
         out->tokens.push_back(MakeTokenAt(m, begin, end, TokenKind::kWord, clause));
     }
-    // The iterator keeps a reference to its text; do not leave it pointing at `s`, which dies with the caller.
-    static const icu::UnicodeString kNoText;
-    breaker->setText(kNoText);
 }
 
 /// Folded copy of the text with whitespace runs collapsed to one space and trimmed.
@@ -963,6 +1222,14 @@ std::string CollapsedFoldedText(const icu::UnicodeString& s) {
         U16_NEXT(units, i, length, c);
         if (IsSeparator(c)) {
             pending_space = !out.empty();
+            continue;
+        }
+        if (c < 0x80) {  // ASCII folds to one byte and is never default-ignorable: no temporary string
+            if (pending_space) {
+                out.push_back(' ');
+                pending_space = false;
+            }
+            out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
             continue;
         }
         folded.clear();

@@ -22,6 +22,29 @@ bool IsRecordKeyword(std::string_view word) {
 }
 
 bool IsMonth(std::string_view word) {
+    if (word.size() < 3 || word.size() > 9) {
+        return false;  // most words, without the search
+    }
+    switch (word[0]) {  // the first letters of month names
+        case 'a':
+        case 'd':
+        case 'f':
+        case 'j':
+        case 'm':
+        case 'n':
+        case 'o':
+        case 's':
+            break;
+        default:
+            return false;
+    }
+    // Every month name starts with one of the twelve abbreviations: almost every other word stops here.
+    constexpr std::string_view kPrefixes[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                              "jul", "aug", "sep", "oct", "nov", "dec"};
+    const std::string_view prefix = word.substr(0, 3);
+    if (std::none_of(std::begin(kPrefixes), std::end(kPrefixes), [&](std::string_view p) { return p == prefix; })) {
+        return false;
+    }
     return std::binary_search(std::begin(kMonths), std::end(kMonths), word);
 }
 

@@ -110,10 +110,10 @@ constexpr Booster kBoosters[] = {
 static_assert(std::is_sorted(std::begin(kBoosters), std::end(kBoosters),
                              [](const Booster& a, const Booster& b) { return a.word < b.word; }));
 
-std::optional<double> FindBooster(std::string_view word) {
+std::optional<double> FindBooster(const PrehashedWord& word) {
     // Every word of every text is looked up: a hash table instead of a binary search over 80 strings.
-    static const std::unordered_map<std::string_view, double> kTable = [] {
-        std::unordered_map<std::string_view, double> table;
+    static const std::unordered_map<std::string_view, double, WordHash, WordEqual> kTable = [] {
+        std::unordered_map<std::string_view, double, WordHash, WordEqual> table;
         for (const Booster& booster : kBoosters) {
             table.emplace(booster.word, booster.scalar);
         }
@@ -124,6 +124,10 @@ std::optional<double> FindBooster(std::string_view word) {
         return std::nullopt;
     }
     return it->second;
+}
+
+std::optional<double> FindBooster(std::string_view word) {
+    return FindBooster(PrehashedWord(word));
 }
 
 // Words that improvement questions use, and the whole answers that mean "nothing to improve".
@@ -196,11 +200,16 @@ public:
         cap_differential_ = caps > 0 && caps < words_.size();
         // Each word's lexicon valence and booster scalar are looked up once: the rules ask for them
         // repeatedly (a word is looked at again as the neighbour of each of the next three words).
+        // The word is hashed once for the lexicon, the booster table and the phrase starts.
         valence_of_.reserve(words_.size());
         booster_of_.reserve(words_.size());
+        starts_phrase_of_.reserve(words_.size());
         for (const Token* word : words_) {
-            valence_of_.push_back(LookupUncached(*word));
-            booster_of_.push_back(BoosterUncached(*word));
+            const PrehashedWord hashed(HashtagWord(*word));
+            valence_of_.push_back(LookupUncached(*word, hashed));
+            booster_of_.push_back(BoosterUncached(*word, hashed));
+            // HashtagWord is the token's text for words, the only kind that starts a phrase.
+            starts_phrase_of_.push_back(word->kind == TokenKind::kWord && lexicon_.StartsPhrase(hashed));
         }
     }
 
@@ -234,13 +243,13 @@ private:
     std::optional<double> Booster(std::size_t i) const { return booster_of_[i]; }
 
     /// Lexicon valence of a word, trying the elongation-collapsed forms ("soooo" → "soo" → "so").
-    std::optional<double> LookupUncached(const Token& token) const {
+    std::optional<double> LookupUncached(const Token& token, const PrehashedWord& hashed) const {
         if (token.kind == TokenKind::kEmoji) {
             const double valence = EmojiValence(lexicon_, token.text);
             return valence == 0.0 ? std::nullopt : std::optional<double>(valence);
         }
-        const std::string_view word = HashtagWord(token);
-        if (auto valence = lexicon_.Find(word)) {
+        const std::string_view word = hashed.text;
+        if (auto valence = lexicon_.Find(hashed)) {
             return valence;
         }
         if (token.elongated) {
@@ -254,8 +263,8 @@ private:
         return std::nullopt;
     }
 
-    static std::optional<double> BoosterUncached(const Token& token) {
-        if (auto scalar = FindBooster(HashtagWord(token))) {
+    static std::optional<double> BoosterUncached(const Token& token, const PrehashedWord& hashed) {
+        if (auto scalar = FindBooster(hashed)) {
             return scalar;
         }
         if (token.elongated) {
@@ -293,7 +302,7 @@ private:
         }
         std::optional<double> base;
         if (i + 1 < words_.size() && SameClause(i, i + 1) && token.kind == TokenKind::kWord &&
-            words_[i + 1]->kind == TokenKind::kWord && lexicon_.StartsPhrase(token.text)) {
+            words_[i + 1]->kind == TokenKind::kWord && starts_phrase_of_[i]) {
             std::string phrase(token.text);
             phrase += ' ';
             phrase += Text(i + 1);
@@ -408,6 +417,7 @@ private:
     std::vector<const Token*> words_;
     std::vector<std::optional<double>> valence_of_;
     std::vector<std::optional<double>> booster_of_;
+    std::vector<bool> starts_phrase_of_;
     bool cap_differential_ = false;
     bool consumed_next_ = false;
 };
@@ -464,6 +474,17 @@ double EmojiValence(const Lexicon& lexicon, std::string_view emoji_utf8) {
         return std::clamp(valence, -Lexicon::kMaxValence, Lexicon::kMaxValence);
     }
     return 0.0;
+}
+
+Sentiment ApplyRating(const Sentiment& sentiment, const std::optional<int> rating) {
+    if (!sentiment.scored || !rating.has_value() || *rating < 1 || *rating > 5 || *rating == 3) {
+        return sentiment;
+    }
+    const double stars = (static_cast<double>(*rating) - 3.0) / 2.0;
+    Sentiment out = sentiment;
+    out.score = std::clamp((1.0 - kRatingWeight) * sentiment.score + kRatingWeight * stars, -1.0, 1.0);
+    out.label = LabelForScore(out.score);
+    return out;
 }
 
 SentimentLabel LabelForScore(double score) {

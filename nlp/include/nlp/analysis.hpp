@@ -94,6 +94,8 @@ struct AnalysisInput {
     std::string_view question;             ///< the survey question the text answers, if any
     std::string_view language_hint;        ///< ISO 639-1 code from the source, if it knows
     std::vector<MailHeader> mail_headers;  ///< for e-mail: the message's headers (auto-reply, bulk rules)
+    std::optional<int> rating;             ///< star rating 1..5 where the source has one (reviews): evidence
+                                           ///< for sentiment (values outside 1..5 are ignored)
 };
 
 std::string_view ToString(Channel channel);

@@ -13,6 +13,28 @@
 
 namespace carelisten::nlp {
 
+/// A word with its std::hash<std::string_view>, computed once by a caller that looks the word up in several
+/// tables (the lexicon, its phrase starts, the boosters).
+struct PrehashedWord {
+    std::string_view text;
+    std::size_t hash = 0;
+
+    explicit PrehashedWord(std::string_view word) : text(word), hash(std::hash<std::string_view>{}(word)) {}
+};
+
+/// Hash and equality for string-keyed tables that also accept a PrehashedWord (heterogeneous lookup).
+struct WordHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+    std::size_t operator()(const PrehashedWord& word) const { return word.hash; }
+};
+struct WordEqual {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const { return a == b; }
+    bool operator()(const PrehashedWord& a, std::string_view b) const { return a.text == b; }
+    bool operator()(std::string_view a, const PrehashedWord& b) const { return a == b.text; }
+};
+
 /// Immutable after Parse(); lookups are const and safe from any number of threads.
 class Lexicon {
 public:
@@ -30,16 +52,14 @@ public:
     /// Whether some two-word entry starts with this word ("fed" for "fed up"): callers look up a word
     /// pair only then, instead of building and hashing every pair of a text.
     bool StartsPhrase(std::string_view folded) const { return phrase_starts_.find(folded) != phrase_starts_.end(); }
+    /// Find and StartsPhrase with the word's hash already computed.
+    std::optional<double> Find(const PrehashedWord& word) const;
+    bool StartsPhrase(const PrehashedWord& word) const { return phrase_starts_.find(word) != phrase_starts_.end(); }
     std::size_t Size() const { return valences_.size(); }
 
 private:
-    struct Hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
-    };
-
-    std::unordered_map<std::string, double, Hash, std::equal_to<>> valences_;
-    std::unordered_set<std::string, Hash, std::equal_to<>> phrase_starts_;
+    std::unordered_map<std::string, double, WordHash, WordEqual> valences_;
+    std::unordered_set<std::string, WordHash, WordEqual> phrase_starts_;
 };
 
 }  // namespace carelisten::nlp

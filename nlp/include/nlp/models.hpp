@@ -15,7 +15,7 @@ namespace carelisten::nlp {
 
 /// Version of the analyzer code: bump it whenever a change can change any Analysis for some input
 /// (rules, constants, word lists, normalization). Data changes are caught by the data hash instead.
-inline constexpr std::string_view kCodeVersion = "0.4.0";
+inline constexpr std::string_view kCodeVersion = "0.5.0";
 
 /// Built once by LoadModels(), then shared read-only by every Analyze() call on every thread.
 struct Models {
@@ -37,7 +37,7 @@ std::uint64_t Fnv1a64(std::string_view bytes);
 /// process runs with (ICU's normalization and segmentation data is part of the model).
 std::string MakeVersion(std::string_view lexicon_tsv);
 
-/// The lexicon compiled into the library (nlp/data/vader_lexicon.tsv).
+/// The lexicon compiled into the library: nlp/data/vader_lexicon.tsv, then nlp/data/patient_lexicon.tsv.
 std::string_view EmbeddedLexiconTsv();
 
 /// The learned models compiled into the library (nlp/data/models/*.model; empty when not trained).

@@ -60,6 +60,22 @@ struct NormalizedText {
 /// WHATWG decoder). Sets *repaired when anything was replaced.
 std::string RepairUtf8(std::string_view bytes, bool* repaired);
 
+/// One segment of ICU's word segmentation: units [begin, end) of the UTF-16 text and ICU's rule status
+/// (`UBRK_WORD_NONE` 0..99, `UBRK_WORD_NUMBER` 100..199, letters 200 and up).
+struct WordSegment {
+    std::int32_t begin = 0;
+    std::int32_t end = 0;
+    std::int32_t status = 0;
+
+    bool operator==(const WordSegment&) const = default;
+};
+
+namespace detail {
+/// The word segmentation `Normalize` uses (ASCII runs by a fast path equal to ICU's root word rules, the rest
+/// by ICU's BreakIterator), or with `icu_only` ICU's alone: for the test that proves the two equal.
+std::vector<WordSegment> WordSegments(std::u16string_view text, bool icu_only);
+}  // namespace detail
+
 /// Repairs, NFKC-normalizes, case folds, segments and types the tokens of one text.
 NormalizedText Normalize(std::string_view utf8);
 

@@ -6,6 +6,7 @@
 #include <nlp/analysis.hpp>
 #include <nlp/lexicon.hpp>
 #include <nlp/normalize.hpp>
+#include <optional>
 #include <string_view>
 
 namespace carelisten::nlp {
@@ -42,6 +43,15 @@ double VaderCompound(const Lexicon& lexicon, const NormalizedText& text);
 double EmojiValence(const Lexicon& lexicon, std::string_view emoji_utf8);
 
 SentimentLabel LabelForScore(double score);
+
+/// Weight of a star rating against the text's score: score = (1 − w)·text + w·(rating − 3)/2. A rating is
+/// the writer's own verdict, so a 1-star review in neutral words is negative (−0.5) and a 5-star review that
+/// grumbles about the parking stays positive; strong words against the stars still move the score.
+inline constexpr double kRatingWeight = 0.5;
+
+/// The sentiment with a star rating (1..5) taken as evidence; unchanged without a rating, for a rating
+/// outside 1..5, for 3 stars (no direction) and for unscored text (a rating is not a language).
+Sentiment ApplyRating(const Sentiment& sentiment, std::optional<int> rating);
 
 /// True for survey questions asking what to improve: "What could we do better?", "How can we improve?".
 bool AsksWhatToImprove(const NormalizedText& question);

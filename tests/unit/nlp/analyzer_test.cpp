@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlp/analyzer.hpp>
 #include <nlp/models.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -171,6 +172,67 @@ TEST_F(AnalyzerTest, CategoriesComeFromTheLearnedModel) {
     EXPECT_EQ(analysis.category_scores.size(), 7U);
     EXPECT_TRUE(std::is_sorted(analysis.categories.begin(), analysis.categories.end()));
     EXPECT_FALSE(analysis.categories.empty());
+}
+
+Analysis Review(const Analyzer& analyzer, std::string_view text, std::optional<int> rating) {
+    AnalysisInput input;
+    input.text = text;
+    input.channel = Channel::kReview;
+    input.rating = rating;
+    return analyzer.Analyze(input);
+}
+
+TEST_F(AnalyzerTest, OneStarReviewInNeutralWordsIsNegative) {
+    constexpr std::string_view kText = "My mother had her operation here in March.";
+    const Analysis unrated = Review(*analyzer_, kText, std::nullopt);
+    const Analysis one_star = Review(*analyzer_, kText, 1);
+    EXPECT_NE(unrated.sentiment.label, SentimentLabel::kNegative);
+    EXPECT_EQ(one_star.sentiment.label, SentimentLabel::kNegative);
+    EXPECT_LT(one_star.sentiment.score, unrated.sentiment.score - 0.4);
+    EXPECT_EQ(one_star.intent, Intent::kComplaint);
+}
+
+TEST_F(AnalyzerTest, FiveStarReviewThatGrumblesAboutParkingIsNotAComplaint) {
+    const Analysis five_star = Review(
+        *analyzer_, "The surgeon explained everything but the parking was a nightmare, took ages to find a space.", 5);
+    EXPECT_EQ(five_star.sentiment.label, SentimentLabel::kPositive);
+    EXPECT_NE(five_star.intent, Intent::kComplaint);
+    EXPECT_TRUE(std::find(five_star.tags.begin(), five_star.tags.end(), "parking") != five_star.tags.end());
+}
+
+TEST_F(AnalyzerTest, RatingMovesTheScoreButStrongWordsStillCount) {
+    constexpr std::string_view kText = "Rude receptionist, filthy waiting room, an absolute disgrace.";
+    const Analysis five_star = Review(*analyzer_, kText, 5);
+    const Analysis unrated = Review(*analyzer_, kText, std::nullopt);
+    EXPECT_GT(five_star.sentiment.score, unrated.sentiment.score);
+    EXPECT_EQ(unrated.sentiment.label, SentimentLabel::kNegative);
+}
+
+TEST_F(AnalyzerTest, ThreeStarsAndOutOfRangeRatingsChangeNothing) {
+    constexpr std::string_view kText = "The nurses were kind but we waited a long time.";
+    const Analysis unrated = Review(*analyzer_, kText, std::nullopt);
+    for (const int rating : {3, 0, 6, -1}) {
+        const Analysis rated = Review(*analyzer_, kText, rating);
+        EXPECT_EQ(rated.sentiment.score, unrated.sentiment.score) << rating;
+        EXPECT_EQ(rated.intent, unrated.intent) << rating;
+    }
+}
+
+TEST_F(AnalyzerTest, RatingDoesNotScoreUnscoredLanguages) {
+    const Analysis hindi = Review(*analyzer_, Corpus()[6], 1);
+    EXPECT_FALSE(hindi.sentiment.scored);
+    EXPECT_EQ(hindi.sentiment.score, 0.0);
+}
+
+TEST_F(AnalyzerTest, StrongNegativeWordsOnSocialMediaScoreStronglyNegative) {
+    // "filthy" and "disgraceful" are not in VADER's lexicon; the patient-feedback supplement has them.
+    AnalysisInput input;
+    input.text = "Waited six hours in A&E with my dad, the ward was filthy. Absolutely disgraceful treatment";
+    input.channel = Channel::kSocial;
+    const Analysis analysis = analyzer_->Analyze(input);
+    EXPECT_EQ(analysis.sentiment.label, SentimentLabel::kNegative);
+    EXPECT_LT(analysis.sentiment.score, -0.5);
+    EXPECT_EQ(analysis.intent, Intent::kComplaint);
 }
 
 TEST_F(AnalyzerTest, Deterministic) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iterator>
 #include <nlp/analyzer.hpp>
 #include <nlp/errc.hpp>
 #include <nlp/learned_model.hpp>
@@ -92,6 +93,58 @@ TEST(LearnedModel, SerializationRoundTrips) {
     EXPECT_EQ(parsed.value().Serialize(), bytes);
     const auto features = Features("lovely staff", "", kTinyBits);
     EXPECT_EQ(parsed.value().Predict(features), model.Predict(features));
+}
+
+TEST(LearnedModel, PrefixFeatureSetAddsWordPrefixesAndRoundTripsAsFormatTwo) {
+    const NormalizedText text = Normalize("waiting");
+    const auto words = ExtractFeatures(text, QuestionKind::kNone, kTinyBits, FeatureSet::kWords);
+    const auto prefixes = ExtractFeatures(text, QuestionKind::kNone, kTinyBits, FeatureSet::kWordsAndPrefixes);
+    EXPECT_EQ(prefixes.size(), words.size() + 1);  // "wait"
+    EXPECT_TRUE(std::includes(prefixes.begin(), prefixes.end(), words.begin(), words.end()));
+    // "waited" shares the prefix feature with "waiting" and nothing else
+    const auto waited =
+        ExtractFeatures(Normalize("waited"), QuestionKind::kNone, kTinyBits, FeatureSet::kWordsAndPrefixes);
+    std::vector<std::uint32_t> shared;
+    std::set_intersection(prefixes.begin(), prefixes.end(), waited.begin(), waited.end(), std::back_inserter(shared));
+    EXPECT_EQ(shared.size(), 2U);  // the question feature and "p=wait"
+    // Short words have no prefix feature of their own.
+    EXPECT_EQ(ExtractFeatures(Normalize("wait"), QuestionKind::kNone, kTinyBits, FeatureSet::kWordsAndPrefixes),
+              ExtractFeatures(Normalize("wait"), QuestionKind::kNone, kTinyBits, FeatureSet::kWords));
+
+    // Words sharing a prefix give it once; TextFeatures (which reuses the word features) gives the same.
+    const NormalizedText two = Normalize("waiting and waited, then waiting again");
+    const auto both = ExtractFeatures(two, QuestionKind::kOther, kTinyBits, FeatureSet::kWordsAndPrefixes);
+    EXPECT_TRUE(std::is_sorted(both.begin(), both.end()));
+    EXPECT_EQ(std::adjacent_find(both.begin(), both.end()), both.end());
+    TextFeatures cached(two);
+    EXPECT_EQ(cached.Get(QuestionKind::kOther, kTinyBits), ExtractFeatures(two, QuestionKind::kOther, kTinyBits));
+    EXPECT_EQ(cached.Get(QuestionKind::kOther, kTinyBits, FeatureSet::kWordsAndPrefixes), both);
+
+    TrainingOptions options = TinyOptions();
+    options.features = FeatureSet::kWordsAndPrefixes;
+    const LinearModel model = TrainLinearModel(TinySentimentFixture(), options);
+    EXPECT_EQ(model.Features(), FeatureSet::kWordsAndPrefixes);
+    const std::string bytes = model.Serialize();
+    EXPECT_EQ(bytes[4], 2);  // format version 2 names the feature set
+    const auto parsed = LinearModel::Parse(bytes);
+    ASSERT_TRUE(parsed) << parsed.error().message();
+    EXPECT_EQ(parsed.value(), model);
+    EXPECT_EQ(TrainLinearModel(TinySentimentFixture(), TinyOptions()).Serialize()[4], 1);  // word models stay v1
+}
+
+TEST(LearnedModel, LongTextFeaturesAreSortedAndUniqueThroughTheRadixSort) {
+    std::string text;
+    for (int i = 0; i < 400; ++i) {  // 400 distinct letter-only words ("wbaa", "wbab"...), then two fixed ones
+        const int n = i * 7919 % 1000;
+        text += std::string{'w', static_cast<char>('a' + n / 676), static_cast<char>('a' + n / 26 % 26),
+                            static_cast<char>('a' + n % 26)} +
+                " staff waited ";
+    }
+    const auto features = ExtractFeatures(Normalize(text), QuestionKind::kWhatToImprove, kDefaultFeatureBits);
+    ASSERT_GT(features.size(), 256U);  // above the radix sort's threshold
+    EXPECT_TRUE(std::is_sorted(features.begin(), features.end()));
+    EXPECT_EQ(std::adjacent_find(features.begin(), features.end()), features.end());
+    EXPECT_LT(features.back(), 1U << kDefaultFeatureBits);
 }
 
 TEST(LearnedModel, CorruptBytesAreRejected) {

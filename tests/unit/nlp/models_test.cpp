@@ -19,6 +19,20 @@ TEST(Models, EmbeddedLexiconLoads) {
     EXPECT_FALSE(lexicon.Contains("appointment"));
 }
 
+TEST(Models, PatientSupplementAddsOnlyWordsVaderLacks) {
+    const auto models = LoadEmbeddedModels().value();
+    const Lexicon& lexicon = models->lexicon;
+    EXPECT_DOUBLE_EQ(lexicon.Find("filthy").value_or(0.0), -2.4);
+    EXPECT_DOUBLE_EQ(lexicon.Find("disgraceful").value_or(0.0), -2.6);
+    EXPECT_DOUBLE_EQ(lexicon.Find("polite").value_or(0.0), 1.9);
+    // No supplement line shadows a VADER entry: every supplement key is absent from VADER's lines alone.
+    const Lexicon vader =
+        Lexicon::Parse(std::string(EmbeddedLexiconTsv()).substr(0, EmbeddedLexiconTsv().find("abysmal\t"))).value();
+    EXPECT_FALSE(vader.Contains("filthy"));
+    EXPECT_GT(lexicon.Size(), vader.Size() + 30);
+    EXPECT_EQ(lexicon.Size(), vader.Size() + 33);
+}
+
 TEST(Models, VersionNamesCodeDataAndIcu) {
     const auto models = LoadEmbeddedModels().value();
     EXPECT_TRUE(std::regex_match(models->version,

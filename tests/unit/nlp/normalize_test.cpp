@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <nlp/normalize.hpp>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -218,6 +219,76 @@ TEST(Normalize, ShortNumbersDatesAndYearsAreNotPhones) {
         const NormalizedText normalized = Normalize(text);
         EXPECT_EQ(FindToken(normalized, TokenKind::kPhone), nullptr) << text;
     }
+}
+
+}  // namespace
+}  // namespace carelisten::nlp
+
+namespace carelisten::nlp {
+namespace {
+
+/// Random texts from characters where ICU's word rules do something particular: letters, digits, '_',
+/// MidNumLet and MidNum punctuation, quotes, every ASCII whitespace, plus the non-ASCII cases at the seams
+/// of the fast path (accented letters, a combining mark, ’, NBSP, U+3000, ZWJ, emoji, Devanagari, Han, Thai).
+std::u16string RandomText(std::mt19937* random, bool ascii_only) {
+    static const std::u16string kAscii = [] {
+        std::u16string ascii = u"aZk09__..''\",,;;::  \n\t\v\f\r";  // the interesting ones, twice as likely
+        for (char16_t c = 0x20; c < 0x7F; ++c) {
+            ascii += c;
+        }
+        return ascii;
+    }();
+    static const std::vector<std::u16string> kOther = {
+        u"\u00e9", u"\u0301",     u"\u2019",       u"\u00a0",       u"\u3000",
+        u"\u200d", u"\U0001F600", u"\u092e\u0941", u"\u533b\u9662", u"\u0e42\u0e23\u0e07",
+        u"\u00c9", u"\uff21"};
+    std::u16string text;
+    const auto length = static_cast<int>((*random)() % 24U);
+    for (int i = 0; i < length; ++i) {
+        if (!ascii_only && (*random)() % 6U == 0) {
+            text += kOther[(*random)() % kOther.size()];
+        } else {
+            text += kAscii[(*random)() % kAscii.size()];
+        }
+    }
+    return text;
+}
+
+std::string Describe(const std::u16string& text) {
+    std::string out;
+    for (const char16_t unit : text) {
+        out += unit >= 0x20 && unit < 0x7F ? std::string(1, static_cast<char>(unit)) : "\\u" + std::to_string(unit);
+    }
+    return out;
+}
+
+TEST(WordSegments, AsciiFastPathGivesIcusBoundariesAndStatusesOnRandomAsciiText) {
+    std::mt19937 random(20261125);  // fixed seed: the same texts on every run
+    for (int round = 0; round < 50000; ++round) {
+        const std::u16string text = RandomText(&random, true);
+        ASSERT_EQ(detail::WordSegments(text, false), detail::WordSegments(text, true)) << Describe(text);
+    }
+}
+
+TEST(WordSegments, MixedAsciiAndOtherScriptsSegmentExactlyAsIcuAlone) {
+    std::mt19937 random(7);
+    for (int round = 0; round < 50000; ++round) {
+        const std::u16string text = RandomText(&random, false);
+        ASSERT_EQ(detail::WordSegments(text, false), detail::WordSegments(text, true)) << Describe(text);
+    }
+}
+
+TEST(WordSegments, KnownIcuStatusesOnAsciiShapes) {
+    const auto segments = detail::WordSegments(u"a1 1a 12 _ __ 1_ a.b 1,2 a:b", false);
+    std::vector<std::int32_t> statuses;
+    for (const WordSegment& segment : segments) {
+        statuses.push_back(segment.status);
+    }
+    // a1 → number (last rule WB9), 1a → letter, 12 → number, lone '_' → none, "__" → letter, "1_" → number,
+    // "a.b" one letter word (WB6/7), "1,2" one number (WB11/12), ':' is not MidLetter in ICU's root rules.
+    const std::vector<std::int32_t> expected = {100, 0, 200, 0, 100, 0, 0,   0, 200, 0,
+                                                100, 0, 200, 0, 100, 0, 200, 0, 200};
+    EXPECT_EQ(statuses, expected);
 }
 
 }  // namespace

@@ -125,5 +125,34 @@ TEST(SentimentQuestions, RecognisesImprovementQuestions) {
     EXPECT_FALSE(IsNothingAnswer(Normalize("")));
 }
 
+TEST(ApplyRating, StarsPullTheScoreTowardsTheirDirection) {
+    Sentiment neutral;
+    neutral.score = 0.0;
+    neutral.label = SentimentLabel::kNeutral;
+    EXPECT_DOUBLE_EQ(ApplyRating(neutral, 1).score, -kRatingWeight);
+    EXPECT_EQ(ApplyRating(neutral, 1).label, SentimentLabel::kNegative);
+    EXPECT_DOUBLE_EQ(ApplyRating(neutral, 2).score, -kRatingWeight / 2);
+    EXPECT_DOUBLE_EQ(ApplyRating(neutral, 5).score, kRatingWeight);
+    EXPECT_EQ(ApplyRating(neutral, 5).label, SentimentLabel::kPositive);
+    Sentiment negative;
+    negative.score = -0.9;
+    negative.label = SentimentLabel::kNegative;
+    EXPECT_DOUBLE_EQ(ApplyRating(negative, 5).score, (1 - kRatingWeight) * -0.9 + kRatingWeight);
+}
+
+TEST(ApplyRating, NoRatingThreeStarsOutOfRangeAndUnscoredAreUnchanged) {
+    Sentiment positive;
+    positive.score = 0.6;
+    positive.label = SentimentLabel::kPositive;
+    for (const std::optional<int> rating :
+         {std::optional<int>{}, std::optional<int>{3}, std::optional<int>{0}, std::optional<int>{6}}) {
+        EXPECT_EQ(ApplyRating(positive, rating).score, 0.6);
+    }
+    Sentiment unscored;
+    unscored.scored = false;
+    EXPECT_EQ(ApplyRating(unscored, 1).score, 0.0);
+    EXPECT_FALSE(ApplyRating(unscored, 1).scored);
+}
+
 }  // namespace
 }  // namespace carelisten::nlp
