@@ -796,7 +796,7 @@ Result<void> Store::RecordFailedReplay(std::int64_t id, const std::string& reaso
 namespace {
 
 constexpr const char* kListForReanalysisSql = R"sql(
-SELECT id, channel, text, question, noise_reasons, case_id, duplicate_of, analyzer_version
+SELECT id, channel, text, question, noise_reasons, case_id, duplicate_of, analyzer_version, rating
 FROM item
 WHERE received_at >= 'epoch'::timestamptz + $1 * interval '1 microsecond' AND id > $2
 ORDER BY id
@@ -830,6 +830,9 @@ Result<std::vector<StoredText>> Store::ListForReanalysis(Timestamp since, std::i
                 item.case_id = OptionalInt(row[5]);
                 item.duplicate_of = OptionalInt(row[6]);
                 item.analyzer_version = row[7].as<std::string>();
+                if (!row[8].is_null()) {
+                    item.rating = row[8].as<int>();
+                }
                 items.push_back(std::move(item));
             }
             return items;

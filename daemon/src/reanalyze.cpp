@@ -80,6 +80,7 @@ Result<ReanalyzeReport> Reanalyze(crm::Store& store, const nlp::Analyzer& analyz
             input.text = item.text;
             input.channel = nlp::ParseChannel(item.channel).value_or(nlp::Channel::kUnknown);
             input.question = item.question;
+            input.rating = item.rating;  // as at ingest: the stars are evidence for sentiment
             nlp::Analysis analysis = analyzer.Analyze(input);
             report.version_changed += (analysis.analyzer_version != item.analyzer_version) ? 1 : 0;
 

@@ -164,6 +164,7 @@ struct StoredText {
     std::string channel;
     std::string text;
     std::string question;
+    std::optional<int> rating;               ///< star rating 1..5 (reviews): evidence for sentiment
     std::vector<std::string> noise_reasons;  ///< as stored (some come from evidence not stored, e.g. mail headers)
     std::optional<std::int64_t> case_id;
     std::optional<std::int64_t> duplicate_of;
