@@ -48,6 +48,7 @@ CREATE TEMP TABLE ingest_stage (
     community text NOT NULL,
     similarity_hash bigint,
     question text NOT NULL,
+    care_unit text NOT NULL,
     item_id bigint
 ) ON COMMIT DROP)sql";
 
@@ -55,7 +56,7 @@ const std::vector<std::string> kStageColumns{
     "ord",          "source",   "external_id",     "channel",          "author",           "text",      "url",
     "posted_at_us", "language", "sentiment_label", "sentiment_score",  "sentiment_scored", "is_noise",  "noise_reasons",
     "categories",   "urgency",  "red_flags",       "analyzer_version", "flagged",          "thread_id", "reply_to",
-    "item_version", "rating",   "community",       "similarity_hash",  "question"};
+    "item_version", "rating",   "community",       "similarity_hash",  "question",         "care_unit"};
 
 struct Statement {
     const char* name;
@@ -73,12 +74,12 @@ WITH inserted AS (
     INSERT INTO item (source, external_id, channel, author, text, url, posted_at, language, sentiment_label,
                       sentiment_score, sentiment_scored, is_noise, noise_reasons, categories, urgency, red_flags,
                       analyzer_version, thread_id, reply_to, item_version, rating, community, similarity_hash,
-                      question)
+                      question, care_unit)
     SELECT source, external_id, channel, author, text, url,
            'epoch'::timestamptz + posted_at_us * interval '1 microsecond',
            language, sentiment_label, sentiment_score, sentiment_scored, is_noise, noise_reasons, categories,
            urgency, red_flags, analyzer_version, thread_id, reply_to, item_version, rating, community,
-           similarity_hash, question
+           similarity_hash, question, care_unit
     FROM ingest_stage
     ORDER BY ord
     ON CONFLICT (source, external_id, item_version) DO NOTHING
@@ -161,9 +162,11 @@ WITH matches AS (
     SELECT s.item_id, count(DISTINCT c.patient_id) AS patients, min(c.patient_id) AS patient_id
     FROM ingest_stage AS s
     LEFT JOIN patient_contact AS c
-        ON c.kind = CASE s.channel WHEN 'sms' THEN 'phone' ELSE 'email' END
-       AND c.value = CASE s.channel WHEN 'sms' THEN s.author ELSE lower(s.author) END
-    WHERE s.item_id IS NOT NULL AND s.channel IN ('sms', 'email') AND s.author <> ''
+        ON c.kind = CASE s.channel WHEN 'sms' THEN 'phone' WHEN 'forum' THEN 'forum' ELSE 'email' END
+       AND c.value = CASE s.channel WHEN 'sms' THEN s.author
+                                    WHEN 'forum' THEN s.source || '/' || lower(s.author)
+                                    ELSE lower(s.author) END
+    WHERE s.item_id IS NOT NULL AND s.channel IN ('sms', 'email', 'forum') AND s.author <> ''
     GROUP BY s.item_id
 ), updated AS (
     UPDATE item AS i
@@ -575,7 +578,7 @@ Result<IngestOutcome> Store::Ingest(const IngestBatch& batch) {
                     TextArrayLiteral(item.categories), OrDefault(item.urgency, kDefaultUrgency),
                     TextArrayLiteral(item.red_flags), item.analyzer_version, item.flagged, item.thread_id,
                     item.reply_to, item.version, rating, item.community, SimilarityHashParam(item.similarity_hash),
-                    item.question);
+                    item.question, item.care_unit);
             }
             stream.complete();
             impl.copy_in_progress = false;
@@ -899,6 +902,9 @@ Result<std::int64_t> Store::AddPatient(const NewPatient& patient) {
         }
         for (const auto& email : patient.emails) {
             txn.exec_prepared("crm_add_contact", id, "email", LowerAscii(email));
+        }
+        for (const auto& forum_name : patient.forum_names) {
+            txn.exec_prepared("crm_add_contact", id, "forum", LowerAscii(forum_name));
         }
         txn.commit();
         return id;

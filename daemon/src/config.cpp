@@ -167,6 +167,16 @@ const std::array kWebhooksSpecs = {
                 .max = 64LL * 1024 * 1024},
 };
 
+const std::array kRoutingSpecs = {
+    SettingSpec{.key = "community_units",
+                .type = SettingType::kStringList,
+                .default_value = std::vector<std::string>{},
+                .description =
+                    "Condition community -> care unit, e.g. [\"diabetes:endocrinology\", \"heart:cardiology\"]: "
+                    "items of a community (a Discourse category) are routed to its unit.",
+                .reloadable = true},
+};
+
 const std::array kAnalysisSpecs = {
     SettingSpec{.key = "flag_negative_below",
                 .type = SettingType::kDouble,
@@ -232,6 +242,7 @@ const SettingsTable kHttpTable{"http", kHttpSpecs};
 const SettingsTable kAnalysisTable{"analysis", kAnalysisSpecs};
 const SettingsTable kUpstreamTable{"upstream", kUpstreamSpecs};
 const SettingsTable kWebhooksTable{"webhooks", kWebhooksSpecs};
+const SettingsTable kRoutingTable{"routing", kRoutingSpecs};
 const SettingsTable kSourceCommonTable{"sources.<name>", kSourceCommonSpecs};
 
 std::string Where(const std::string& path, const toml::source_region& region) {
@@ -443,6 +454,9 @@ const SettingsTable& UpstreamSettingsTable() {
 const SettingsTable& WebhooksSettingsTable() {
     return kWebhooksTable;
 }
+const SettingsTable& RoutingSettingsTable() {
+    return kRoutingTable;
+}
 const SettingsTable& SourceCommonSettingsTable() {
     return kSourceCommonTable;
 }
@@ -481,7 +495,7 @@ Config LoadConfigText(const std::string& text, const std::string& path) {
     for (const auto& [key, node] : root) {
         const auto name = key.str();
         if (name == "daemon" || name == "database" || name == "http" || name == "analysis" || name == "upstream" ||
-            name == "webhooks" || name == "mail_acknowledgement" || name == "sources") {
+            name == "webhooks" || name == "mail_acknowledgement" || name == "routing" || name == "sources") {
             if (!node.is_table()) {
                 validator.Problem(node.source(), "'" + std::string(name) + "' must be a table");
             }
@@ -495,6 +509,16 @@ Config LoadConfigText(const std::string& text, const std::string& path) {
     validator.Fill(root["analysis"].as_table(), "analysis", {&kAnalysisTable}, {&config.analysis});
     validator.Fill(root["upstream"].as_table(), "upstream", {&kUpstreamTable}, {&config.upstream});
     validator.Fill(root["webhooks"].as_table(), "webhooks", {&kWebhooksTable}, {&config.webhooks});
+    validator.Fill(root["routing"].as_table(), "routing", {&kRoutingTable}, {&config.routing});
+    if (const auto* units = root["routing"]["community_units"].node()) {
+        for (const auto& entry : config.routing.GetStringList("community_units")) {
+            const auto colon = entry.find(':');
+            if (colon == std::string::npos || colon == 0 || colon + 1 == entry.size()) {
+                validator.Problem(units->source(), "routing.community_units entry '" + entry +
+                                                       "' is not <community>:<care unit>, e.g. \"heart:cardiology\"");
+            }
+        }
+    }
     validator.Fill(root["mail_acknowledgement"].as_table(), "mail_acknowledgement",
                    {&MailAcknowledgementSettingsTable()}, {&config.mail_acknowledgement});
 
@@ -571,6 +595,7 @@ ReloadPlan PlanReload(const Config& running, const Config& next) {
     compare(running.analysis, next.analysis, kAnalysisTable, "analysis");
     compare(running.upstream, next.upstream, kUpstreamTable, "upstream");
     compare(running.webhooks, next.webhooks, kWebhooksTable, "webhooks");
+    compare(running.routing, next.routing, kRoutingTable, "routing");
     compare(running.mail_acknowledgement, next.mail_acknowledgement, MailAcknowledgementSettingsTable(),
             "mail_acknowledgement");
     for (const auto& source : next.sources) {

@@ -69,8 +69,7 @@ Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::s
     }
     for (auto& update : batch.delivery_updates) {
         ingest.delivery_reports.push_back(crm::DeliveryReport{std::move(update.marker), std::move(update.sid),
-                                                              std::move(update.status),
-                                                              std::move(update.error_code)});
+                                                              std::move(update.status), std::move(update.error_code)});
     }
     batch.delivery_updates.clear();
     batch.items.clear();

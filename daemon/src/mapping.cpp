@@ -44,6 +44,9 @@ crm::NewItem ToNewItem(connectors::RawItem item, const nlp::Analysis& analysis, 
     out.reply_to = std::move(item.reply_to);
     out.version = std::move(item.version);
     out.rating = item.rating;
+    if (const auto unit = policy.community_units.find(item.community); unit != policy.community_units.end()) {
+        out.care_unit = unit->second;
+    }
     out.community = std::move(item.community);
     out.language = analysis.language;
     out.sentiment_label = nlp::ToString(analysis.sentiment.label);

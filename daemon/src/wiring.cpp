@@ -27,10 +27,17 @@ std::vector<std::unique_ptr<connectors::Connector>> MakeConnectors(const Config&
 }
 
 FlagPolicy MakeFlagPolicy(const Config& config) {
-    return FlagPolicy{
+    FlagPolicy policy{
         .negative_below = config.analysis.GetDouble("flag_negative_below"),
         .min_urgency = nlp::ParseUrgency(config.analysis.GetString("flag_min_urgency")).value_or(nlp::Urgency::kHigh),
+        .community_units = {},
     };
+    // Validated by the config loader: every entry is "<community>:<unit>".
+    for (const auto& entry : config.routing.GetStringList("community_units")) {
+        const auto colon = entry.find(':');
+        policy.community_units[entry.substr(0, colon)] = entry.substr(colon + 1);
+    }
+    return policy;
 }
 
 IngestSettings MakeIngestSettings(const Config& config) {

@@ -98,6 +98,35 @@ TEST_F(ConsentOutboxTest, AnSmsLinksToTheOnlyPatientWithThatNumberAndASharedNumb
     EXPECT_EQ(Count("SELECT count(*) FROM item WHERE source = 'match_mail' AND patient_match = 'matched'"), 1);
 }
 
+// A forum username links to the patient the hospital linked it to, per forum: the same name on another forum
+// is someone else.
+TEST_F(ConsentOutboxTest, AForumPostLinksToThePatientTheHospitalLinkedItsUsernameTo) {
+    const auto linked =
+        store_->AddPatient({.mrn = "MRN-2001", .phones = {}, .emails = {}, .forum_names = {"forum_heart/Sunita_P"}});
+    ASSERT_TRUE(linked) << linked.error().message();
+    IngestBatch batch;
+    batch.source = "forum_heart";
+    auto post = Sms("forum_heart", "846", "sunita_p", "the billing office charged me twice");
+    post.channel = "forum";
+    post.community = "heart";
+    post.care_unit = "cardiology";
+    batch.items = {post};
+    ASSERT_TRUE(store_->Ingest(batch));
+    EXPECT_EQ(Count("SELECT patient_id FROM item WHERE source = 'forum_heart' AND external_id = '846'"),
+              linked.value());
+    EXPECT_EQ(Count("SELECT count(*) FROM item WHERE source = 'forum_heart' AND care_unit = 'cardiology'"), 1);
+
+    IngestBatch other;
+    other.source = "forum_cancer";
+    auto namesake = Sms("forum_cancer", "12", "sunita_p", "hello");
+    namesake.channel = "forum";
+    other.items = {namesake};
+    ASSERT_TRUE(store_->Ingest(other));
+    EXPECT_EQ(Count("SELECT count(*) FROM item WHERE source = 'forum_cancer' AND patient_match = 'none' AND "
+                    "patient_id IS NULL"),
+              1);
+}
+
 TEST_F(ConsentOutboxTest, AStopMessageOptsTheNumberOutOnceAndAStartOptsItBackIn) {
     const std::string number = "+919812300404";
     ASSERT_TRUE(store_->MaySend(number, "sms", "survey").value());

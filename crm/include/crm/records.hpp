@@ -29,6 +29,8 @@ struct NewItem {
     std::string version;
     std::optional<int> rating;  ///< star rating 1..5 (reviews)
     std::string community;      ///< a forum post's condition community (diabetes, cancer, ...), '' when none
+    std::string care_unit;      ///< the care unit it concerns (from the community's configured unit), or ''
+
     // Analysis
     std::string language;
     std::string sentiment_label;  ///< positive, neutral or negative
@@ -110,6 +112,8 @@ struct NewPatient {
     std::optional<std::string> mrn;
     std::vector<std::string> phones;
     std::vector<std::string> emails;
+    /// Forum identities the hospital linked to the patient: "<source name>/<username>" (case-insensitive).
+    std::vector<std::string> forum_names;
 };
 
 /// A message to send. Consent is checked again right before it is sent.

@@ -40,6 +40,7 @@ struct Config {
     Settings analysis;              ///< [analysis]
     Settings upstream;              ///< [upstream]: the HTTP runtime every network connector shares
     Settings webhooks;              ///< [webhooks]: the public listener upstreams push to
+    Settings routing;               ///< [routing]: where items go (community -> care unit)
     Settings mail_acknowledgement;  ///< [mail_acknowledgement]: optional e-mail acknowledgements
     std::vector<SourceConfig> sources;
 };
@@ -50,6 +51,7 @@ const SettingsTable& HttpSettingsTable();
 const SettingsTable& AnalysisSettingsTable();
 const SettingsTable& UpstreamSettingsTable();
 const SettingsTable& WebhooksSettingsTable();
+const SettingsTable& RoutingSettingsTable();
 const SettingsTable& SourceCommonSettingsTable();
 
 /// The fixed top-level tables, in documentation order (sources are separate: one table per source).

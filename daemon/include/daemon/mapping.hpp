@@ -4,7 +4,9 @@
 
 #include <connectors/raw_item.hpp>
 #include <crm/records.hpp>
+#include <map>
 #include <nlp/analysis.hpp>
+#include <string>
 
 namespace carelisten::daemon {
 
@@ -12,6 +14,8 @@ namespace carelisten::daemon {
 struct FlagPolicy {
     double negative_below = -0.5;
     nlp::Urgency min_urgency = nlp::Urgency::kHigh;
+    /// Condition community -> care unit ([routing] community_units): where a forum post is routed.
+    std::map<std::string, std::string, std::less<>> community_units;
 };
 
 nlp::AnalysisInput ToAnalysisInput(const connectors::RawItem& item);

@@ -41,6 +41,16 @@ TEST(Mapping, CopiesItemAndAnalysis) {
     EXPECT_TRUE(record.flagged);
 }
 
+TEST(Mapping, ACommunityPostIsRoutedToItsCareUnit) {
+    connectors::RawItem item{.source = "forum", .external_id = "1", .channel = "forum", .text = "t", .author = "a"};
+    item.community = "heart";
+    FlagPolicy policy;
+    policy.community_units = {{"heart", "cardiology"}};
+    EXPECT_EQ(ToNewItem(item, Analysis(0.5), policy).care_unit, "cardiology");
+    item.community = "diabetes";  // no unit configured for it
+    EXPECT_EQ(ToNewItem(item, Analysis(0.5), policy).care_unit, "");
+}
+
 TEST(Mapping, AnSmsStopIsAnOptOutEventWithoutSentimentOrCase) {
     connectors::RawItem item{.source = "s", .external_id = "SM1", .channel = "sms", .text = " Stop. ", .author = "+1"};
     auto analysis = Analysis(-0.9, nlp::Urgency::kHigh);
