@@ -468,6 +468,7 @@ std::vector<const SettingsTable*> TopLevelSettingsTables() {
             &kAnalysisTable,
             &kUpstreamTable,
             &kWebhooksTable,
+            &kRoutingTable,
             &MailAcknowledgementSettingsTable()};
 }
 
