@@ -1,0 +1,49 @@
+/// @file
+/// @brief Small wire-format helpers every connector needs (percent-encoding, quarantine records, RapidJSON
+/// member access, UTF-8 encoding, FNV-1a fingerprints), kept in one place so the connectors agree. Pure
+/// functions, no I/O, thread-safe.
+#pragma once
+
+#include <rapidjson/fwd.h>
+
+#include <connectors/raw_item.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace carelisten::connectors {
+
+/// The cap on a quarantined record's raw bytes shared by the connectors: enough to diagnose, bounded so
+/// one hostile record cannot bloat the quarantine table.
+inline constexpr std::size_t kMaxBadRecordRawBytes = 64U * 1024U;
+
+/// Percent-encodes everything but the RFC 3986 unreserved characters (ASCII letters, digits, "-._~"), with
+/// upper-case hex digits, for query parameters and path segments.
+std::string PercentEncode(std::string_view text);
+
+/// A quarantine record: `raw` cut to `max_raw_bytes` (then `raw_truncated` is set).
+BadRecord MakeBadRecord(std::string locator, std::string reason, std::string raw,
+                        std::size_t max_raw_bytes = kMaxBadRecordRawBytes);
+
+/// The compact JSON text of a value (for quarantine: the record as the upstream sent it).
+std::string JsonToString(const rapidjson::Value& value);
+
+/// Reads an optional string member into `out`: absent or null leaves `out` as is and is fine; any other
+/// non-string is an error, returned as "<key> is not a string".
+std::optional<std::string> JsonStringMember(const rapidjson::Value& object, const char* key, std::string& out);
+
+/// Appends the UTF-8 encoding of a code point (the caller has rejected surrogates and values above U+10FFFF).
+void AppendUtf8(std::string& out, std::uint32_t code_point);
+
+/// The value of one hexadecimal digit (either case), or -1 for any other character.
+int HexDigitValue(char c);
+
+/// 64-bit FNV-1a of the bytes: a stable, non-cryptographic fingerprint.
+std::uint64_t Fnv1a64(std::string_view bytes);
+
+/// Fnv1a64 as 16 lower-case hex digits: a stable locator for a record that has no usable id.
+std::string Fnv1a64Hex(std::string_view bytes);
+
+}  // namespace carelisten::connectors
