@@ -10,6 +10,7 @@
 #include <connectors/facebook_page/facebook_page_connector.hpp>
 #include <connectors/facebook_page/facebook_page_wire.hpp>
 #include <connectors/http/client.hpp>
+#include <connectors/wire_util.hpp>
 #include <cstdio>
 #include <deque>
 #include <memory>
@@ -89,22 +90,6 @@ const ConnectorFactory kFactory{
     .settings = SettingsTable{.name = "facebook_page", .specs = kSettingSpecs},
     .create = &Create,
 };
-
-std::string PercentEncode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += c;
-        } else {
-            out += '%';
-            out += kHex[byte >> 4];
-            out += kHex[byte & 0x0F];
-        }
-    }
-    return out;
-}
 
 std::string FormatTime(Timestamp time) {
     const auto micros = std::chrono::time_point_cast<std::chrono::microseconds>(time);

@@ -10,6 +10,7 @@
 #include <connectors/google_reviews/google_reviews_connector.hpp>
 #include <connectors/google_reviews/google_reviews_wire.hpp>
 #include <connectors/http/client.hpp>
+#include <connectors/wire_util.hpp>
 #include <cstdio>
 #include <set>
 
@@ -87,22 +88,6 @@ const ConnectorFactory kFactory{
     .settings = SettingsTable{.name = "google_reviews", .specs = kSettingSpecs},
     .create = &Create,
 };
-
-std::string PercentEncode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += c;
-        } else {
-            out += '%';
-            out += kHex[byte >> 4];
-            out += kHex[byte & 0x0F];
-        }
-    }
-    return out;
-}
 
 // "accounts/<id>/locations/<id>" with URL-safe ids only: the name goes into the request path as is.
 bool IsLocationName(std::string_view name) {
