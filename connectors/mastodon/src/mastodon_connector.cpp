@@ -10,6 +10,7 @@
 #include <connectors/errc.hpp>
 #include <connectors/http/client.hpp>
 #include <connectors/mastodon/mastodon_connector.hpp>
+#include <connectors/wire_util.hpp>
 #include <set>
 #include <stdexcept>
 
@@ -74,22 +75,6 @@ const ConnectorFactory kFactory{
     .settings = SettingsTable{.name = "mastodon", .specs = kSettingSpecs},
     .create = &Create,
 };
-
-std::string PercentEncode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (std::isalnum(byte) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += c;
-        } else {
-            out += '%';
-            out += kHex[byte >> 4];
-            out += kHex[byte & 0xF];
-        }
-    }
-    return out;
-}
 
 // "https://mastodon.social:8443/x" -> "mastodon.social:8443"; the host part for acct qualification.
 std::string HostOf(std::string_view url) {
