@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <connectors/reddit/reddit_wire.hpp>
+#include <connectors/wire_util.hpp>
 
 namespace carelisten::connectors::reddit {
 namespace {
@@ -26,43 +27,9 @@ const rapidjson::Value* Member(const rapidjson::Value& object, const char* key) 
     return it == object.MemberEnd() || it->value.IsNull() ? nullptr : &it->value;
 }
 
-std::string Serialize(const rapidjson::Value& value) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    value.Accept(writer);
-    return {buffer.GetString(), buffer.GetSize()};
-}
-
-BadRecord MakeBad(std::string locator, std::string reason, std::string raw) {
-    BadRecord bad{std::move(locator), std::move(reason), std::move(raw), false};
-    if (bad.raw.size() > kMaxQuarantineBytes) {
-        bad.raw.resize(kMaxQuarantineBytes);
-        bad.raw_truncated = true;
-    }
-    return bad;
-}
-
 // Reddit replaces the text of deleted and removed content (and the author of deleted content) with these.
 bool IsGone(std::string_view text) {
     return text == "[deleted]" || text == "[removed]";
-}
-
-void AppendUtf8(std::string& out, std::uint32_t code_point) {
-    if (code_point < 0x80) {
-        out.push_back(static_cast<char>(code_point));
-    } else if (code_point < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (code_point >> 6)));
-        out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-    } else if (code_point < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (code_point >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (code_point >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-    }
 }
 
 std::size_t DecodeOne(std::string_view text, std::string& out) {
@@ -226,20 +193,7 @@ std::string DecodeEntities(std::string_view text) {
 }
 
 std::string UrlEncode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if ((byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') || (byte >= '0' && byte <= '9') ||
-            byte == '-' || byte == '.' || byte == '_' || byte == '~') {
-            out.push_back(c);
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[byte >> 4]);
-            out.push_back(kHex[byte & 0x0F]);
-        }
-    }
-    return out;
+    return PercentEncode(text);
 }
 
 std::variant<ListingPage, WireError> ParseListing(std::string_view body, std::string_view source,
@@ -295,7 +249,8 @@ std::variant<ListingPage, WireError> ParseListing(std::string_view body, std::st
         } else {
             std::string locator =
                 fullname.empty() ? std::string(locator_prefix) + "#" + std::to_string(index) : fullname;
-            page.bad_records.push_back(MakeBad(std::move(locator), std::get<std::string>(parsed), Serialize(child)));
+            page.bad_records.push_back(
+                MakeBadRecord(std::move(locator), std::get<std::string>(parsed), JsonToString(child)));
         }
         ++index;
     }
@@ -305,12 +260,12 @@ std::variant<ListingPage, WireError> ParseListing(std::string_view body, std::st
 std::variant<RawItem, BadRecord> ParseQuarantinedRecord(std::string_view raw, std::string_view source,
                                                         std::string_view locator) {
     if (raw.size() > kMaxPageBytes) {
-        return MakeBad(std::string(locator), "quarantined record is too large", std::string(raw));
+        return MakeBadRecord(std::string(locator), "quarantined record is too large", std::string(raw));
     }
     rapidjson::Document document;
     document.Parse<kParseFlags>(raw.data(), raw.size());
     if (document.HasParseError()) {
-        return MakeBad(std::string(locator), "quarantined record is not valid JSON", std::string(raw));
+        return MakeBadRecord(std::string(locator), "quarantined record is not valid JSON", std::string(raw));
     }
     RawItem item;
     std::string fullname;
@@ -319,12 +274,12 @@ std::variant<RawItem, BadRecord> ParseQuarantinedRecord(std::string_view raw, st
         if (*outcome == ChildOutcome::kItem) {
             return item;
         }
-        return MakeBad(
+        return MakeBadRecord(
             std::string(locator),
             *outcome == ChildOutcome::kGone ? "the content was deleted or removed" : "neither a post nor a comment",
             std::string(raw));
     }
-    return MakeBad(std::string(locator), std::get<std::string>(parsed), std::string(raw));
+    return MakeBadRecord(std::string(locator), std::get<std::string>(parsed), std::string(raw));
 }
 
 std::variant<TokenResponse, WireError> ParseTokenResponse(std::string_view body) {

@@ -7,6 +7,7 @@
 #include <common/log.hpp>
 #include <connectors/errc.hpp>
 #include <connectors/http/client.hpp>
+#include <connectors/wire_util.hpp>
 #include <connectors/x/x_connector.hpp>
 #include <connectors/x/x_wire.hpp>
 #include <memory>
@@ -85,23 +86,6 @@ const ConnectorFactory kFactory{
     .settings = SettingsTable{.name = "x_recent_search", .specs = kSettingSpecs},
     .create = &Create,
 };
-
-std::string UrlEncode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if ((byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') || (byte >= '0' && byte <= '9') ||
-            byte == '-' || byte == '.' || byte == '_' || byte == '~') {
-            out.push_back(c);
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[byte >> 4]);
-            out.push_back(kHex[byte & 0x0F]);
-        }
-    }
-    return out;
-}
 
 std::string HostOf(std::string_view url) {
     const auto scheme = url.find("://");
@@ -249,14 +233,14 @@ void XConnector::RequestPage(std::shared_ptr<Fetch> fetch) {
     const std::size_t room = fetch->max_items - std::min(fetch->max_items, fetch->batch.items.size());
     const auto max_results = std::clamp<std::size_t>(room, kMinPageSize, static_cast<std::size_t>(page_size_));
     http::Request request;
-    request.url = base_url_ + std::string(kSearchPath) + "?query=" + UrlEncode(query_) +
-                  "&max_results=" + std::to_string(max_results) + "&tweet.fields=" + UrlEncode(kTweetFields) +
+    request.url = base_url_ + std::string(kSearchPath) + "?query=" + PercentEncode(query_) +
+                  "&max_results=" + std::to_string(max_results) + "&tweet.fields=" + PercentEncode(kTweetFields) +
                   "&expansions=author_id&user.fields=username";
     if (!fetch->start.since_id.empty()) {
         request.url += "&since_id=" + fetch->start.since_id;
     }
     if (!fetch->next_token.empty()) {
-        request.url += "&next_token=" + UrlEncode(fetch->next_token);
+        request.url += "&next_token=" + PercentEncode(fetch->next_token);
     }
     request.headers.emplace_back("Authorization", "Bearer " + fetch->token.Reveal());
     request.rate_limit_key = rate_limit_key_;

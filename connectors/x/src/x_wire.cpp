@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <connectors/wire_util.hpp>
 #include <connectors/x/x_wire.hpp>
 #include <map>
 
@@ -31,13 +32,6 @@ bool AllDigits(std::string_view text) {
            std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-std::string Serialize(const rapidjson::Value& value) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    value.Accept(writer);
-    return {buffer.GetString(), buffer.GetSize()};
-}
-
 // The quarantine form of one post: a one-post page in X's own format, with its author if known.
 std::string QuarantineRaw(const rapidjson::Value& tweet, const rapidjson::Value* user) {
     rapidjson::StringBuffer buffer;
@@ -60,15 +54,6 @@ std::string QuarantineRaw(const rapidjson::Value& tweet, const rapidjson::Value*
     return {buffer.GetString(), buffer.GetSize()};
 }
 
-BadRecord MakeBad(std::string locator, std::string reason, std::string raw) {
-    BadRecord bad{std::move(locator), std::move(reason), std::move(raw), false};
-    if (bad.raw.size() > kMaxQuarantineBytes) {
-        bad.raw.resize(kMaxQuarantineBytes);
-        bad.raw_truncated = true;
-    }
-    return bad;
-}
-
 // X's language codes that name no language: und (undetermined), zxx (no text), and the q* codes for
 // media-only, hashtags-only, cashtags-only or mention-only posts.
 std::string LanguageHint(std::string_view lang) {
@@ -76,24 +61,6 @@ std::string LanguageHint(std::string_view lang) {
         return {};
     }
     return std::string(lang);
-}
-
-void AppendUtf8(std::string& out, std::uint32_t code_point) {
-    if (code_point < 0x80) {
-        out.push_back(static_cast<char>(code_point));
-    } else if (code_point < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (code_point >> 6)));
-        out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-    } else if (code_point < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (code_point >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (code_point >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-    }
 }
 
 // Decodes one entity starting at text[0] == '&'; returns the bytes consumed (0: not an entity we decode).
@@ -332,7 +299,7 @@ std::variant<SearchPage, WireError> ParseSearchPage(std::string_view body, std::
             }
             std::string locator = id.empty() ? std::string(locator_prefix) + "#" + std::to_string(index) : "post:" + id;
             page.bad_records.push_back(
-                MakeBad(std::move(locator), std::get<std::string>(parsed), QuarantineRaw(tweet, user)));
+                MakeBadRecord(std::move(locator), std::get<std::string>(parsed), QuarantineRaw(tweet, user)));
         }
         ++index;
     }
@@ -345,24 +312,24 @@ std::variant<RawItem, BadRecord> ParseQuarantinedRecord(std::string_view raw, st
     rapidjson::Document document;
     document.Parse<kParseFlags>(raw.data(), raw.size());
     if (document.HasParseError() || !document.IsObject()) {
-        return MakeBad(std::string(locator), "quarantined record is not a JSON object", std::string(raw));
+        return MakeBadRecord(std::string(locator), "quarantined record is not a JSON object", std::string(raw));
     }
     if (!document.HasMember("meta")) {
         document.AddMember("meta", rapidjson::Value(rapidjson::kObjectType), document.GetAllocator());
     }
-    auto parsed = ParseSearchPage(Serialize(document), source, locator);
+    auto parsed = ParseSearchPage(JsonToString(document), source, locator);
     if (auto* error = std::get_if<WireError>(&parsed)) {
-        return MakeBad(std::string(locator), error->reason, std::string(raw));
+        return MakeBadRecord(std::string(locator), error->reason, std::string(raw));
     }
     auto& page = std::get<SearchPage>(parsed);
     if (page.items.size() == 1 && page.bad_records.empty()) {
         return std::move(page.items.front());
     }
     if (!page.bad_records.empty()) {
-        return MakeBad(std::string(locator), page.bad_records.front().reason, std::string(raw));
+        return MakeBadRecord(std::string(locator), page.bad_records.front().reason, std::string(raw));
     }
-    return MakeBad(std::string(locator), "quarantined record holds " + std::to_string(page.items.size()) + " posts",
-                   std::string(raw));
+    return MakeBadRecord(std::string(locator),
+                         "quarantined record holds " + std::to_string(page.items.size()) + " posts", std::string(raw));
 }
 
 ApiProblem ParseApiProblem(std::string_view body) {
