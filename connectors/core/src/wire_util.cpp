@@ -85,7 +85,7 @@ int HexDigitValue(char c) {
     return -1;
 }
 
-std::uint64_t Fnv1a64(std::string_view bytes) {
+std::uint64_t Fingerprint64(std::string_view bytes) {
     std::uint64_t hash = 1469598103934665603ULL;
     for (const char c : bytes) {
         hash ^= static_cast<unsigned char>(c);
@@ -94,9 +94,9 @@ std::uint64_t Fnv1a64(std::string_view bytes) {
     return hash;
 }
 
-std::string Fnv1a64Hex(std::string_view bytes) {
+std::string Fingerprint64Hex(std::string_view bytes) {
     static constexpr char kHex[] = "0123456789abcdef";
-    std::uint64_t hash = Fnv1a64(bytes);
+    std::uint64_t hash = Fingerprint64(bytes);
     std::string out(16, '0');
     for (int i = 15; i >= 0; --i) {
         out[static_cast<std::size_t>(i)] = kHex[hash & 0xF];

@@ -74,7 +74,7 @@ std::int64_t PostId(const rapidjson::Value& post) {
 BadRecord MakeBadRecord(const rapidjson::Value& post, std::string reason) {
     std::string raw = JsonToString(post);
     const std::int64_t id = PostId(post);
-    std::string locator = id > 0 ? "post:" + std::to_string(id) : "post-fingerprint:" + Fnv1a64Hex(raw);
+    std::string locator = id > 0 ? "post:" + std::to_string(id) : "post-fingerprint:" + Fingerprint64Hex(raw);
     return connectors::MakeBadRecord(std::move(locator), std::move(reason), std::move(raw), kMaxQuarantineRawBytes);
 }
 

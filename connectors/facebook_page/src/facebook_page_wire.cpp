@@ -87,7 +87,7 @@ FeedEntry MakeEntry(const rapidjson::Value& value, std::string_view source, std:
     if (auto failure = ReadRecord(value, source, post_id, item, entry)) {
         const std::string raw = JsonToString(value);
         std::string locator = post_id.empty() ? "feed/" : "comments/" + std::string(post_id) + "/";
-        locator += entry.id.empty() ? "fnv" + std::to_string(Fnv1a64(raw)) : entry.id;
+        locator += entry.id.empty() ? "fnv" + std::to_string(Fingerprint64(raw)) : entry.id;
         entry.record = MakeBadRecord(std::move(locator), *failure, raw);
     } else {
         entry.record = std::move(item);
@@ -157,7 +157,7 @@ std::variant<FeedPage, std::string> ParseEdge(std::string_view body, std::string
             !comment_data->value.IsArray() || NextUrl(comments->value, comments_next)) {
             const std::string raw = JsonToString(comments->value);
             page.entries.push_back(
-                FeedEntry{MakeBadRecord("comments/" + parent_id + "/fnv" + std::to_string(Fnv1a64(raw)),
+                FeedEntry{MakeBadRecord("comments/" + parent_id + "/fnv" + std::to_string(Fingerprint64(raw)),
                                         "comments edge is not {data:[...]}", raw),
                           {},
                           page.entries.back().created_time,

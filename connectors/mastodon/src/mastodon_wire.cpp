@@ -108,7 +108,7 @@ std::variant<RawItem, std::string> StatusToItem(const rapidjson::Value& top, con
 BadRecord MakeBad(const rapidjson::Value& status, std::string reason) {
     std::string raw = JsonToString(status);
     const auto id = IdOf(status);
-    std::string locator = id ? "status:" + *id : "status-fingerprint:" + Fnv1a64Hex(raw);
+    std::string locator = id ? "status:" + *id : "status-fingerprint:" + Fingerprint64Hex(raw);
     return MakeBadRecord(std::move(locator), std::move(reason), std::move(raw), kMaxQuarantineRawBytes);
 }
 

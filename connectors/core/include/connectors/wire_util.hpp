@@ -1,6 +1,6 @@
 /// @file
 /// @brief Small wire-format helpers every connector needs (percent-encoding, quarantine records, RapidJSON
-/// member access, UTF-8 encoding, FNV-1a fingerprints), kept in one place so the connectors agree. Pure
+/// member access, UTF-8 encoding, record fingerprints), kept in one place so the connectors agree. Pure
 /// functions, no I/O, thread-safe.
 #pragma once
 
@@ -40,10 +40,13 @@ void AppendUtf8(std::string& out, std::uint32_t code_point);
 /// The value of one hexadecimal digit (either case), or -1 for any other character.
 int HexDigitValue(char c);
 
-/// 64-bit FNV-1a of the bytes: a stable, non-cryptographic fingerprint.
-std::uint64_t Fnv1a64(std::string_view bytes);
+/// A stable 64-bit fingerprint of the bytes for locators of records that have no usable id: FNV-1a with the
+/// offset basis 1469598103934665603, which the connectors have always used (it is the standard basis
+/// 14695981039346656037 missing its last digit). Kept as is: quarantine locators already stored are derived
+/// from it, and a changed hash would quarantine the same record again under a new locator. Not for security.
+std::uint64_t Fingerprint64(std::string_view bytes);
 
-/// Fnv1a64 as 16 lower-case hex digits: a stable locator for a record that has no usable id.
-std::string Fnv1a64Hex(std::string_view bytes);
+/// Fingerprint64 as 16 lower-case hex digits.
+std::string Fingerprint64Hex(std::string_view bytes);
 
 }  // namespace carelisten::connectors
