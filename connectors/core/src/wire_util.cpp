@@ -72,6 +72,14 @@ void AppendUtf8(std::string& out, std::uint32_t code_point) {
     }
 }
 
+std::string CappedText(std::string text, std::size_t limit) {
+    if (text.size() > limit) {
+        text.resize(limit);
+        text += "...";
+    }
+    return text;
+}
+
 int HexDigitValue(char c) {
     if (c >= '0' && c <= '9') {
         return c - '0';

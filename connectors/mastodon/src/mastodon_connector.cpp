@@ -101,14 +101,6 @@ std::string WithQueryParam(const std::string& url, std::string_view name, std::s
     return url + "&" + key + std::string(value);
 }
 
-std::string Capped(std::string text, std::size_t limit = 120) {
-    if (text.size() > limit) {
-        text.resize(limit);
-        text += "...";
-    }
-    return text;
-}
-
 }  // namespace
 
 const ConnectorFactory& Factory() {
@@ -302,7 +294,7 @@ void MastodonConnector::FetchPage(std::shared_ptr<FetchState> state) {
                 context_.http->Limits().BlockUntil(rate_limit_key_, *until);
             }
             if (auto classified = http::ClassifyResponse(response, now)) {
-                const std::string message = Capped(ParseErrorMessage(response.body).value_or(""));
+                const std::string message = CappedText(ParseErrorMessage(response.body).value_or(""), 120);
                 FetchError error{classified->code, classified->detail, classified->retry_at};
                 if (response.status == 404 && !stream.search) {
                     error.detail = "HTTP 404 from " + host_ + ": hashtag #" + stream.value +

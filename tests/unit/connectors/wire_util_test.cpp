@@ -65,6 +65,12 @@ TEST(AppendUtf8, EncodesEachLengthClass) {
     EXPECT_EQ(out, "A\xC3\xA9\xE2\x80\x8B\xF0\x9F\x98\x80");
 }
 
+TEST(CappedText, CutsOnlyLongerTextsAndMarksTheCut) {
+    EXPECT_EQ(CappedText("short", 5), "short");
+    EXPECT_EQ(CappedText("longer", 5), "longe...");
+    EXPECT_EQ(CappedText("", 0), "");
+}
+
 TEST(HexDigitValue, AcceptsBothCasesOnly) {
     EXPECT_EQ(HexDigitValue('0'), 0);
     EXPECT_EQ(HexDigitValue('9'), 9);

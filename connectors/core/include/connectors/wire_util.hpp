@@ -37,6 +37,10 @@ std::optional<std::string> JsonStringMember(const rapidjson::Value& object, cons
 /// Appends the UTF-8 encoding of a code point (the caller has rejected surrogates and values above U+10FFFF).
 void AppendUtf8(std::string& out, std::uint32_t code_point);
 
+/// `text` cut to `limit` bytes with "..." appended when it was longer: for upstream error texts in error
+/// details, which must stay short.
+std::string CappedText(std::string text, std::size_t limit);
+
 /// The value of one hexadecimal digit (either case), or -1 for any other character.
 int HexDigitValue(char c);
 
