@@ -84,12 +84,6 @@ const ConnectorFactory kFactory{
     .create = &Create,
 };
 
-std::string HostOf(std::string_view url) {
-    const auto scheme = url.find("://");
-    std::string_view rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
-    return std::string(rest.substr(0, rest.find('/')));
-}
-
 }  // namespace
 
 const ConnectorFactory& Factory() {
@@ -190,7 +184,7 @@ DiscourseConnector::DiscourseConnector(std::string name, const Settings& setting
         throw std::invalid_argument("sources." + name_ + "." + error);
     }
     options_.communities = std::move(*communities);
-    host_ = HostOf(options_.base_url);
+    host_ = HostPortOf(options_.base_url);
     rate_limit_key_ = "discourse:" + host_ + ":" + api_key_.Describe();
 }
 

@@ -76,13 +76,6 @@ const ConnectorFactory kFactory{
     .create = &Create,
 };
 
-// "https://mastodon.social:8443/x" -> "mastodon.social:8443"; the host part for acct qualification.
-std::string HostOf(std::string_view url) {
-    const auto scheme = url.find("://");
-    std::string_view rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
-    return std::string(rest.substr(0, rest.find('/')));
-}
-
 // Replaces (or adds) one query parameter of a URL.
 std::string WithQueryParam(const std::string& url, std::string_view name, std::string_view value) {
     const std::string key = std::string(name) + "=";
@@ -168,7 +161,7 @@ MastodonConnector::MastodonConnector(std::string name, const Settings& settings,
         throw std::invalid_argument("sources." + name_ +
                                     ": set access_token_file or access_token_credential, not both");
     }
-    host_ = HostOf(base_url_);
+    host_ = HostPortOf(base_url_);
     for (std::string tag : settings.GetStringList("hashtags")) {
         if (tag.starts_with('#')) {
             tag.erase(0, 1);

@@ -63,48 +63,6 @@ std::string LanguageHint(std::string_view lang) {
     return std::string(lang);
 }
 
-// Decodes one entity starting at text[0] == '&'; returns the bytes consumed (0: not an entity we decode).
-std::size_t DecodeOne(std::string_view text, std::string& out) {
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kNamed = {
-        {{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&nbsp;", "\xC2\xA0"}}};
-    for (const auto& [name, replacement] : kNamed) {
-        if (text.starts_with(name)) {
-            out.append(replacement);
-            return name.size();
-        }
-    }
-    if (text.size() < 4 || text[1] != '#') {
-        return 0;
-    }
-    const bool hex = text[2] == 'x' || text[2] == 'X';
-    std::size_t i = hex ? 3 : 2;
-    std::uint32_t code_point = 0;
-    const std::size_t digits_start = i;
-    for (; i < text.size() && i < digits_start + 8; ++i) {
-        const char c = text[i];
-        std::uint32_t digit = 0;
-        if (c >= '0' && c <= '9') {
-            digit = static_cast<std::uint32_t>(c - '0');
-        } else if (hex && c >= 'a' && c <= 'f') {
-            digit = static_cast<std::uint32_t>(c - 'a' + 10);
-        } else if (hex && c >= 'A' && c <= 'F') {
-            digit = static_cast<std::uint32_t>(c - 'A' + 10);
-        } else {
-            break;
-        }
-        code_point = code_point * (hex ? 16U : 10U) + digit;
-    }
-    if (i == digits_start || i >= text.size() || text[i] != ';') {
-        return 0;
-    }
-    // Only scalar values: no NUL, no surrogates, nothing above U+10FFFF (the text must stay valid UTF-8).
-    if (code_point == 0 || (code_point >= 0xD800 && code_point <= 0xDFFF) || code_point > 0x10FFFF) {
-        return 0;
-    }
-    AppendUtf8(out, code_point);
-    return i + 1;
-}
-
 using UserMap = std::map<std::string_view, const rapidjson::Value*>;
 
 // One post → an item, or why it is unusable.
@@ -205,19 +163,7 @@ std::variant<RawItem, std::string> ParseTweet(const rapidjson::Value& tweet, con
 }  // namespace
 
 std::string DecodeEntities(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        if (text[i] == '&') {
-            if (const std::size_t used = DecodeOne(text.substr(i), out); used > 0) {
-                i += used;
-                continue;
-            }
-        }
-        out.push_back(text[i]);
-        ++i;
-    }
-    return out;
+    return DecodeBasicEntities(text);
 }
 
 bool IdGreater(std::string_view a, std::string_view b) {

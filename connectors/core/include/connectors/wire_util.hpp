@@ -37,6 +37,16 @@ std::optional<std::string> JsonStringMember(const rapidjson::Value& object, cons
 /// Appends the UTF-8 encoding of a code point (the caller has rejected surrogates and values above U+10FFFF).
 void AppendUtf8(std::string& out, std::uint32_t code_point);
 
+/// Decodes the entities plain-text API fields carry (X and Reddit escape & < > in text): &amp; &lt; &gt;
+/// &quot; &apos; &nbsp; and decimal/hex character references naming a Unicode scalar value other than NUL.
+/// Anything else (unknown names, NUL, surrogates, > U+10FFFF, no ';') is kept verbatim, so valid UTF-8 stays
+/// valid. Unlike html_text::HtmlToText, no markup is interpreted.
+std::string DecodeBasicEntities(std::string_view text);
+
+/// The authority of a URL as written ("https://h.example:8443/x" -> "h.example:8443"; without a scheme, up
+/// to the first '/').
+std::string HostPortOf(std::string_view url);
+
 /// `text` cut to `limit` bytes with "..." appended when it was longer: for upstream error texts in error
 /// details, which must stay short.
 std::string CappedText(std::string text, std::size_t limit);
