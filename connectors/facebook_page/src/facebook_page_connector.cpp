@@ -109,12 +109,6 @@ bool IsThrottlingCode(std::int64_t code) {
     return code == 4 || code == 17 || code == 32 || code == 613 || (code >= 80000 && code <= 80099);
 }
 
-std::string HostOf(std::string_view url) {
-    const auto scheme = url.find("://");
-    auto rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
-    return std::string(rest.substr(0, rest.find('/')));
-}
-
 }  // namespace
 
 const ConnectorFactory& Factory() {
@@ -208,7 +202,7 @@ struct FacebookPageConnector::Operation : std::enable_shared_from_this<Operation
     void Get(std::string url, std::function<void(const http::Response&)> on_success) {
         // Only ever send the Page token to the configured Graph host (paging URLs come from the body).
         if (!url.starts_with(self->base_url_ + "/")) {
-            Fail(ConnectorErrc::kMalformed, HostOf(self->base_url_) + ": a paging URL points outside base_url");
+            Fail(ConnectorErrc::kMalformed, HostPortOf(self->base_url_) + ": a paging URL points outside base_url");
             return;
         }
         http::Request request;
@@ -218,8 +212,8 @@ struct FacebookPageConnector::Operation : std::enable_shared_from_this<Operation
         self->context_.http->Submit(
             std::move(request), [op = shared_from_this(), on_success = std::move(on_success)](http::Outcome outcome) {
                 if (!outcome.response) {
-                    op->Fail(FetchError{outcome.error.code, HostOf(op->self->base_url_) + ": " + outcome.error.detail,
-                                        std::nullopt});
+                    op->Fail(FetchError{outcome.error.code,
+                                        HostPortOf(op->self->base_url_) + ": " + outcome.error.detail, std::nullopt});
                     return;
                 }
                 op->NoteUsage(*outcome.response);
@@ -249,7 +243,7 @@ struct FacebookPageConnector::Operation : std::enable_shared_from_this<Operation
 
     void OnErrorStatus(const http::Response& response) {
         const auto now = system_clock::now();
-        const std::string host = HostOf(self->base_url_);
+        const std::string host = HostPortOf(self->base_url_);
         const auto error = ParseGraphError(response.body);
         const std::string what = "HTTP " + std::to_string(response.status) + " from " + host +
                                  (error ? " (Graph error " + std::to_string(error->code) + ")" : std::string{});
@@ -318,7 +312,7 @@ struct FacebookPageConnector::Operation : std::enable_shared_from_this<Operation
     void OnFeedPage(const http::Response& response) {
         auto parsed = ParseFeedPage(response.body, self->name_);
         if (auto* error = std::get_if<std::string>(&parsed)) {
-            Fail(ConnectorErrc::kMalformed, HostOf(self->base_url_) + ": unreadable feed page: " + *error);
+            Fail(ConnectorErrc::kMalformed, HostPortOf(self->base_url_) + ": unreadable feed page: " + *error);
             return;
         }
         auto& page = std::get<FeedPage>(parsed);
@@ -390,7 +384,7 @@ struct FacebookPageConnector::Operation : std::enable_shared_from_this<Operation
         auto& paging = comment_queue.front();
         auto parsed = ParseCommentsPage(response.body, self->name_, paging.post_id);
         if (auto* error = std::get_if<std::string>(&parsed)) {
-            Fail(ConnectorErrc::kMalformed, HostOf(self->base_url_) + ": unreadable comments page: " + *error);
+            Fail(ConnectorErrc::kMalformed, HostPortOf(self->base_url_) + ": unreadable comments page: " + *error);
             return;
         }
         auto& page = std::get<FeedPage>(parsed);

@@ -104,12 +104,6 @@ bool IsLocationName(std::string_view name) {
     return slash != std::string_view::npos && safe(name.substr(0, slash)) && safe(name.substr(slash + 11));
 }
 
-std::string HostOf(std::string_view url) {
-    const auto scheme = url.find("://");
-    auto rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
-    return std::string(rest.substr(0, rest.find('/')));
-}
-
 }  // namespace
 
 const ConnectorFactory& Factory() {
@@ -253,7 +247,7 @@ struct GoogleReviewsConnector::Operation : std::enable_shared_from_this<Operatio
     }
 
     void OnToken(const http::Outcome& outcome, const std::function<void()>& then) {
-        const std::string host = HostOf(self->oauth_url_);
+        const std::string host = HostPortOf(self->oauth_url_);
         if (!outcome.response) {
             Fail(FetchError{outcome.error.code, "token endpoint " + host + ": " + outcome.error.detail, std::nullopt});
             return;
@@ -297,7 +291,7 @@ struct GoogleReviewsConnector::Operation : std::enable_shared_from_this<Operatio
     }
 
     void OnPage(const http::Outcome& outcome, const std::string& page_token) {
-        const std::string host = HostOf(self->base_url_);
+        const std::string host = HostPortOf(self->base_url_);
         if (!outcome.response) {
             Fail(FetchError{outcome.error.code, host + ": " + outcome.error.detail, std::nullopt});
             return;
@@ -355,7 +349,7 @@ struct GoogleReviewsConnector::Operation : std::enable_shared_from_this<Operatio
     }
 
     void OnErrorStatus(const http::Response& response, const std::string& page_token, system_clock::time_point now) {
-        const std::string host = HostOf(self->base_url_);
+        const std::string host = HostPortOf(self->base_url_);
         const auto api_error = ParseApiError(response.body);
         const std::string status = api_error ? api_error->status : std::string{};
         if (response.status == 401 && !refreshed_after_401) {

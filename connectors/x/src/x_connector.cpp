@@ -87,12 +87,6 @@ const ConnectorFactory kFactory{
     .create = &Create,
 };
 
-std::string HostOf(std::string_view url) {
-    const auto scheme = url.find("://");
-    std::string_view rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
-    return std::string(rest.substr(0, rest.find('/')));
-}
-
 std::string TrimSlash(std::string url) {
     while (!url.empty() && url.back() == '/') {
         url.pop_back();
@@ -171,7 +165,7 @@ XConnector::XConnector(std::string name, const Settings& settings, const Connect
     : name_(std::move(name)),
       context_(context),
       base_url_(TrimSlash(settings.GetString("base_url"))),
-      host_(HostOf(base_url_)),
+      host_(HostPortOf(base_url_)),
       query_(BuildQuery(settings.GetStringList("query"), settings.GetString("query_suffix"))),
       max_query_length_(static_cast<std::size_t>(settings.GetInt("max_query_length"))),
       page_size_(static_cast<int>(settings.GetInt("page_size"))),

@@ -65,6 +65,21 @@ TEST(AppendUtf8, EncodesEachLengthClass) {
     EXPECT_EQ(out, "A\xC3\xA9\xE2\x80\x8B\xF0\x9F\x98\x80");
 }
 
+TEST(DecodeBasicEntities, DecodesTheEscapesApisUseAndKeepsEverythingElseVerbatim) {
+    EXPECT_EQ(DecodeBasicEntities("a &amp; b &lt;c&gt; &quot;d&quot; &apos;e&apos;"), "a & b <c> \"d\" 'e'");
+    EXPECT_EQ(DecodeBasicEntities("&nbsp;"), "\xC2\xA0");
+    EXPECT_EQ(DecodeBasicEntities("&#233;&#xE9;&#X200B;"), "\xC3\xA9\xC3\xA9\xE2\x80\x8B");
+    // Unknown names, NUL, surrogates, out of range and unterminated references stay as written.
+    EXPECT_EQ(DecodeBasicEntities("&eacute; &#0; &#xD800; &#x110000; &#65 &"),
+              "&eacute; &#0; &#xD800; &#x110000; &#65 &");
+}
+
+TEST(HostPortOf, ReturnsTheAuthorityWithOrWithoutScheme) {
+    EXPECT_EQ(HostPortOf("https://mastodon.example:8443/api/v1"), "mastodon.example:8443");
+    EXPECT_EQ(HostPortOf("https://forum.example"), "forum.example");
+    EXPECT_EQ(HostPortOf("host.example/path"), "host.example");
+}
+
 TEST(CappedText, CutsOnlyLongerTextsAndMarksTheCut) {
     EXPECT_EQ(CappedText("short", 5), "short");
     EXPECT_EQ(CappedText("longer", 5), "longe...");
