@@ -100,6 +100,18 @@ std::optional<std::string> JsonStringMember(const rapidjson::Value& object, cons
     return std::nullopt;
 }
 
+const rapidjson::Value* JsonMember(const rapidjson::Value& object, const char* key) {
+    if (!object.IsObject()) {
+        return nullptr;
+    }
+    const auto it = object.FindMember(key);
+    return it == object.MemberEnd() || it->value.IsNull() ? nullptr : &it->value;
+}
+
+std::string_view JsonStringView(const rapidjson::Value& value) {
+    return {value.GetString(), value.GetStringLength()};
+}
+
 void AppendUtf8(std::string& out, std::uint32_t code_point) {
     if (code_point < 0x80) {
         out.push_back(static_cast<char>(code_point));

@@ -15,18 +15,6 @@ namespace {
 constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
 constexpr std::string_view kSite = "https://www.reddit.com";
 
-std::string_view View(const rapidjson::Value& value) {
-    return {value.GetString(), value.GetStringLength()};
-}
-
-const rapidjson::Value* Member(const rapidjson::Value& object, const char* key) {
-    if (!object.IsObject()) {
-        return nullptr;
-    }
-    const auto it = object.FindMember(key);
-    return it == object.MemberEnd() || it->value.IsNull() ? nullptr : &it->value;
-}
-
 // Reddit replaces the text of deleted and removed content (and the author of deleted content) with these.
 bool IsGone(std::string_view text) {
     return text == "[deleted]" || text == "[removed]";
@@ -41,23 +29,23 @@ std::variant<ChildOutcome, std::string> ParseChild(const rapidjson::Value& child
     if (!child.IsObject()) {
         return std::string("child is not a JSON object");
     }
-    const auto* kind = Member(child, "kind");
+    const auto* kind = JsonMember(child, "kind");
     if (kind == nullptr || !kind->IsString()) {
         return std::string("child without kind");
     }
-    const std::string_view kind_name = View(*kind);
+    const std::string_view kind_name = JsonStringView(*kind);
     if (kind_name != "t3" && kind_name != "t1") {
         return ChildOutcome::kSkipped;  // e.g. "more" stubs: nothing to read
     }
-    const auto* data = Member(child, "data");
+    const auto* data = JsonMember(child, "data");
     if (data == nullptr || !data->IsObject()) {
         return std::string("child without data");
     }
-    const auto* name = Member(*data, "name");
+    const auto* name = JsonMember(*data, "name");
     if (name == nullptr || !name->IsString()) {
         return std::string("child without a fullname");
     }
-    const std::string_view name_view = View(*name);
+    const std::string_view name_view = JsonStringView(*name);
     if (name_view.size() < 4 || name_view.size() > 64 || !name_view.starts_with(kind_name) || name_view[2] != '_') {
         return std::string("fullname does not match the child's kind");
     }
@@ -67,23 +55,23 @@ std::variant<ChildOutcome, std::string> ParseChild(const rapidjson::Value& child
     item.channel = "social";
     item.external_id = fullname;
 
-    if (const auto* author = Member(*data, "author")) {
+    if (const auto* author = JsonMember(*data, "author")) {
         if (!author->IsString()) {
             return std::string("author is not a string");
         }
-        if (!IsGone(View(*author))) {
-            item.author = "u/" + std::string(View(*author));
+        if (!IsGone(JsonStringView(*author))) {
+            item.author = "u/" + std::string(JsonStringView(*author));
         }
     }
-    if (const auto* permalink = Member(*data, "permalink")) {
+    if (const auto* permalink = JsonMember(*data, "permalink")) {
         if (!permalink->IsString()) {
             return std::string("permalink is not a string");
         }
-        if (View(*permalink).starts_with('/')) {
-            item.url = std::string(kSite) + std::string(View(*permalink));
+        if (JsonStringView(*permalink).starts_with('/')) {
+            item.url = std::string(kSite) + std::string(JsonStringView(*permalink));
         }
     }
-    if (const auto* created = Member(*data, "created_utc")) {
+    if (const auto* created = JsonMember(*data, "created_utc")) {
         if (!created->IsNumber()) {
             return std::string("created_utc is not a number");
         }
@@ -94,37 +82,37 @@ std::variant<ChildOutcome, std::string> ParseChild(const rapidjson::Value& child
     }
 
     if (kind_name == "t3") {
-        const auto* title = Member(*data, "title");
+        const auto* title = JsonMember(*data, "title");
         if (title == nullptr || !title->IsString()) {
             return std::string(title == nullptr ? "post without title" : "title is not a string");
         }
-        item.text = DecodeEntities(View(*title));
-        if (const auto* selftext = Member(*data, "selftext")) {
+        item.text = DecodeEntities(JsonStringView(*title));
+        if (const auto* selftext = JsonMember(*data, "selftext")) {
             if (!selftext->IsString()) {
                 return std::string("selftext is not a string");
             }
             // A deleted or removed post keeps its title; only the body is gone.
-            if (!IsGone(View(*selftext)) && selftext->GetStringLength() > 0) {
-                item.text += "\n\n" + DecodeEntities(View(*selftext));
+            if (!IsGone(JsonStringView(*selftext)) && selftext->GetStringLength() > 0) {
+                item.text += "\n\n" + DecodeEntities(JsonStringView(*selftext));
             }
         }
         item.thread_id = fullname;
     } else {
-        const auto* body = Member(*data, "body");
+        const auto* body = JsonMember(*data, "body");
         if (body == nullptr || !body->IsString()) {
             return std::string(body == nullptr ? "comment without body" : "body is not a string");
         }
-        if (IsGone(View(*body))) {
+        if (IsGone(JsonStringView(*body))) {
             return ChildOutcome::kGone;
         }
-        item.text = DecodeEntities(View(*body));
+        item.text = DecodeEntities(JsonStringView(*body));
         for (const auto& [key, field] :
              {std::pair{"link_id", &item.thread_id}, std::pair{"parent_id", &item.reply_to}}) {
-            if (const auto* value = Member(*data, key)) {
+            if (const auto* value = JsonMember(*data, key)) {
                 if (!value->IsString()) {
                     return std::string(key) + " is not a string";
                 }
-                field->assign(View(*value));
+                field->assign(JsonStringView(*value));
             }
         }
     }
@@ -159,24 +147,24 @@ std::variant<ListingPage, WireError> ParseListing(std::string_view body, std::st
     if (!document.IsObject()) {
         return WireError{"listing is not a JSON object"};
     }
-    const auto* kind = Member(document, "kind");
-    if (kind == nullptr || !kind->IsString() || View(*kind) != "Listing") {
+    const auto* kind = JsonMember(document, "kind");
+    if (kind == nullptr || !kind->IsString() || JsonStringView(*kind) != "Listing") {
         return WireError{"not a Listing"};
     }
-    const auto* data = Member(document, "data");
+    const auto* data = JsonMember(document, "data");
     if (data == nullptr || !data->IsObject()) {
         return WireError{"Listing without data"};
     }
     ListingPage page;
     for (const auto& [key, field] : {std::pair{"after", &page.after}, std::pair{"before", &page.before}}) {
-        if (const auto* value = Member(*data, key)) {
+        if (const auto* value = JsonMember(*data, key)) {
             if (!value->IsString()) {
                 return WireError{std::string("data.") + key + " is not a string"};
             }
-            field->assign(View(*value));
+            field->assign(JsonStringView(*value));
         }
     }
-    const auto* children = Member(*data, "children");
+    const auto* children = JsonMember(*data, "children");
     if (children == nullptr || !children->IsArray()) {
         return WireError{"Listing without children"};
     }
@@ -240,18 +228,18 @@ std::variant<TokenResponse, WireError> ParseTokenResponse(std::string_view body)
         return WireError{"token response is not a JSON object"};
     }
     TokenResponse token;
-    if (const auto* error = Member(document, "error")) {
+    if (const auto* error = JsonMember(document, "error")) {
         // {"error":"invalid_grant"} (OAuth) or {"message":"Unauthorized","error":401} (Reddit's own 401).
-        token.error = error->IsString() ? std::string(View(*error))
+        token.error = error->IsString() ? std::string(JsonStringView(*error))
                                         : (error->IsInt() ? std::to_string(error->GetInt()) : "error");
         return token;
     }
-    const auto* access = Member(document, "access_token");
+    const auto* access = JsonMember(document, "access_token");
     if (access == nullptr || !access->IsString() || access->GetStringLength() == 0) {
         return WireError{"token response without access_token"};
     }
-    token.access_token = std::string(View(*access));
-    if (const auto* expires = Member(document, "expires_in"); expires != nullptr && expires->IsNumber()) {
+    token.access_token = std::string(JsonStringView(*access));
+    if (const auto* expires = JsonMember(document, "expires_in"); expires != nullptr && expires->IsNumber()) {
         const double seconds = expires->GetDouble();
         token.expires_in =
             std::isfinite(seconds) && seconds > 0 && seconds < 1.0e9 ? static_cast<std::int64_t>(seconds) : 0;

@@ -56,6 +56,18 @@ TEST(JsonStringMember, ReadsStringsSkipsAbsentAndNullAndRejectsOtherTypes) {
     EXPECT_EQ(JsonStringMember(document, "i", out), std::optional<std::string>("i is not a string"));
 }
 
+TEST(JsonMember, FindsPresentNonNullMembersOfObjectsOnly) {
+    rapidjson::Document document;
+    document.Parse(R"({"s": "a\u0000b", "n": null, "o": {}})");
+    ASSERT_FALSE(document.HasParseError());
+    ASSERT_NE(JsonMember(document, "s"), nullptr);
+    EXPECT_EQ(JsonStringView(*JsonMember(document, "s")), std::string_view("a\0b", 3));
+    EXPECT_NE(JsonMember(document, "o"), nullptr);
+    EXPECT_EQ(JsonMember(document, "n"), nullptr);
+    EXPECT_EQ(JsonMember(document, "absent"), nullptr);
+    EXPECT_EQ(JsonMember(document["s"], "s"), nullptr);  // not an object
+}
+
 TEST(AppendUtf8, EncodesEachLengthClass) {
     std::string out;
     AppendUtf8(out, 0x41);

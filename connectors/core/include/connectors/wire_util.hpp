@@ -34,6 +34,12 @@ std::string JsonToString(const rapidjson::Value& value);
 /// non-string is an error, returned as "<key> is not a string".
 std::optional<std::string> JsonStringMember(const rapidjson::Value& object, const char* key, std::string& out);
 
+/// The member `key` of `object`, or nullptr when `object` is not an object or the member is absent or null.
+const rapidjson::Value* JsonMember(const rapidjson::Value& object, const char* key);
+
+/// A string value's bytes (embedded NULs included); the caller has checked IsString().
+std::string_view JsonStringView(const rapidjson::Value& value);
+
 /// Appends the UTF-8 encoding of a code point (the caller has rejected surrogates and values above U+10FFFF).
 void AppendUtf8(std::string& out, std::uint32_t code_point);
 
