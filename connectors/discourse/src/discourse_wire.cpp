@@ -1,6 +1,4 @@
 #include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <charconv>
 #include <connectors/discourse/discourse_wire.hpp>

@@ -1,7 +1,5 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <array>
 #include <connectors/google_reviews/google_reviews_wire.hpp>
