@@ -11,6 +11,7 @@
 #include <connectors/discourse/discourse_webhook.hpp>
 #include <connectors/errc.hpp>
 #include <connectors/http/client.hpp>
+#include <connectors/wire_util.hpp>
 #include <stdexcept>
 
 namespace carelisten::connectors::discourse {
@@ -82,20 +83,6 @@ const ConnectorFactory kFactory{
     .settings = SettingsTable{.name = "discourse", .specs = kSettingSpecs},
     .create = &Create,
 };
-
-std::string HostOf(std::string_view url) {
-    const auto scheme = url.find("://");
-    std::string_view rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
-    return std::string(rest.substr(0, rest.find('/')));
-}
-
-std::string Capped(std::string text, std::size_t limit = 160) {
-    if (text.size() > limit) {
-        text.resize(limit);
-        text += "...";
-    }
-    return text;
-}
 
 }  // namespace
 
@@ -197,7 +184,7 @@ DiscourseConnector::DiscourseConnector(std::string name, const Settings& setting
         throw std::invalid_argument("sources." + name_ + "." + error);
     }
     options_.communities = std::move(*communities);
-    host_ = HostOf(options_.base_url);
+    host_ = HostPortOf(options_.base_url);
     rate_limit_key_ = "discourse:" + host_ + ":" + api_key_.Describe();
 }
 
@@ -257,51 +244,51 @@ void DiscourseConnector::FetchPage(std::shared_ptr<FetchState> state) {
     request.headers = {{"Api-Key", state->api_key}, {"Api-Username", api_username_}, {"Accept", "application/json"}};
     request.rate_limit_key = rate_limit_key_;
     --state->pages_left;
-    context_.http->Submit(
-        std::move(request), [this, alive = std::weak_ptr<int>(alive_), state](http::Outcome outcome) mutable {
-            if (alive.expired()) {
-                return;  // the connector was destroyed while the request was in flight (daemon stopping)
-            }
-            if (!outcome.response) {
-                Finish(state, FetchError{outcome.error.code, outcome.error.detail, std::nullopt});
-                return;
-            }
-            const http::Response& response = *outcome.response;
-            const auto now = std::chrono::system_clock::now();
-            if (auto classified = http::ClassifyResponse(response, now)) {
-                FetchError error{classified->code, classified->detail, classified->retry_at};
-                if (classified->code == ConnectorErrc::kRateLimited) {
-                    // The global limiter answers text/plain with Retry-After; action limiters answer JSON with
-                    // extras.wait_seconds: use it when there is no Retry-After.
-                    const auto wait = ParseRateLimitWaitSeconds(response.body);
-                    if (response.Header("retry-after") == nullptr && wait) {
-                        error.retry_at = now + std::chrono::seconds(*wait);
-                    }
-                    if (const std::string* code = response.Header("discourse-rate-limit-error-code")) {
-                        error.detail += " (" + Capped(*code, 60) + ")";
-                    }
-                    if (error.retry_at) {
-                        context_.http->Limits().BlockUntil(rate_limit_key_, *error.retry_at);
-                    }
-                } else if (classified->code == ConnectorErrc::kAuthBroken) {
-                    const auto messages = ParseErrorMessages(response.body);
-                    error.detail += (messages && !messages->empty() ? ": " + Capped(*messages) : std::string()) +
-                                    "; check sources." + name_ + ".api_key_file and sources." + name_ + ".api_username";
-                } else if (response.status == 404) {
-                    error.detail += ": no /posts.json here; check sources." + name_ + ".base_url";
+    context_.http->Submit(std::move(request), [this, alive = std::weak_ptr<int>(alive_),
+                                               state](http::Outcome outcome) mutable {
+        if (alive.expired()) {
+            return;  // the connector was destroyed while the request was in flight (daemon stopping)
+        }
+        if (!outcome.response) {
+            Finish(state, FetchError{outcome.error.code, outcome.error.detail, std::nullopt});
+            return;
+        }
+        const http::Response& response = *outcome.response;
+        const auto now = std::chrono::system_clock::now();
+        if (auto classified = http::ClassifyResponse(response, now)) {
+            FetchError error{classified->code, classified->detail, classified->retry_at};
+            if (classified->code == ConnectorErrc::kRateLimited) {
+                // The global limiter answers text/plain with Retry-After; action limiters answer JSON with
+                // extras.wait_seconds: use it when there is no Retry-After.
+                const auto wait = ParseRateLimitWaitSeconds(response.body);
+                if (response.Header("retry-after") == nullptr && wait) {
+                    error.retry_at = now + std::chrono::seconds(*wait);
                 }
-                Finish(state, std::move(error));
-                return;
+                if (const std::string* code = response.Header("discourse-rate-limit-error-code")) {
+                    error.detail += " (" + CappedText(*code, 60) + ")";
+                }
+                if (error.retry_at) {
+                    context_.http->Limits().BlockUntil(rate_limit_key_, *error.retry_at);
+                }
+            } else if (classified->code == ConnectorErrc::kAuthBroken) {
+                const auto messages = ParseErrorMessages(response.body);
+                error.detail += (messages && !messages->empty() ? ": " + CappedText(*messages, 160) : std::string()) +
+                                "; check sources." + name_ + ".api_key_file and sources." + name_ + ".api_username";
+            } else if (response.status == 404) {
+                error.detail += ": no /posts.json here; check sources." + name_ + ".base_url";
             }
-            auto parsed = ParsePostsPage(response.body, options_);
-            if (auto* wire_error = std::get_if<WireError>(&parsed)) {
-                Finish(state, FetchError{ConnectorErrc::kMalformed,
-                                         "unreadable /posts.json page from " + host_ + ": " + wire_error->reason,
-                                         std::nullopt});
-                return;
-            }
-            OnPage(state, std::move(std::get<PostPage>(parsed)));
-        });
+            Finish(state, std::move(error));
+            return;
+        }
+        auto parsed = ParsePostsPage(response.body, options_);
+        if (auto* wire_error = std::get_if<WireError>(&parsed)) {
+            Finish(state,
+                   FetchError{ConnectorErrc::kMalformed,
+                              "unreadable /posts.json page from " + host_ + ": " + wire_error->reason, std::nullopt});
+            return;
+        }
+        OnPage(state, std::move(std::get<PostPage>(parsed)));
+    });
 }
 
 void DiscourseConnector::OnPage(std::shared_ptr<FetchState> state, PostPage page) {

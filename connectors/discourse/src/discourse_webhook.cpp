@@ -4,6 +4,7 @@
 
 #include <array>
 #include <connectors/discourse/discourse_webhook.hpp>
+#include <connectors/wire_util.hpp>
 #include <string>
 
 #include "post_item.hpp"
@@ -13,19 +14,6 @@ namespace {
 
 constexpr std::string_view kSignaturePrefix = "sha256=";
 constexpr std::size_t kDigestBytes = 32;
-
-int HexValue(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 std::string_view HeaderValue(const std::vector<std::pair<std::string, std::string>>& headers, std::string_view name) {
     for (const auto& [key, value] : headers) {
@@ -48,8 +36,8 @@ bool VerifyDiscourseSignature(std::string_view secret, std::string_view raw_body
     }
     std::array<unsigned char, kDigestBytes> claimed{};
     for (std::size_t i = 0; i < kDigestBytes; ++i) {
-        const int high = HexValue(hex[2 * i]);
-        const int low = HexValue(hex[2 * i + 1]);
+        const int high = HexDigitValue(hex[2 * i]);
+        const int low = HexDigitValue(hex[2 * i + 1]);
         if (high < 0 || low < 0) {
             return false;
         }

@@ -1,10 +1,9 @@
 #include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <charconv>
 #include <connectors/discourse/discourse_wire.hpp>
 #include <connectors/html_text/html_text.hpp>
+#include <connectors/wire_util.hpp>
 #include <map>
 #include <utility>
 
@@ -12,28 +11,6 @@
 
 namespace carelisten::connectors::discourse {
 namespace {
-
-std::string Serialize(const rapidjson::Value& value) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    value.Accept(writer);
-    return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-std::string Fingerprint(std::string_view bytes) {
-    std::uint64_t hash = 1469598103934665603ULL;  // FNV-1a
-    for (const char c : bytes) {
-        hash ^= static_cast<unsigned char>(c);
-        hash *= 1099511628211ULL;
-    }
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out(16, '0');
-    for (int i = 15; i >= 0; --i) {
-        out[static_cast<std::size_t>(i)] = kHex[hash & 0xF];
-        hash >>= 4;
-    }
-    return out;
-}
 
 // An optional integer member: absent or null -> nullopt with ok; another type -> not ok.
 bool OptionalInt(const rapidjson::Value& object, const char* key, std::optional<std::int64_t>& out) {
@@ -93,17 +70,10 @@ std::int64_t PostId(const rapidjson::Value& post) {
 }
 
 BadRecord MakeBadRecord(const rapidjson::Value& post, std::string reason) {
-    std::string raw = Serialize(post);
-    BadRecord bad;
+    std::string raw = JsonToString(post);
     const std::int64_t id = PostId(post);
-    bad.locator = id > 0 ? "post:" + std::to_string(id) : "post-fingerprint:" + Fingerprint(raw);
-    bad.reason = std::move(reason);
-    if (raw.size() > kMaxQuarantineRawBytes) {
-        raw.resize(kMaxQuarantineRawBytes);
-        bad.raw_truncated = true;
-    }
-    bad.raw = std::move(raw);
-    return bad;
+    std::string locator = id > 0 ? "post:" + std::to_string(id) : "post-fingerprint:" + Fingerprint64Hex(raw);
+    return connectors::MakeBadRecord(std::move(locator), std::move(reason), std::move(raw), kMaxQuarantineRawBytes);
 }
 
 PostOutcome PostToItem(const rapidjson::Value& post, const ItemOptions& options) {

@@ -10,6 +10,7 @@
 #include <connectors/facebook_page/facebook_page_connector.hpp>
 #include <connectors/facebook_page/facebook_page_wire.hpp>
 #include <connectors/http/client.hpp>
+#include <connectors/wire_util.hpp>
 #include <cstdio>
 #include <deque>
 #include <memory>
@@ -90,22 +91,6 @@ const ConnectorFactory kFactory{
     .create = &Create,
 };
 
-std::string PercentEncode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += c;
-        } else {
-            out += '%';
-            out += kHex[byte >> 4];
-            out += kHex[byte & 0x0F];
-        }
-    }
-    return out;
-}
-
 std::string FormatTime(Timestamp time) {
     const auto micros = std::chrono::time_point_cast<std::chrono::microseconds>(time);
     const auto days = std::chrono::floor<std::chrono::days>(micros);
@@ -122,12 +107,6 @@ std::string FormatTime(Timestamp time) {
 bool IsThrottlingCode(std::int64_t code) {
     // 4 app, 17 user, 32 page, 613 custom; 80001..80014 Business Use Case limits.
     return code == 4 || code == 17 || code == 32 || code == 613 || (code >= 80000 && code <= 80099);
-}
-
-std::string HostOf(std::string_view url) {
-    const auto scheme = url.find("://");
-    auto rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
-    return std::string(rest.substr(0, rest.find('/')));
 }
 
 }  // namespace
@@ -223,7 +202,7 @@ struct FacebookPageConnector::Operation : std::enable_shared_from_this<Operation
     void Get(std::string url, std::function<void(const http::Response&)> on_success) {
         // Only ever send the Page token to the configured Graph host (paging URLs come from the body).
         if (!url.starts_with(self->base_url_ + "/")) {
-            Fail(ConnectorErrc::kMalformed, HostOf(self->base_url_) + ": a paging URL points outside base_url");
+            Fail(ConnectorErrc::kMalformed, HostPortOf(self->base_url_) + ": a paging URL points outside base_url");
             return;
         }
         http::Request request;
@@ -233,8 +212,8 @@ struct FacebookPageConnector::Operation : std::enable_shared_from_this<Operation
         self->context_.http->Submit(
             std::move(request), [op = shared_from_this(), on_success = std::move(on_success)](http::Outcome outcome) {
                 if (!outcome.response) {
-                    op->Fail(FetchError{outcome.error.code, HostOf(op->self->base_url_) + ": " + outcome.error.detail,
-                                        std::nullopt});
+                    op->Fail(FetchError{outcome.error.code,
+                                        HostPortOf(op->self->base_url_) + ": " + outcome.error.detail, std::nullopt});
                     return;
                 }
                 op->NoteUsage(*outcome.response);
@@ -264,7 +243,7 @@ struct FacebookPageConnector::Operation : std::enable_shared_from_this<Operation
 
     void OnErrorStatus(const http::Response& response) {
         const auto now = system_clock::now();
-        const std::string host = HostOf(self->base_url_);
+        const std::string host = HostPortOf(self->base_url_);
         const auto error = ParseGraphError(response.body);
         const std::string what = "HTTP " + std::to_string(response.status) + " from " + host +
                                  (error ? " (Graph error " + std::to_string(error->code) + ")" : std::string{});
@@ -333,7 +312,7 @@ struct FacebookPageConnector::Operation : std::enable_shared_from_this<Operation
     void OnFeedPage(const http::Response& response) {
         auto parsed = ParseFeedPage(response.body, self->name_);
         if (auto* error = std::get_if<std::string>(&parsed)) {
-            Fail(ConnectorErrc::kMalformed, HostOf(self->base_url_) + ": unreadable feed page: " + *error);
+            Fail(ConnectorErrc::kMalformed, HostPortOf(self->base_url_) + ": unreadable feed page: " + *error);
             return;
         }
         auto& page = std::get<FeedPage>(parsed);
@@ -405,7 +384,7 @@ struct FacebookPageConnector::Operation : std::enable_shared_from_this<Operation
         auto& paging = comment_queue.front();
         auto parsed = ParseCommentsPage(response.body, self->name_, paging.post_id);
         if (auto* error = std::get_if<std::string>(&parsed)) {
-            Fail(ConnectorErrc::kMalformed, HostOf(self->base_url_) + ": unreadable comments page: " + *error);
+            Fail(ConnectorErrc::kMalformed, HostPortOf(self->base_url_) + ": unreadable comments page: " + *error);
             return;
         }
         auto& page = std::get<FeedPage>(parsed);

@@ -1,52 +1,15 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <connectors/facebook_page/facebook_page_wire.hpp>
+#include <connectors/wire_util.hpp>
 
 namespace carelisten::connectors::facebook_page {
 namespace {
 
 // Iterative parsing: the recursive parser overflows the stack on deeply nested input.
 constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
-
-std::string Serialize(const rapidjson::Value& value) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    value.Accept(writer);
-    return {buffer.GetString(), buffer.GetSize()};
-}
-
-BadRecord MakeBad(std::string locator, std::string reason, std::string raw) {
-    BadRecord bad{std::move(locator), std::move(reason), std::move(raw), false};
-    if (bad.raw.size() > kMaxRawBytes) {
-        bad.raw.resize(kMaxRawBytes);
-        bad.raw_truncated = true;
-    }
-    return bad;
-}
-
-std::optional<std::string> StringMember(const rapidjson::Value& object, const char* key, std::string& out) {
-    const auto it = object.FindMember(key);
-    if (it == object.MemberEnd() || it->value.IsNull()) {
-        return std::nullopt;
-    }
-    if (!it->value.IsString()) {
-        return std::string(key) + " is not a string";
-    }
-    out.assign(it->value.GetString(), it->value.GetStringLength());
-    return std::nullopt;
-}
-
-std::uint64_t Fnv1a(std::string_view text) {
-    std::uint64_t hash = 1469598103934665603ULL;
-    for (const char c : text) {
-        hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-    }
-    return hash;
-}
 
 // Reads one post (post_id empty) or comment into `entry`; on failure the reason.
 std::optional<std::string> ReadRecord(const rapidjson::Value& value, std::string_view source, std::string_view post_id,
@@ -60,7 +23,7 @@ std::optional<std::string> ReadRecord(const rapidjson::Value& value, std::string
     std::string permalink;
     for (const auto& [key, out] : {std::pair{"id", &id}, std::pair{"message", &message},
                                    std::pair{"created_time", &created}, std::pair{"permalink_url", &permalink}}) {
-        if (auto failure = StringMember(value, key, *out)) {
+        if (auto failure = JsonStringMember(value, key, *out)) {
             return failure;
         }
     }
@@ -79,10 +42,10 @@ std::optional<std::string> ReadRecord(const rapidjson::Value& value, std::string
         if (!from->value.IsObject()) {
             return "from is not an object";
         }
-        if (auto failure = StringMember(from->value, "name", item.author)) {
+        if (auto failure = JsonStringMember(from->value, "name", item.author)) {
             return failure;
         }
-        if (auto failure = StringMember(from->value, "id", entry.author_id)) {
+        if (auto failure = JsonStringMember(from->value, "id", entry.author_id)) {
             return failure;
         }
     }
@@ -102,7 +65,7 @@ std::optional<std::string> ReadRecord(const rapidjson::Value& value, std::string
         const auto parent = value.FindMember("parent");
         if (parent != value.MemberEnd() && parent->value.IsObject()) {
             std::string parent_id;
-            if (auto failure = StringMember(parent->value, "id", parent_id)) {
+            if (auto failure = JsonStringMember(parent->value, "id", parent_id)) {
                 return failure;
             }
             if (!parent_id.empty()) {
@@ -120,10 +83,10 @@ FeedEntry MakeEntry(const rapidjson::Value& value, std::string_view source, std:
     FeedEntry entry{RawItem{}, {}, std::nullopt, {}, !post_id.empty(), {}};
     RawItem item;
     if (auto failure = ReadRecord(value, source, post_id, item, entry)) {
-        const std::string raw = Serialize(value);
+        const std::string raw = JsonToString(value);
         std::string locator = post_id.empty() ? "feed/" : "comments/" + std::string(post_id) + "/";
-        locator += entry.id.empty() ? "fnv" + std::to_string(Fnv1a(raw)) : entry.id;
-        entry.record = MakeBad(std::move(locator), *failure, raw);
+        locator += entry.id.empty() ? "fnv" + std::to_string(Fingerprint64(raw)) : entry.id;
+        entry.record = MakeBadRecord(std::move(locator), *failure, raw);
     } else {
         entry.record = std::move(item);
     }
@@ -139,7 +102,7 @@ std::optional<std::string> NextUrl(const rapidjson::Value& edge, std::string& ne
     if (!paging->value.IsObject()) {
         return std::string("paging is not an object");
     }
-    return StringMember(paging->value, "next", next);
+    return JsonStringMember(paging->value, "next", next);
 }
 
 std::variant<rapidjson::Document, std::string> ParseBody(std::string_view body) {
@@ -190,14 +153,15 @@ std::variant<FeedPage, std::string> ParseEdge(std::string_view body, std::string
         std::string comments_next;
         if (!comments->value.IsObject() || comment_data == comments->value.MemberEnd() ||
             !comment_data->value.IsArray() || NextUrl(comments->value, comments_next)) {
-            const std::string raw = Serialize(comments->value);
-            page.entries.push_back(FeedEntry{MakeBad("comments/" + parent_id + "/fnv" + std::to_string(Fnv1a(raw)),
-                                                     "comments edge is not {data:[...]}", raw),
-                                             {},
-                                             page.entries.back().created_time,
-                                             {},
-                                             true,
-                                             {}});
+            const std::string raw = JsonToString(comments->value);
+            page.entries.push_back(
+                FeedEntry{MakeBadRecord("comments/" + parent_id + "/fnv" + std::to_string(Fingerprint64(raw)),
+                                        "comments edge is not {data:[...]}", raw),
+                          {},
+                          page.entries.back().created_time,
+                          {},
+                          true,
+                          {}});
             continue;
         }
         page.entries.back().comments_next = std::move(comments_next);
@@ -269,9 +233,9 @@ std::optional<GraphError> ParseGraphError(std::string_view body) {
     if (const auto it = object.FindMember("error_subcode"); it != object.MemberEnd() && it->value.IsInt64()) {
         graph_error.subcode = it->value.GetInt64();
     }
-    (void)StringMember(object, "type", graph_error.type);
-    (void)StringMember(object, "message", graph_error.message);
-    (void)StringMember(object, "fbtrace_id", graph_error.fbtrace_id);
+    (void)JsonStringMember(object, "type", graph_error.type);
+    (void)JsonStringMember(object, "message", graph_error.message);
+    (void)JsonStringMember(object, "fbtrace_id", graph_error.fbtrace_id);
     return graph_error;
 }
 

@@ -10,6 +10,7 @@
 #include <connectors/google_reviews/google_reviews_connector.hpp>
 #include <connectors/google_reviews/google_reviews_wire.hpp>
 #include <connectors/http/client.hpp>
+#include <connectors/wire_util.hpp>
 #include <cstdio>
 #include <set>
 
@@ -88,22 +89,6 @@ const ConnectorFactory kFactory{
     .create = &Create,
 };
 
-std::string PercentEncode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += c;
-        } else {
-            out += '%';
-            out += kHex[byte >> 4];
-            out += kHex[byte & 0x0F];
-        }
-    }
-    return out;
-}
-
 // "accounts/<id>/locations/<id>" with URL-safe ids only: the name goes into the request path as is.
 bool IsLocationName(std::string_view name) {
     const auto safe = [](std::string_view part) {
@@ -117,12 +102,6 @@ bool IsLocationName(std::string_view name) {
     name.remove_prefix(9);
     const auto slash = name.find("/locations/");
     return slash != std::string_view::npos && safe(name.substr(0, slash)) && safe(name.substr(slash + 11));
-}
-
-std::string HostOf(std::string_view url) {
-    const auto scheme = url.find("://");
-    auto rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
-    return std::string(rest.substr(0, rest.find('/')));
 }
 
 }  // namespace
@@ -268,7 +247,7 @@ struct GoogleReviewsConnector::Operation : std::enable_shared_from_this<Operatio
     }
 
     void OnToken(const http::Outcome& outcome, const std::function<void()>& then) {
-        const std::string host = HostOf(self->oauth_url_);
+        const std::string host = HostPortOf(self->oauth_url_);
         if (!outcome.response) {
             Fail(FetchError{outcome.error.code, "token endpoint " + host + ": " + outcome.error.detail, std::nullopt});
             return;
@@ -312,7 +291,7 @@ struct GoogleReviewsConnector::Operation : std::enable_shared_from_this<Operatio
     }
 
     void OnPage(const http::Outcome& outcome, const std::string& page_token) {
-        const std::string host = HostOf(self->base_url_);
+        const std::string host = HostPortOf(self->base_url_);
         if (!outcome.response) {
             Fail(FetchError{outcome.error.code, host + ": " + outcome.error.detail, std::nullopt});
             return;
@@ -370,7 +349,7 @@ struct GoogleReviewsConnector::Operation : std::enable_shared_from_this<Operatio
     }
 
     void OnErrorStatus(const http::Response& response, const std::string& page_token, system_clock::time_point now) {
-        const std::string host = HostOf(self->base_url_);
+        const std::string host = HostPortOf(self->base_url_);
         const auto api_error = ParseApiError(response.body);
         const std::string status = api_error ? api_error->status : std::string{};
         if (response.status == 401 && !refreshed_after_401) {

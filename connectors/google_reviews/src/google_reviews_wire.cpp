@@ -1,10 +1,9 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <array>
 #include <connectors/google_reviews/google_reviews_wire.hpp>
+#include <connectors/wire_util.hpp>
 
 namespace carelisten::connectors::google_reviews {
 namespace {
@@ -15,35 +14,6 @@ constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kPa
 // Google prefixes machine translations; the patient's own words are what we analyse.
 constexpr std::string_view kOriginalMarker = "\n\n(Original)\n";
 constexpr std::string_view kTranslatedMarker = "\n\n(Translated by Google)\n";
-
-std::string Serialize(const rapidjson::Value& value) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    value.Accept(writer);
-    return {buffer.GetString(), buffer.GetSize()};
-}
-
-BadRecord MakeBad(std::string locator, std::string reason, std::string raw) {
-    BadRecord bad{std::move(locator), std::move(reason), std::move(raw), false};
-    if (bad.raw.size() > kMaxRawBytes) {
-        bad.raw.resize(kMaxRawBytes);
-        bad.raw_truncated = true;
-    }
-    return bad;
-}
-
-// Reads an optional string member; a present non-string is an error.
-std::optional<std::string> StringMember(const rapidjson::Value& object, const char* key, std::string& out) {
-    const auto it = object.FindMember(key);
-    if (it == object.MemberEnd() || it->value.IsNull()) {
-        return std::nullopt;
-    }
-    if (!it->value.IsString()) {
-        return std::string(key) + " is not a string";
-    }
-    out.assign(it->value.GetString(), it->value.GetStringLength());
-    return std::nullopt;
-}
 
 std::string OriginalText(std::string comment) {
     if (const auto pos = comment.find(kOriginalMarker); pos != std::string::npos) {
@@ -74,7 +44,7 @@ std::optional<std::string> ReadReview(const rapidjson::Value& review, std::strin
     std::string update_text;
     std::string star;
     // updateTime first: even an unusable review keeps its place in the updateTime order for the checkpoint.
-    if (auto failure = StringMember(review, "updateTime", update_text)) {
+    if (auto failure = JsonStringMember(review, "updateTime", update_text)) {
         return failure;
     }
     if (!update_text.empty()) {
@@ -86,7 +56,7 @@ std::optional<std::string> ReadReview(const rapidjson::Value& review, std::strin
     for (const auto& [key, out] :
          {std::pair{"name", &name}, std::pair{"reviewId", &review_id}, std::pair{"comment", &comment},
           std::pair{"createTime", &create_text}, std::pair{"starRating", &star}}) {
-        if (auto failure = StringMember(review, key, *out)) {
+        if (auto failure = JsonStringMember(review, key, *out)) {
             return failure;
         }
     }
@@ -112,7 +82,7 @@ std::optional<std::string> ReadReview(const rapidjson::Value& review, std::strin
         const bool is_anonymous =
             anonymous != reviewer->value.MemberEnd() && anonymous->value.IsBool() && anonymous->value.GetBool();
         if (!is_anonymous) {
-            if (auto failure = StringMember(reviewer->value, "displayName", item.author)) {
+            if (auto failure = JsonStringMember(reviewer->value, "displayName", item.author)) {
                 return failure;
             }
         }
@@ -174,7 +144,7 @@ std::variant<ReviewsPage, std::string> ParseReviewsPage(std::string_view body, s
         return std::string("page is not a JSON object");
     }
     ReviewsPage page;
-    if (auto failure = StringMember(document, "nextPageToken", page.next_page_token)) {
+    if (auto failure = JsonStringMember(document, "nextPageToken", page.next_page_token)) {
         return *failure;
     }
     if (const auto it = document.FindMember("averageRating"); it != document.MemberEnd() && it->value.IsNumber()) {
@@ -201,8 +171,8 @@ std::variant<ReviewsPage, std::string> ParseReviewsPage(std::string_view body, s
                     id = it->value.GetString();
                 }
             }
-            const std::string raw = Serialize(review);
-            entry.record = MakeBad(Locator(location, id, raw), *failure, raw);
+            const std::string raw = JsonToString(review);
+            entry.record = MakeBadRecord(Locator(location, id, raw), *failure, raw);
             entry.review_id = std::move(id);
         } else {
             entry.review_id = item.external_id;
@@ -247,8 +217,8 @@ std::optional<ApiError> ParseApiError(std::string_view body) {
     if (const auto it = error->value.FindMember("code"); it != error->value.MemberEnd() && it->value.IsInt()) {
         api_error.code = it->value.GetInt();
     }
-    (void)StringMember(error->value, "status", api_error.status);
-    (void)StringMember(error->value, "message", api_error.message);
+    (void)JsonStringMember(error->value, "status", api_error.status);
+    (void)JsonStringMember(error->value, "message", api_error.message);
     return api_error;
 }
 
@@ -262,7 +232,8 @@ std::optional<TokenResponse> ParseTokenResponse(std::string_view body) {
         return std::nullopt;
     }
     TokenResponse token;
-    if (StringMember(document, "access_token", token.access_token) || StringMember(document, "error", token.error)) {
+    if (JsonStringMember(document, "access_token", token.access_token) ||
+        JsonStringMember(document, "error", token.error)) {
         return std::nullopt;
     }
     if (const auto it = document.FindMember("expires_in"); it != document.MemberEnd()) {

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <connectors/jsonl_drop/jsonl_drop_wire.hpp>
+#include <connectors/wire_util.hpp>
 
 namespace carelisten::connectors::jsonl_drop {
 namespace {
@@ -12,18 +13,6 @@ constexpr std::array<std::string_view, 7> kChannels = {"unknown", "sms",   "emai
 
 // Iterative parsing: the default recursive parser overflows the stack on deeply nested input.
 constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
-
-std::optional<std::string> OptionalString(const rapidjson::Value& object, const char* key, std::string& out) {
-    const auto it = object.FindMember(key);
-    if (it == object.MemberEnd() || it->value.IsNull()) {
-        return std::nullopt;
-    }
-    if (!it->value.IsString()) {
-        return std::string(key) + " is not a string";
-    }
-    out.assign(it->value.GetString(), it->value.GetStringLength());
-    return std::nullopt;
-}
 
 }  // namespace
 
@@ -73,7 +62,7 @@ std::variant<RawItem, ParseFailure> ParseLine(std::string_view line, std::string
     for (const auto& [key, field] : {std::pair{"author", &item.author}, std::pair{"url", &item.url},
                                      std::pair{"thread_id", &item.thread_id}, std::pair{"lang", &item.language_hint},
                                      std::pair{"question", &item.question}, std::pair{"channel", &item.channel}}) {
-        if (auto failure = OptionalString(document, key, *field)) {
+        if (auto failure = JsonStringMember(document, key, *field)) {
             return ParseFailure{std::move(*failure)};
         }
     }
@@ -89,7 +78,7 @@ std::variant<RawItem, ParseFailure> ParseLine(std::string_view line, std::string
     }
 
     std::string posted_at;
-    if (auto failure = OptionalString(document, "posted_at", posted_at)) {
+    if (auto failure = JsonStringMember(document, "posted_at", posted_at)) {
         return ParseFailure{std::move(*failure)};
     }
     if (!posted_at.empty()) {

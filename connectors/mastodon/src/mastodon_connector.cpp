@@ -10,6 +10,7 @@
 #include <connectors/errc.hpp>
 #include <connectors/http/client.hpp>
 #include <connectors/mastodon/mastodon_connector.hpp>
+#include <connectors/wire_util.hpp>
 #include <set>
 #include <stdexcept>
 
@@ -75,29 +76,6 @@ const ConnectorFactory kFactory{
     .create = &Create,
 };
 
-std::string PercentEncode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (std::isalnum(byte) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-            out += c;
-        } else {
-            out += '%';
-            out += kHex[byte >> 4];
-            out += kHex[byte & 0xF];
-        }
-    }
-    return out;
-}
-
-// "https://mastodon.social:8443/x" -> "mastodon.social:8443"; the host part for acct qualification.
-std::string HostOf(std::string_view url) {
-    const auto scheme = url.find("://");
-    std::string_view rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
-    return std::string(rest.substr(0, rest.find('/')));
-}
-
 // Replaces (or adds) one query parameter of a URL.
 std::string WithQueryParam(const std::string& url, std::string_view name, std::string_view value) {
     const std::string key = std::string(name) + "=";
@@ -114,14 +92,6 @@ std::string WithQueryParam(const std::string& url, std::string_view name, std::s
         pos = end + 1;
     }
     return url + "&" + key + std::string(value);
-}
-
-std::string Capped(std::string text, std::size_t limit = 120) {
-    if (text.size() > limit) {
-        text.resize(limit);
-        text += "...";
-    }
-    return text;
 }
 
 }  // namespace
@@ -191,7 +161,7 @@ MastodonConnector::MastodonConnector(std::string name, const Settings& settings,
         throw std::invalid_argument("sources." + name_ +
                                     ": set access_token_file or access_token_credential, not both");
     }
-    host_ = HostOf(base_url_);
+    host_ = HostPortOf(base_url_);
     for (std::string tag : settings.GetStringList("hashtags")) {
         if (tag.starts_with('#')) {
             tag.erase(0, 1);
@@ -317,7 +287,7 @@ void MastodonConnector::FetchPage(std::shared_ptr<FetchState> state) {
                 context_.http->Limits().BlockUntil(rate_limit_key_, *until);
             }
             if (auto classified = http::ClassifyResponse(response, now)) {
-                const std::string message = Capped(ParseErrorMessage(response.body).value_or(""));
+                const std::string message = CappedText(ParseErrorMessage(response.body).value_or(""), 120);
                 FetchError error{classified->code, classified->detail, classified->retry_at};
                 if (response.status == 404 && !stream.search) {
                     error.detail = "HTTP 404 from " + host_ + ": hashtag #" + stream.value +

@@ -1,10 +1,9 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <connectors/html_text/html_text.hpp>
 #include <connectors/mastodon/mastodon_wire.hpp>
+#include <connectors/wire_util.hpp>
 #include <cstdint>
 
 namespace carelisten::connectors::mastodon {
@@ -12,29 +11,6 @@ namespace {
 
 // Iterative parsing: the default recursive parser overflows the stack on deeply nested input.
 constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
-
-std::string Serialize(const rapidjson::Value& value) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    value.Accept(writer);
-    return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-// FNV-1a: a stable locator for a record that has no usable id.
-std::string Fingerprint(std::string_view bytes) {
-    std::uint64_t hash = 1469598103934665603ULL;
-    for (const char c : bytes) {
-        hash ^= static_cast<unsigned char>(c);
-        hash *= 1099511628211ULL;
-    }
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out(16, '0');
-    for (int i = 15; i >= 0; --i) {
-        out[static_cast<std::size_t>(i)] = kHex[hash & 0xF];
-        hash >>= 4;
-    }
-    return out;
-}
 
 // The id of a status as a string (Mastodon sends strings; integers are accepted from forks).
 std::optional<std::string> IdOf(const rapidjson::Value& status) {
@@ -51,19 +27,6 @@ std::optional<std::string> IdOf(const rapidjson::Value& status) {
     if (id->value.IsUint64()) {
         return std::to_string(id->value.GetUint64());
     }
-    return std::nullopt;
-}
-
-// Reads an optional string member: absent or null leaves `out` empty; another type is an error.
-std::optional<std::string> OptionalString(const rapidjson::Value& object, const char* key, std::string& out) {
-    const auto it = object.FindMember(key);
-    if (it == object.MemberEnd() || it->value.IsNull()) {
-        return std::nullopt;
-    }
-    if (!it->value.IsString()) {
-        return std::string(key) + " is not a string";
-    }
-    out.assign(it->value.GetString(), it->value.GetStringLength());
     return std::nullopt;
 }
 
@@ -96,12 +59,12 @@ std::variant<RawItem, std::string> StatusToItem(const rapidjson::Value& top, con
          {std::pair{"content", &content}, std::pair{"spoiler_text", &spoiler}, std::pair{"url", &item.url},
           std::pair{"language", &item.language_hint}, std::pair{"in_reply_to_id", &item.reply_to},
           std::pair{"created_at", &created_at}, std::pair{"edited_at", &edited_at}}) {
-        if (auto failure = OptionalString(*status, key, *field)) {
+        if (auto failure = JsonStringMember(*status, key, *field)) {
             return std::move(*failure);
         }
     }
     if (item.url.empty()) {
-        if (auto failure = OptionalString(*status, "uri", item.url)) {
+        if (auto failure = JsonStringMember(*status, "uri", item.url)) {
             return std::move(*failure);
         }
     }
@@ -124,7 +87,7 @@ std::variant<RawItem, std::string> StatusToItem(const rapidjson::Value& top, con
         if (!account->value.IsObject()) {
             return std::string("account is not an object");
         }
-        if (auto failure = OptionalString(account->value, "acct", item.author)) {
+        if (auto failure = JsonStringMember(account->value, "acct", item.author)) {
             return std::move(*failure);
         }
         // acct is relative to the instance we asked: qualify local accounts so handles are global.
@@ -141,17 +104,10 @@ std::variant<RawItem, std::string> StatusToItem(const rapidjson::Value& top, con
 }
 
 BadRecord MakeBad(const rapidjson::Value& status, std::string reason) {
-    std::string raw = Serialize(status);
+    std::string raw = JsonToString(status);
     const auto id = IdOf(status);
-    BadRecord bad;
-    bad.locator = id ? "status:" + *id : "status-fingerprint:" + Fingerprint(raw);
-    bad.reason = std::move(reason);
-    if (raw.size() > kMaxQuarantineRawBytes) {
-        raw.resize(kMaxQuarantineRawBytes);
-        bad.raw_truncated = true;
-    }
-    bad.raw = std::move(raw);
-    return bad;
+    std::string locator = id ? "status:" + *id : "status-fingerprint:" + Fingerprint64Hex(raw);
+    return MakeBadRecord(std::move(locator), std::move(reason), std::move(raw), kMaxQuarantineRawBytes);
 }
 
 StatusPage ParseStatusArray(const rapidjson::Value& array, const WireOptions& options) {

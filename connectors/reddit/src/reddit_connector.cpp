@@ -9,6 +9,7 @@
 #include <connectors/http/client.hpp>
 #include <connectors/reddit/reddit_connector.hpp>
 #include <connectors/reddit/reddit_wire.hpp>
+#include <connectors/wire_util.hpp>
 #include <stdexcept>
 
 namespace carelisten::connectors::reddit {
@@ -113,12 +114,6 @@ std::string TrimSlash(std::string url) {
         url.pop_back();
     }
     return url;
-}
-
-std::string HostOf(std::string_view url) {
-    const auto scheme = url.find("://");
-    std::string_view rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
-    return std::string(rest.substr(0, rest.find('/')));
 }
 
 std::string Subreddit(std::string name) {
@@ -381,7 +376,7 @@ void RedditConnector::WithToken(std::shared_ptr<Fetch> fetch, std::function<void
     request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
     request.body = "grant_type=client_credentials";
     request.rate_limit_key = rate_limit_key_;
-    const std::string host = HostOf(auth_base_url_);
+    const std::string host = HostPortOf(auth_base_url_);
     context_.http->Submit(std::move(request), [this, fetch, next = std::move(next), host](http::Outcome outcome) {
         if (!outcome.response) {
             return Fail(fetch, outcome.error.code, "access token from " + host + ": " + outcome.error.detail);
@@ -449,7 +444,7 @@ void RedditConnector::RequestPage(std::shared_ptr<Fetch> fetch) {
     request.headers.emplace_back("Authorization", "bearer " + access_token_.Reveal());
     request.headers.emplace_back("User-Agent", user_agent_);
     request.rate_limit_key = rate_limit_key_;
-    const std::string host = HostOf(oauth_base_url_);
+    const std::string host = HostPortOf(oauth_base_url_);
 
     context_.http->Submit(std::move(request), [this, fetch, host](http::Outcome outcome) {
         const auto& current = streams_[fetch->stream_index];

@@ -1,11 +1,10 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <array>
 #include <cmath>
 #include <connectors/reddit/reddit_wire.hpp>
+#include <connectors/wire_util.hpp>
 
 namespace carelisten::connectors::reddit {
 namespace {
@@ -14,95 +13,9 @@ namespace {
 constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
 constexpr std::string_view kSite = "https://www.reddit.com";
 
-std::string_view View(const rapidjson::Value& value) {
-    return {value.GetString(), value.GetStringLength()};
-}
-
-const rapidjson::Value* Member(const rapidjson::Value& object, const char* key) {
-    if (!object.IsObject()) {
-        return nullptr;
-    }
-    const auto it = object.FindMember(key);
-    return it == object.MemberEnd() || it->value.IsNull() ? nullptr : &it->value;
-}
-
-std::string Serialize(const rapidjson::Value& value) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    value.Accept(writer);
-    return {buffer.GetString(), buffer.GetSize()};
-}
-
-BadRecord MakeBad(std::string locator, std::string reason, std::string raw) {
-    BadRecord bad{std::move(locator), std::move(reason), std::move(raw), false};
-    if (bad.raw.size() > kMaxQuarantineBytes) {
-        bad.raw.resize(kMaxQuarantineBytes);
-        bad.raw_truncated = true;
-    }
-    return bad;
-}
-
 // Reddit replaces the text of deleted and removed content (and the author of deleted content) with these.
 bool IsGone(std::string_view text) {
     return text == "[deleted]" || text == "[removed]";
-}
-
-void AppendUtf8(std::string& out, std::uint32_t code_point) {
-    if (code_point < 0x80) {
-        out.push_back(static_cast<char>(code_point));
-    } else if (code_point < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (code_point >> 6)));
-        out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-    } else if (code_point < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (code_point >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (code_point >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-    }
-}
-
-std::size_t DecodeOne(std::string_view text, std::string& out) {
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kNamed = {
-        {{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&nbsp;", "\xC2\xA0"}}};
-    for (const auto& [name, replacement] : kNamed) {
-        if (text.starts_with(name)) {
-            out.append(replacement);
-            return name.size();
-        }
-    }
-    if (text.size() < 4 || text[1] != '#') {
-        return 0;
-    }
-    const bool hex = text[2] == 'x' || text[2] == 'X';
-    std::size_t i = hex ? 3 : 2;
-    const std::size_t digits_start = i;
-    std::uint32_t code_point = 0;
-    for (; i < text.size() && i < digits_start + 8; ++i) {
-        const char c = text[i];
-        std::uint32_t digit = 0;
-        if (c >= '0' && c <= '9') {
-            digit = static_cast<std::uint32_t>(c - '0');
-        } else if (hex && c >= 'a' && c <= 'f') {
-            digit = static_cast<std::uint32_t>(c - 'a' + 10);
-        } else if (hex && c >= 'A' && c <= 'F') {
-            digit = static_cast<std::uint32_t>(c - 'A' + 10);
-        } else {
-            break;
-        }
-        code_point = code_point * (hex ? 16U : 10U) + digit;
-    }
-    if (i == digits_start || i >= text.size() || text[i] != ';') {
-        return 0;
-    }
-    if (code_point == 0 || (code_point >= 0xD800 && code_point <= 0xDFFF) || code_point > 0x10FFFF) {
-        return 0;
-    }
-    AppendUtf8(out, code_point);
-    return i + 1;
 }
 
 enum class ChildOutcome { kItem, kGone, kSkipped };
@@ -114,23 +27,23 @@ std::variant<ChildOutcome, std::string> ParseChild(const rapidjson::Value& child
     if (!child.IsObject()) {
         return std::string("child is not a JSON object");
     }
-    const auto* kind = Member(child, "kind");
+    const auto* kind = JsonMember(child, "kind");
     if (kind == nullptr || !kind->IsString()) {
         return std::string("child without kind");
     }
-    const std::string_view kind_name = View(*kind);
+    const std::string_view kind_name = JsonStringView(*kind);
     if (kind_name != "t3" && kind_name != "t1") {
         return ChildOutcome::kSkipped;  // e.g. "more" stubs: nothing to read
     }
-    const auto* data = Member(child, "data");
+    const auto* data = JsonMember(child, "data");
     if (data == nullptr || !data->IsObject()) {
         return std::string("child without data");
     }
-    const auto* name = Member(*data, "name");
+    const auto* name = JsonMember(*data, "name");
     if (name == nullptr || !name->IsString()) {
         return std::string("child without a fullname");
     }
-    const std::string_view name_view = View(*name);
+    const std::string_view name_view = JsonStringView(*name);
     if (name_view.size() < 4 || name_view.size() > 64 || !name_view.starts_with(kind_name) || name_view[2] != '_') {
         return std::string("fullname does not match the child's kind");
     }
@@ -140,23 +53,23 @@ std::variant<ChildOutcome, std::string> ParseChild(const rapidjson::Value& child
     item.channel = "social";
     item.external_id = fullname;
 
-    if (const auto* author = Member(*data, "author")) {
+    if (const auto* author = JsonMember(*data, "author")) {
         if (!author->IsString()) {
             return std::string("author is not a string");
         }
-        if (!IsGone(View(*author))) {
-            item.author = "u/" + std::string(View(*author));
+        if (!IsGone(JsonStringView(*author))) {
+            item.author = "u/" + std::string(JsonStringView(*author));
         }
     }
-    if (const auto* permalink = Member(*data, "permalink")) {
+    if (const auto* permalink = JsonMember(*data, "permalink")) {
         if (!permalink->IsString()) {
             return std::string("permalink is not a string");
         }
-        if (View(*permalink).starts_with('/')) {
-            item.url = std::string(kSite) + std::string(View(*permalink));
+        if (JsonStringView(*permalink).starts_with('/')) {
+            item.url = std::string(kSite) + std::string(JsonStringView(*permalink));
         }
     }
-    if (const auto* created = Member(*data, "created_utc")) {
+    if (const auto* created = JsonMember(*data, "created_utc")) {
         if (!created->IsNumber()) {
             return std::string("created_utc is not a number");
         }
@@ -167,37 +80,37 @@ std::variant<ChildOutcome, std::string> ParseChild(const rapidjson::Value& child
     }
 
     if (kind_name == "t3") {
-        const auto* title = Member(*data, "title");
+        const auto* title = JsonMember(*data, "title");
         if (title == nullptr || !title->IsString()) {
             return std::string(title == nullptr ? "post without title" : "title is not a string");
         }
-        item.text = DecodeEntities(View(*title));
-        if (const auto* selftext = Member(*data, "selftext")) {
+        item.text = DecodeEntities(JsonStringView(*title));
+        if (const auto* selftext = JsonMember(*data, "selftext")) {
             if (!selftext->IsString()) {
                 return std::string("selftext is not a string");
             }
             // A deleted or removed post keeps its title; only the body is gone.
-            if (!IsGone(View(*selftext)) && selftext->GetStringLength() > 0) {
-                item.text += "\n\n" + DecodeEntities(View(*selftext));
+            if (!IsGone(JsonStringView(*selftext)) && selftext->GetStringLength() > 0) {
+                item.text += "\n\n" + DecodeEntities(JsonStringView(*selftext));
             }
         }
         item.thread_id = fullname;
     } else {
-        const auto* body = Member(*data, "body");
+        const auto* body = JsonMember(*data, "body");
         if (body == nullptr || !body->IsString()) {
             return std::string(body == nullptr ? "comment without body" : "body is not a string");
         }
-        if (IsGone(View(*body))) {
+        if (IsGone(JsonStringView(*body))) {
             return ChildOutcome::kGone;
         }
-        item.text = DecodeEntities(View(*body));
+        item.text = DecodeEntities(JsonStringView(*body));
         for (const auto& [key, field] :
              {std::pair{"link_id", &item.thread_id}, std::pair{"parent_id", &item.reply_to}}) {
-            if (const auto* value = Member(*data, key)) {
+            if (const auto* value = JsonMember(*data, key)) {
                 if (!value->IsString()) {
                     return std::string(key) + " is not a string";
                 }
-                field->assign(View(*value));
+                field->assign(JsonStringView(*value));
             }
         }
     }
@@ -210,36 +123,11 @@ std::variant<ChildOutcome, std::string> ParseChild(const rapidjson::Value& child
 }  // namespace
 
 std::string DecodeEntities(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        if (text[i] == '&') {
-            if (const std::size_t used = DecodeOne(text.substr(i), out); used > 0) {
-                i += used;
-                continue;
-            }
-        }
-        out.push_back(text[i]);
-        ++i;
-    }
-    return out;
+    return DecodeBasicEntities(text);
 }
 
 std::string UrlEncode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if ((byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') || (byte >= '0' && byte <= '9') ||
-            byte == '-' || byte == '.' || byte == '_' || byte == '~') {
-            out.push_back(c);
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[byte >> 4]);
-            out.push_back(kHex[byte & 0x0F]);
-        }
-    }
-    return out;
+    return PercentEncode(text);
 }
 
 std::variant<ListingPage, WireError> ParseListing(std::string_view body, std::string_view source,
@@ -257,24 +145,24 @@ std::variant<ListingPage, WireError> ParseListing(std::string_view body, std::st
     if (!document.IsObject()) {
         return WireError{"listing is not a JSON object"};
     }
-    const auto* kind = Member(document, "kind");
-    if (kind == nullptr || !kind->IsString() || View(*kind) != "Listing") {
+    const auto* kind = JsonMember(document, "kind");
+    if (kind == nullptr || !kind->IsString() || JsonStringView(*kind) != "Listing") {
         return WireError{"not a Listing"};
     }
-    const auto* data = Member(document, "data");
+    const auto* data = JsonMember(document, "data");
     if (data == nullptr || !data->IsObject()) {
         return WireError{"Listing without data"};
     }
     ListingPage page;
     for (const auto& [key, field] : {std::pair{"after", &page.after}, std::pair{"before", &page.before}}) {
-        if (const auto* value = Member(*data, key)) {
+        if (const auto* value = JsonMember(*data, key)) {
             if (!value->IsString()) {
                 return WireError{std::string("data.") + key + " is not a string"};
             }
-            field->assign(View(*value));
+            field->assign(JsonStringView(*value));
         }
     }
-    const auto* children = Member(*data, "children");
+    const auto* children = JsonMember(*data, "children");
     if (children == nullptr || !children->IsArray()) {
         return WireError{"Listing without children"};
     }
@@ -295,7 +183,8 @@ std::variant<ListingPage, WireError> ParseListing(std::string_view body, std::st
         } else {
             std::string locator =
                 fullname.empty() ? std::string(locator_prefix) + "#" + std::to_string(index) : fullname;
-            page.bad_records.push_back(MakeBad(std::move(locator), std::get<std::string>(parsed), Serialize(child)));
+            page.bad_records.push_back(
+                MakeBadRecord(std::move(locator), std::get<std::string>(parsed), JsonToString(child)));
         }
         ++index;
     }
@@ -305,12 +194,12 @@ std::variant<ListingPage, WireError> ParseListing(std::string_view body, std::st
 std::variant<RawItem, BadRecord> ParseQuarantinedRecord(std::string_view raw, std::string_view source,
                                                         std::string_view locator) {
     if (raw.size() > kMaxPageBytes) {
-        return MakeBad(std::string(locator), "quarantined record is too large", std::string(raw));
+        return MakeBadRecord(std::string(locator), "quarantined record is too large", std::string(raw));
     }
     rapidjson::Document document;
     document.Parse<kParseFlags>(raw.data(), raw.size());
     if (document.HasParseError()) {
-        return MakeBad(std::string(locator), "quarantined record is not valid JSON", std::string(raw));
+        return MakeBadRecord(std::string(locator), "quarantined record is not valid JSON", std::string(raw));
     }
     RawItem item;
     std::string fullname;
@@ -319,12 +208,12 @@ std::variant<RawItem, BadRecord> ParseQuarantinedRecord(std::string_view raw, st
         if (*outcome == ChildOutcome::kItem) {
             return item;
         }
-        return MakeBad(
+        return MakeBadRecord(
             std::string(locator),
             *outcome == ChildOutcome::kGone ? "the content was deleted or removed" : "neither a post nor a comment",
             std::string(raw));
     }
-    return MakeBad(std::string(locator), std::get<std::string>(parsed), std::string(raw));
+    return MakeBadRecord(std::string(locator), std::get<std::string>(parsed), std::string(raw));
 }
 
 std::variant<TokenResponse, WireError> ParseTokenResponse(std::string_view body) {
@@ -337,18 +226,18 @@ std::variant<TokenResponse, WireError> ParseTokenResponse(std::string_view body)
         return WireError{"token response is not a JSON object"};
     }
     TokenResponse token;
-    if (const auto* error = Member(document, "error")) {
+    if (const auto* error = JsonMember(document, "error")) {
         // {"error":"invalid_grant"} (OAuth) or {"message":"Unauthorized","error":401} (Reddit's own 401).
-        token.error = error->IsString() ? std::string(View(*error))
+        token.error = error->IsString() ? std::string(JsonStringView(*error))
                                         : (error->IsInt() ? std::to_string(error->GetInt()) : "error");
         return token;
     }
-    const auto* access = Member(document, "access_token");
+    const auto* access = JsonMember(document, "access_token");
     if (access == nullptr || !access->IsString() || access->GetStringLength() == 0) {
         return WireError{"token response without access_token"};
     }
-    token.access_token = std::string(View(*access));
-    if (const auto* expires = Member(document, "expires_in"); expires != nullptr && expires->IsNumber()) {
+    token.access_token = std::string(JsonStringView(*access));
+    if (const auto* expires = JsonMember(document, "expires_in"); expires != nullptr && expires->IsNumber()) {
         const double seconds = expires->GetDouble();
         token.expires_in =
             std::isfinite(seconds) && seconds > 0 && seconds < 1.0e9 ? static_cast<std::int64_t>(seconds) : 0;

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <connectors/rss/rss_wire.hpp>
+#include <connectors/wire_util.hpp>
 #include <cstring>
 #include <memory>
 
@@ -387,25 +388,12 @@ std::optional<int> ZoneOffsetMinutes(std::string_view zone) {
     return 0;
 }
 
+// A code point naming no character (NUL, a surrogate, beyond U+10FFFF) becomes U+FFFD.
 void AppendUtf8(char32_t code_point, std::string& out) {
     if (code_point == 0 || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) {
         code_point = 0xFFFD;
     }
-    if (code_point < 0x80) {
-        out += static_cast<char>(code_point);
-    } else if (code_point < 0x800) {
-        out += static_cast<char>(0xC0 | (code_point >> 6));
-        out += static_cast<char>(0x80 | (code_point & 0x3F));
-    } else if (code_point < 0x10000) {
-        out += static_cast<char>(0xE0 | (code_point >> 12));
-        out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (code_point & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (code_point >> 18));
-        out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (code_point & 0x3F));
-    }
+    connectors::AppendUtf8(out, static_cast<std::uint32_t>(code_point));
 }
 
 // Decodes the reference starting at html[pos] == '&'; returns the characters consumed (0: not a reference).

@@ -2,14 +2,13 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <connectors/twilio/phone.hpp>
 #include <connectors/twilio/twilio_wire.hpp>
+#include <connectors/wire_util.hpp>
 #include <cstring>
 #include <ctime>
 
@@ -18,19 +17,6 @@ namespace {
 
 constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
 constexpr std::size_t kMaxRawRecordBytes = 8192;
-
-int HexValue(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 std::optional<std::string> Unescape(std::string_view text) {
     std::string out;
@@ -43,8 +29,8 @@ std::optional<std::string> Unescape(std::string_view text) {
             if (i + 2 >= text.size()) {
                 return std::nullopt;
             }
-            const int high = HexValue(text[i + 1]);
-            const int low = HexValue(text[i + 2]);
+            const int high = HexDigitValue(text[i + 1]);
+            const int low = HexDigitValue(text[i + 2]);
             if (high < 0 || low < 0) {
                 return std::nullopt;
             }
@@ -119,18 +105,6 @@ std::string GetString(const rapidjson::Value& object, const char* name) {
         return {};
     }
     return std::string(member->value.GetString(), member->value.GetStringLength());
-}
-
-std::string RawJson(const rapidjson::Value& value, bool& truncated) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    value.Accept(writer);
-    std::string raw(buffer.GetString(), buffer.GetSize());
-    truncated = raw.size() > kMaxRawRecordBytes;
-    if (truncated) {
-        raw.resize(kMaxRawRecordBytes);
-    }
-    return raw;
 }
 
 // Common to the list (JSON) and the webhook (form): builds the item or says why not.
@@ -387,12 +361,10 @@ std::variant<MessagesPage, WireError> ParseMessagesPage(std::string_view body, c
             page.items.push_back(std::move(*item));
             continue;
         }
-        BadRecord bad;
         const std::string sid = message.IsObject() ? GetString(message, "sid") : std::string();
-        bad.locator = sid.empty() || sid.size() > 64 ? "messages:" + std::to_string(index) : "message:" + sid;
-        bad.reason = std::get<std::string>(std::move(outcome));
-        bad.raw = RawJson(message, bad.raw_truncated);
-        page.bad_records.push_back(std::move(bad));
+        page.bad_records.push_back(
+            MakeBadRecord(sid.empty() || sid.size() > 64 ? "messages:" + std::to_string(index) : "message:" + sid,
+                          std::get<std::string>(std::move(outcome)), JsonToString(message), kMaxRawRecordBytes));
     }
     return page;
 }

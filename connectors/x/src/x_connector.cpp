@@ -7,6 +7,7 @@
 #include <common/log.hpp>
 #include <connectors/errc.hpp>
 #include <connectors/http/client.hpp>
+#include <connectors/wire_util.hpp>
 #include <connectors/x/x_connector.hpp>
 #include <connectors/x/x_wire.hpp>
 #include <memory>
@@ -86,29 +87,6 @@ const ConnectorFactory kFactory{
     .create = &Create,
 };
 
-std::string UrlEncode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if ((byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') || (byte >= '0' && byte <= '9') ||
-            byte == '-' || byte == '.' || byte == '_' || byte == '~') {
-            out.push_back(c);
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[byte >> 4]);
-            out.push_back(kHex[byte & 0x0F]);
-        }
-    }
-    return out;
-}
-
-std::string HostOf(std::string_view url) {
-    const auto scheme = url.find("://");
-    std::string_view rest = scheme == std::string_view::npos ? url : url.substr(scheme + 3);
-    return std::string(rest.substr(0, rest.find('/')));
-}
-
 std::string TrimSlash(std::string url) {
     while (!url.empty() && url.back() == '/') {
         url.pop_back();
@@ -187,7 +165,7 @@ XConnector::XConnector(std::string name, const Settings& settings, const Connect
     : name_(std::move(name)),
       context_(context),
       base_url_(TrimSlash(settings.GetString("base_url"))),
-      host_(HostOf(base_url_)),
+      host_(HostPortOf(base_url_)),
       query_(BuildQuery(settings.GetStringList("query"), settings.GetString("query_suffix"))),
       max_query_length_(static_cast<std::size_t>(settings.GetInt("max_query_length"))),
       page_size_(static_cast<int>(settings.GetInt("page_size"))),
@@ -249,14 +227,14 @@ void XConnector::RequestPage(std::shared_ptr<Fetch> fetch) {
     const std::size_t room = fetch->max_items - std::min(fetch->max_items, fetch->batch.items.size());
     const auto max_results = std::clamp<std::size_t>(room, kMinPageSize, static_cast<std::size_t>(page_size_));
     http::Request request;
-    request.url = base_url_ + std::string(kSearchPath) + "?query=" + UrlEncode(query_) +
-                  "&max_results=" + std::to_string(max_results) + "&tweet.fields=" + UrlEncode(kTweetFields) +
+    request.url = base_url_ + std::string(kSearchPath) + "?query=" + PercentEncode(query_) +
+                  "&max_results=" + std::to_string(max_results) + "&tweet.fields=" + PercentEncode(kTweetFields) +
                   "&expansions=author_id&user.fields=username";
     if (!fetch->start.since_id.empty()) {
         request.url += "&since_id=" + fetch->start.since_id;
     }
     if (!fetch->next_token.empty()) {
-        request.url += "&next_token=" + UrlEncode(fetch->next_token);
+        request.url += "&next_token=" + PercentEncode(fetch->next_token);
     }
     request.headers.emplace_back("Authorization", "Bearer " + fetch->token.Reveal());
     request.rate_limit_key = rate_limit_key_;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <connectors/wire_util.hpp>
 #include <connectors/x/x_wire.hpp>
 #include <map>
 
@@ -14,28 +15,9 @@ namespace {
 // Iterative parsing: the default recursive parser overflows the stack on deeply nested input.
 constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
 
-std::string_view View(const rapidjson::Value& value) {
-    return {value.GetString(), value.GetStringLength()};
-}
-
-const rapidjson::Value* Member(const rapidjson::Value& object, const char* key) {
-    if (!object.IsObject()) {
-        return nullptr;
-    }
-    const auto it = object.FindMember(key);
-    return it == object.MemberEnd() || it->value.IsNull() ? nullptr : &it->value;
-}
-
 bool AllDigits(std::string_view text) {
     return !text.empty() && text.size() <= 20 &&
            std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-std::string Serialize(const rapidjson::Value& value) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    value.Accept(writer);
-    return {buffer.GetString(), buffer.GetSize()};
 }
 
 // The quarantine form of one post: a one-post page in X's own format, with its author if known.
@@ -60,15 +42,6 @@ std::string QuarantineRaw(const rapidjson::Value& tweet, const rapidjson::Value*
     return {buffer.GetString(), buffer.GetSize()};
 }
 
-BadRecord MakeBad(std::string locator, std::string reason, std::string raw) {
-    BadRecord bad{std::move(locator), std::move(reason), std::move(raw), false};
-    if (bad.raw.size() > kMaxQuarantineBytes) {
-        bad.raw.resize(kMaxQuarantineBytes);
-        bad.raw_truncated = true;
-    }
-    return bad;
-}
-
 // X's language codes that name no language: und (undetermined), zxx (no text), and the q* codes for
 // media-only, hashtags-only, cashtags-only or mention-only posts.
 std::string LanguageHint(std::string_view lang) {
@@ -76,66 +49,6 @@ std::string LanguageHint(std::string_view lang) {
         return {};
     }
     return std::string(lang);
-}
-
-void AppendUtf8(std::string& out, std::uint32_t code_point) {
-    if (code_point < 0x80) {
-        out.push_back(static_cast<char>(code_point));
-    } else if (code_point < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (code_point >> 6)));
-        out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-    } else if (code_point < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (code_point >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (code_point >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-    }
-}
-
-// Decodes one entity starting at text[0] == '&'; returns the bytes consumed (0: not an entity we decode).
-std::size_t DecodeOne(std::string_view text, std::string& out) {
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kNamed = {
-        {{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&nbsp;", "\xC2\xA0"}}};
-    for (const auto& [name, replacement] : kNamed) {
-        if (text.starts_with(name)) {
-            out.append(replacement);
-            return name.size();
-        }
-    }
-    if (text.size() < 4 || text[1] != '#') {
-        return 0;
-    }
-    const bool hex = text[2] == 'x' || text[2] == 'X';
-    std::size_t i = hex ? 3 : 2;
-    std::uint32_t code_point = 0;
-    const std::size_t digits_start = i;
-    for (; i < text.size() && i < digits_start + 8; ++i) {
-        const char c = text[i];
-        std::uint32_t digit = 0;
-        if (c >= '0' && c <= '9') {
-            digit = static_cast<std::uint32_t>(c - '0');
-        } else if (hex && c >= 'a' && c <= 'f') {
-            digit = static_cast<std::uint32_t>(c - 'a' + 10);
-        } else if (hex && c >= 'A' && c <= 'F') {
-            digit = static_cast<std::uint32_t>(c - 'A' + 10);
-        } else {
-            break;
-        }
-        code_point = code_point * (hex ? 16U : 10U) + digit;
-    }
-    if (i == digits_start || i >= text.size() || text[i] != ';') {
-        return 0;
-    }
-    // Only scalar values: no NUL, no surrogates, nothing above U+10FFFF (the text must stay valid UTF-8).
-    if (code_point == 0 || (code_point >= 0xD800 && code_point <= 0xDFFF) || code_point > 0x10FFFF) {
-        return 0;
-    }
-    AppendUtf8(out, code_point);
-    return i + 1;
 }
 
 using UserMap = std::map<std::string_view, const rapidjson::Value*>;
@@ -146,14 +59,14 @@ std::variant<RawItem, std::string> ParseTweet(const rapidjson::Value& tweet, con
     if (!tweet.IsObject()) {
         return std::string("post is not a JSON object");
     }
-    const auto* id = Member(tweet, "id");
+    const auto* id = JsonMember(tweet, "id");
     if (id == nullptr) {
         return std::string("post without id");
     }
-    if (!id->IsString() || !AllDigits(View(*id))) {
+    if (!id->IsString() || !AllDigits(JsonStringView(*id))) {
         return std::string("post id is not a decimal string");
     }
-    id_out = std::string(View(*id));
+    id_out = std::string(JsonStringView(*id));
 
     RawItem item;
     item.source = source;
@@ -161,13 +74,13 @@ std::variant<RawItem, std::string> ParseTweet(const rapidjson::Value& tweet, con
     item.external_id = id_out;
 
     // Long posts (over 280 characters) come truncated in `text` and whole in note_tweet.text.
-    const auto* note = Member(tweet, "note_tweet");
-    const auto* note_text = note != nullptr ? Member(*note, "text") : nullptr;
-    const auto* text = Member(tweet, "text");
+    const auto* note = JsonMember(tweet, "note_tweet");
+    const auto* note_text = note != nullptr ? JsonMember(*note, "text") : nullptr;
+    const auto* text = JsonMember(tweet, "text");
     if (note_text != nullptr && note_text->IsString()) {
-        item.text = DecodeEntities(View(*note_text));
+        item.text = DecodeEntities(JsonStringView(*note_text));
     } else if (text != nullptr && text->IsString()) {
-        item.text = DecodeEntities(View(*text));
+        item.text = DecodeEntities(JsonStringView(*text));
     } else {
         return std::string(text == nullptr ? "post without text" : "post text is not a string");
     }
@@ -175,11 +88,11 @@ std::variant<RawItem, std::string> ParseTweet(const rapidjson::Value& tweet, con
     for (const auto& [key, field] :
          {std::pair{"author_id", &item.author}, std::pair{"conversation_id", &item.thread_id},
           std::pair{"lang", &item.language_hint}}) {
-        if (const auto* value = Member(tweet, key)) {
+        if (const auto* value = JsonMember(tweet, key)) {
             if (!value->IsString()) {
                 return std::string(key) + " is not a string";
             }
-            field->assign(View(*value));
+            field->assign(JsonStringView(*value));
         }
     }
     item.language_hint = LanguageHint(item.language_hint);
@@ -188,8 +101,8 @@ std::variant<RawItem, std::string> ParseTweet(const rapidjson::Value& tweet, con
     std::string username;
     if (!item.author.empty()) {
         if (const auto user = users.find(item.author); user != users.end()) {
-            if (const auto* name = Member(*user->second, "username"); name != nullptr && name->IsString()) {
-                username = std::string(View(*name));
+            if (const auto* name = JsonMember(*user->second, "username"); name != nullptr && name->IsString()) {
+                username = std::string(JsonStringView(*name));
             }
         }
     }
@@ -197,34 +110,34 @@ std::variant<RawItem, std::string> ParseTweet(const rapidjson::Value& tweet, con
     item.url =
         username.empty() ? "https://x.com/i/web/status/" + id_out : "https://x.com/" + username + "/status/" + id_out;
 
-    if (const auto* created = Member(tweet, "created_at")) {
+    if (const auto* created = JsonMember(tweet, "created_at")) {
         if (!created->IsString()) {
             return std::string("created_at is not a string");
         }
-        item.posted_at = ParseRfc3339(View(*created));
+        item.posted_at = ParseRfc3339(JsonStringView(*created));
     }
 
-    if (const auto* references = Member(tweet, "referenced_tweets")) {
+    if (const auto* references = JsonMember(tweet, "referenced_tweets")) {
         if (!references->IsArray()) {
             return std::string("referenced_tweets is not an array");
         }
         for (const auto& reference : references->GetArray()) {
-            const auto* type = Member(reference, "type");
-            const auto* ref_id = Member(reference, "id");
-            if (type != nullptr && type->IsString() && View(*type) == "replied_to" && ref_id != nullptr &&
+            const auto* type = JsonMember(reference, "type");
+            const auto* ref_id = JsonMember(reference, "id");
+            if (type != nullptr && type->IsString() && JsonStringView(*type) == "replied_to" && ref_id != nullptr &&
                 ref_id->IsString()) {
-                item.reply_to = std::string(View(*ref_id));
+                item.reply_to = std::string(JsonStringView(*ref_id));
             }
         }
     }
 
     // An edited post is a new post id whose edit_history_tweet_ids starts with the original's id: store it
     // as a new version of the original item rather than as an unrelated post.
-    if (const auto* history = Member(tweet, "edit_history_tweet_ids");
+    if (const auto* history = JsonMember(tweet, "edit_history_tweet_ids");
         history != nullptr && history->IsArray() && history->Size() > 1) {
         const auto& first = (*history)[0];
-        if (first.IsString() && AllDigits(View(first)) && View(first) != id_out) {
-            item.external_id = std::string(View(first));
+        if (first.IsString() && AllDigits(JsonStringView(first)) && JsonStringView(first) != id_out) {
+            item.external_id = std::string(JsonStringView(first));
             item.version = id_out;
         }
     }
@@ -238,19 +151,7 @@ std::variant<RawItem, std::string> ParseTweet(const rapidjson::Value& tweet, con
 }  // namespace
 
 std::string DecodeEntities(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        if (text[i] == '&') {
-            if (const std::size_t used = DecodeOne(text.substr(i), out); used > 0) {
-                i += used;
-                continue;
-            }
-        }
-        out.push_back(text[i]);
-        ++i;
-    }
-    return out;
+    return DecodeBasicEntities(text);
 }
 
 bool IdGreater(std::string_view a, std::string_view b) {
@@ -277,41 +178,41 @@ std::variant<SearchPage, WireError> ParseSearchPage(std::string_view body, std::
     }
 
     SearchPage page;
-    const auto* meta = Member(document, "meta");
+    const auto* meta = JsonMember(document, "meta");
     if (meta == nullptr || !meta->IsObject()) {
         return WireError{"page without meta"};
     }
     for (const auto& [key, field] : {std::pair{"newest_id", &page.newest_id}, std::pair{"oldest_id", &page.oldest_id},
                                      std::pair{"next_token", &page.next_token}}) {
-        if (const auto* value = Member(*meta, key)) {
+        if (const auto* value = JsonMember(*meta, key)) {
             if (!value->IsString()) {
                 return WireError{std::string("meta.") + key + " is not a string"};
             }
-            field->assign(View(*value));
+            field->assign(JsonStringView(*value));
         }
     }
     if (!page.newest_id.empty() && !AllDigits(page.newest_id)) {
         return WireError{"meta.newest_id is not a post id"};
     }
-    if (const auto* count = Member(*meta, "result_count"); count != nullptr && count->IsInt64()) {
+    if (const auto* count = JsonMember(*meta, "result_count"); count != nullptr && count->IsInt64()) {
         page.result_count = count->GetInt64();
     }
-    if (const auto* errors = Member(document, "errors"); errors != nullptr && errors->IsArray()) {
+    if (const auto* errors = JsonMember(document, "errors"); errors != nullptr && errors->IsArray()) {
         page.partial_errors = errors->Size();
     }
 
     UserMap users;
-    if (const auto* includes = Member(document, "includes")) {
-        if (const auto* user_list = Member(*includes, "users"); user_list != nullptr && user_list->IsArray()) {
+    if (const auto* includes = JsonMember(document, "includes")) {
+        if (const auto* user_list = JsonMember(*includes, "users"); user_list != nullptr && user_list->IsArray()) {
             for (const auto& user : user_list->GetArray()) {
-                if (const auto* user_id = Member(user, "id"); user_id != nullptr && user_id->IsString()) {
-                    users.emplace(View(*user_id), &user);
+                if (const auto* user_id = JsonMember(user, "id"); user_id != nullptr && user_id->IsString()) {
+                    users.emplace(JsonStringView(*user_id), &user);
                 }
             }
         }
     }
 
-    const auto* data = Member(document, "data");
+    const auto* data = JsonMember(document, "data");
     if (data == nullptr) {
         return page;  // an empty page: {"meta":{"result_count":0}}
     }
@@ -326,13 +227,13 @@ std::variant<SearchPage, WireError> ParseSearchPage(std::string_view body, std::
             page.items.push_back(std::move(*item));
         } else {
             const rapidjson::Value* user = nullptr;
-            if (const auto* author = Member(tweet, "author_id"); author != nullptr && author->IsString()) {
-                const auto found = users.find(View(*author));
+            if (const auto* author = JsonMember(tweet, "author_id"); author != nullptr && author->IsString()) {
+                const auto found = users.find(JsonStringView(*author));
                 user = found == users.end() ? nullptr : found->second;
             }
             std::string locator = id.empty() ? std::string(locator_prefix) + "#" + std::to_string(index) : "post:" + id;
             page.bad_records.push_back(
-                MakeBad(std::move(locator), std::get<std::string>(parsed), QuarantineRaw(tweet, user)));
+                MakeBadRecord(std::move(locator), std::get<std::string>(parsed), QuarantineRaw(tweet, user)));
         }
         ++index;
     }
@@ -345,24 +246,24 @@ std::variant<RawItem, BadRecord> ParseQuarantinedRecord(std::string_view raw, st
     rapidjson::Document document;
     document.Parse<kParseFlags>(raw.data(), raw.size());
     if (document.HasParseError() || !document.IsObject()) {
-        return MakeBad(std::string(locator), "quarantined record is not a JSON object", std::string(raw));
+        return MakeBadRecord(std::string(locator), "quarantined record is not a JSON object", std::string(raw));
     }
     if (!document.HasMember("meta")) {
         document.AddMember("meta", rapidjson::Value(rapidjson::kObjectType), document.GetAllocator());
     }
-    auto parsed = ParseSearchPage(Serialize(document), source, locator);
+    auto parsed = ParseSearchPage(JsonToString(document), source, locator);
     if (auto* error = std::get_if<WireError>(&parsed)) {
-        return MakeBad(std::string(locator), error->reason, std::string(raw));
+        return MakeBadRecord(std::string(locator), error->reason, std::string(raw));
     }
     auto& page = std::get<SearchPage>(parsed);
     if (page.items.size() == 1 && page.bad_records.empty()) {
         return std::move(page.items.front());
     }
     if (!page.bad_records.empty()) {
-        return MakeBad(std::string(locator), page.bad_records.front().reason, std::string(raw));
+        return MakeBadRecord(std::string(locator), page.bad_records.front().reason, std::string(raw));
     }
-    return MakeBad(std::string(locator), "quarantined record holds " + std::to_string(page.items.size()) + " posts",
-                   std::string(raw));
+    return MakeBadRecord(std::string(locator),
+                         "quarantined record holds " + std::to_string(page.items.size()) + " posts", std::string(raw));
 }
 
 ApiProblem ParseApiProblem(std::string_view body) {
@@ -375,24 +276,25 @@ ApiProblem ParseApiProblem(std::string_view body) {
     if (document.HasParseError() || !document.IsObject()) {
         return problem;
     }
-    if (const auto* title = Member(document, "title"); title != nullptr && title->IsString()) {
-        problem.title = std::string(View(*title));
+    if (const auto* title = JsonMember(document, "title"); title != nullptr && title->IsString()) {
+        problem.title = std::string(JsonStringView(*title));
     }
-    if (const auto* type = Member(document, "type"); type != nullptr && type->IsString()) {
-        problem.type = std::string(View(*type));
+    if (const auto* type = JsonMember(document, "type"); type != nullptr && type->IsString()) {
+        problem.type = std::string(JsonStringView(*type));
     }
-    if (const auto* errors = Member(document, "errors"); errors != nullptr && errors->IsArray()) {
+    if (const auto* errors = JsonMember(document, "errors"); errors != nullptr && errors->IsArray()) {
         for (const auto& error : errors->GetArray()) {
-            if (const auto* code = Member(error, "code"); code != nullptr && code->IsInt64() && !problem.code) {
+            if (const auto* code = JsonMember(error, "code"); code != nullptr && code->IsInt64() && !problem.code) {
                 problem.code = code->GetInt64();
             }
-            if (const auto* parameters = Member(error, "parameters"); parameters != nullptr && parameters->IsObject()) {
+            if (const auto* parameters = JsonMember(error, "parameters");
+                parameters != nullptr && parameters->IsObject()) {
                 for (const auto& parameter : parameters->GetObject()) {
-                    problem.bad_parameters.emplace_back(View(parameter.name));
+                    problem.bad_parameters.emplace_back(JsonStringView(parameter.name));
                 }
             }
-            if (const auto* parameter = Member(error, "parameter"); parameter != nullptr && parameter->IsString()) {
-                problem.bad_parameters.emplace_back(View(*parameter));
+            if (const auto* parameter = JsonMember(error, "parameter"); parameter != nullptr && parameter->IsString()) {
+                problem.bad_parameters.emplace_back(JsonStringView(*parameter));
             }
         }
     }

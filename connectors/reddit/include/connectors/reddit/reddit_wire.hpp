@@ -61,7 +61,7 @@ std::variant<TokenResponse, WireError> ParseTokenResponse(std::string_view body)
 /// &#xHH;, e.g. &#x200B;); anything else is kept verbatim; never produces invalid UTF-8 from valid input.
 std::string DecodeEntities(std::string_view text);
 
-/// Percent-encodes a query-string value (RFC 3986 unreserved characters kept).
+/// Percent-encodes a query-string value (RFC 3986 unreserved characters kept): connectors::PercentEncode.
 std::string UrlEncode(std::string_view text);
 
 }  // namespace carelisten::connectors::reddit
