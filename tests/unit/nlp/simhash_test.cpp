@@ -55,7 +55,9 @@ TEST(SimHash, RetweetPrefixHandlesAndLinksDoNotChangeTheHash) {
 }
 
 TEST(SimHash, WordsExcludeHandlesLinksAndLeadingRetweetMarker) {
-    const std::vector<std::string_view> words = SimHashWords(Normalize("RT @bob: ward 7 was great https://x.org"));
+    // The words are views into the normalized text: it must outlive them.
+    const auto normalized = Normalize("RT @bob: ward 7 was great https://x.org");
+    const std::vector<std::string_view> words = SimHashWords(normalized);
     EXPECT_EQ(words, (std::vector<std::string_view>{"ward", "7", "was", "great"}));
 }
 
