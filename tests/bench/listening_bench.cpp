@@ -31,14 +31,27 @@ namespace {
 using namespace carelisten;
 using Clock = std::chrono::steady_clock;
 
-const char* const kTexts[] = {
-    "The nurses on ward 7 at St Elsewhere were wonderful and explained everything.",
-    "Waited four hours in A&E at St Elsewhere with no updates, terrible experience.",
-    "Doctor at St Elsewhere was rude and dismissive when I asked about my medication",
-    "Parking at St Elsewhere was impossible but the staff were kind and caring.",
-    "Food was cold again, third time this week at St Elsewhere. Not good enough.",
-    "Thank you St Elsewhere for the excellent care after my operation!",
+// Posts are composed from three fragment lists (216 combinations, plus the post's number), so they differ like
+// real posts do: identical texts would all be linked as near-duplicates, which is not the common case.
+const char* const kOpenings[] = {
+    "The nurses on ward 7 at St Elsewhere", "Waited four hours in A&E at St Elsewhere",
+    "The doctor at St Elsewhere",           "Parking at St Elsewhere",
+    "The food on the cardiology ward",      "My mother's discharge from St Elsewhere",
 };
+const char* const kMiddles[] = {
+    "were wonderful and explained everything to us,", "left us with no updates at all,",
+    "was rude and dismissive about my medication,",   "was impossible on a weekday morning,",
+    "arrived cold for the third time this week,",     "took the whole day because of paperwork,",
+};
+const char* const kEndings[] = {
+    "thank you all so much",           "terrible experience overall", "please fix the billing too",
+    "the cleaners were lovely though", "I will write to PALS",        "five stars for the physio team",
+};
+
+std::string PostText(std::uint64_t id) {
+    return std::string(kOpenings[id % 6]) + " " + kMiddles[(id / 6) % 6] + " " + kEndings[(id / 36) % 6] + " (visit " +
+           std::to_string(id) + ")";
+}
 
 /// Serves `total` posts newest first, 100 a page, paging with next_token within the since_id window.
 testing::FakeResponse Search(std::size_t total, const testing::RecordedRequest& request) {
@@ -52,7 +65,7 @@ testing::FakeResponse Search(std::size_t total, const testing::RecordedRequest& 
     std::size_t count = 0;
     for (; id > since_id && count < 100; --id, ++count) {
         data += (data.empty() ? "" : ",") + std::string(R"({"id":")") + std::to_string(id) + R"(","text":")" +
-                kTexts[id % 6] + R"(","author_id":")" + std::to_string(id % 997) +
+                PostText(id) + R"(","author_id":")" + std::to_string(id % 997) +
                 R"(","created_at":"2026-11-25T10:00:00.000Z","conversation_id":")" + std::to_string(id) +
                 R"(","lang":"en"})";
         if (count < 20) {
