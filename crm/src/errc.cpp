@@ -28,6 +28,8 @@ public:
                 return "cannot connect to the database: check the connection settings";
             case CrmErrc::kFatal:
                 return "database operation failed";
+            case CrmErrc::kConflict:
+                return "already stored with different content: choose a new version or key";
         }
         return "unknown crm error";
     }

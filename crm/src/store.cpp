@@ -13,6 +13,7 @@
 #include "connection.hpp"
 #include "convert.hpp"
 #include "db_error.hpp"
+#include "store_impl.hpp"
 
 namespace carelisten::crm {
 namespace {
@@ -467,59 +468,11 @@ QuarantineRow ToQuarantineRow(const pqxx::row& row) {
 
 }  // namespace
 
-struct Store::Impl {
-    explicit Impl(std::string full_conninfo) : conninfo(std::move(full_conninfo)) {}
-
-    TransactionObserver transaction_observer;
-
-    /// Connects and declares the prepared statements. Throws what libpqxx throws.
-    void Connect() {
-        session = std::make_unique<PgSession>(conninfo);
-        for (const auto& statement : kStatements) {
-            session->conn().prepare(statement.name, statement.sql);
-        }
+void PrepareStoreStatements(pqxx::connection& conn) {
+    for (const auto& statement : kStatements) {
+        conn.prepare(statement.name, statement.sql);
     }
-
-    /// Runs `fn` on a connection (connecting first when there is none) and maps every exception to a CrmErrc.
-    /// A lost connection is dropped here, so the next call reconnects.
-    template <typename T, typename Fn>
-    Result<T> Run(std::string_view operation, Fn&& fn) {
-        if (!session) {
-            try {
-                Connect();
-            } catch (const std::exception& e) {
-                session.reset();
-                std::uint64_t occurrence = 0;
-                if (retry_log.ShouldLog(occurrence)) {
-                    LogConnectFailure(operation, e, log::Level::kWarning);
-                }
-                return CrmErrc::kRetry;
-            }
-        }
-        try {
-            Result<T> result = fn(session->conn());
-            retry_log.Reset();
-            return result;
-        } catch (...) {
-            const DbFailure failure = ClassifyCurrentException();
-            // An exception in the middle of COPY leaves the connection in an unknown protocol state.
-            if (failure.connection_lost || copy_in_progress) {
-                session.reset();
-            }
-            copy_in_progress = false;
-            std::uint64_t occurrence = 0;
-            if (failure.errc != CrmErrc::kRetry || retry_log.ShouldLog(occurrence)) {
-                LogDbFailure(operation, failure);
-            }
-            return failure.errc;
-        }
-    }
-
-    std::string conninfo;  // holds the password: never log it
-    std::unique_ptr<PgSession> session;
-    bool copy_in_progress = false;
-    log::RepeatLimiter retry_log;
-};
+}
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 

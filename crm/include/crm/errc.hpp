@@ -13,6 +13,7 @@ enum class CrmErrc {
     kSchemaTooNew,       ///< the database was migrated by a newer binary: refuse to start
     kConnectionRefused,  ///< cannot connect at all (bad conninfo, auth): fix configuration
     kFatal,              ///< anything else: a bug or a constraint the code did not expect
+    kConflict,           ///< the key exists with other content (e.g. a survey definition version): use a new key
 };
 
 const std::error_category& CrmCategory();

@@ -90,6 +90,7 @@ public:
     struct Impl;
 
 private:
+    friend class SurveyRepository;  // the survey tables' repository shares this connection
     explicit Store(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
