@@ -100,6 +100,29 @@ std::int64_t RaiseAlert(pqxx::work& txn, std::int64_t survey_id, std::int64_t it
             "UPDATE feedback_case SET item_count = (SELECT count(*) FROM item WHERE case_id = $1) WHERE id = $1",
             case_id);
     }
+    if (!alert.message.empty()) {
+        const pqxx::result physician = txn.exec_params(
+            "SELECT p.alert_channel, p.email, p.phone FROM survey AS s JOIN physician AS p ON p.id = s.physician_id "
+            "WHERE s.id = $1",
+            survey_id);
+        if (!physician.empty()) {
+            const std::string preferred = physician[0][0].as<std::string>();
+            const std::string email = physician[0][1].as<std::string>();
+            const std::string phone = physician[0][2].as<std::string>();
+            const bool by_sms = !phone.empty() && !alert.sms_source.empty() &&
+                                (preferred == "sms" || email.empty() || alert.email_source.empty());
+            const bool by_email = !by_sms && !email.empty() && !alert.email_source.empty();
+            if (by_sms || by_email) {
+                // One alert per item that raised it: a replayed answer never alerts twice.
+                EnqueueMessages(txn, {{.source = by_sms ? alert.sms_source : alert.email_source,
+                                       .channel = by_sms ? "sms" : "email",
+                                       .recipient = by_sms ? phone : email,
+                                       .purpose = "clinical_alert",
+                                       .body = alert.message,
+                                       .dedupe_key = "alert:" + std::to_string(item_id)}});
+            }
+        }
+    }
     EnqueueMessages(txn, alert.notifications);
     return case_id;
 }

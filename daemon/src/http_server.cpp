@@ -103,6 +103,9 @@ private:
         response->set(http::field::server, "carelistend");
         response->set(http::field::content_type, content.content_type);
         response->set(http::field::cache_control, "no-store");
+        for (const auto& [name, value] : content.headers) {
+            response->set(name, value);
+        }
         response->keep_alive(false);
         response->body() = std::move(content.body);
         response->prepare_payload();

@@ -291,13 +291,10 @@ TEST_F(SurveyRepositoryTest, FormAnswersAreAcceptedOnceAndRedFlagsOpenTheirPhysi
     comment.sentiment_score = 0.7;
     comment.categories = {"communication"};
     comment.analyzer_version = "test";
-    const RedFlagAlert alert{.flags = {"uncontrolled_pain"},
-                             .notifications = {{.source = "mail",
-                                                .channel = "email",
-                                                .recipient = "dr.p100@hospital.example",
-                                                .purpose = "clinical_alert",
-                                                .body = "red flag",
-                                                .dedupe_key = "alert:1"}}};
+    ASSERT_TRUE(surveys_->UpdatePhysicianContact(
+        {.id = "P100", .email = "Dr.P100@Hospital.Example", .phone = "+15557770100", .alert_channel = "sms"}));
+    const RedFlagAlert alert{
+        .flags = {"uncontrolled_pain"}, .message = "red flag", .email_source = "mail", .sms_source = "sms"};
     const auto submitted = surveys_->SubmitAnswers(
         *outcome.survey_id, "web", answers, {{.question_id = "comment", .item = comment}}, alert, now + hours(2));
     ASSERT_TRUE(submitted) << submitted.error().message();
@@ -312,7 +309,13 @@ TEST_F(SurveyRepositoryTest, FormAnswersAreAcceptedOnceAndRedFlagsOpenTheirPhysi
     EXPECT_EQ(Count("SELECT count(*) FROM feedback_case WHERE urgency = 'critical' AND physician_id = 'P100' AND "
                     "status = 'open' AND item_count = 1"),
               1);
-    EXPECT_EQ(Count("SELECT count(*) FROM outbound_message WHERE purpose = 'clinical_alert'"), 1);
+    EXPECT_EQ(Count("SELECT count(*) FROM outbound_message WHERE purpose = 'clinical_alert' AND channel = 'sms' AND "
+                    "recipient = '+15557770100' AND source = 'sms'"),
+              1);
+    const auto physician = surveys_->GetPhysician("P100");
+    ASSERT_TRUE(physician && physician.value().has_value());
+    EXPECT_EQ(physician.value()->email, "dr.p100@hospital.example");
+    EXPECT_EQ(physician.value()->name, "Dr P100");
     EXPECT_EQ(Count("SELECT count(*) FROM item WHERE channel = 'survey'"), 2);  // the comment and the flag record
     EXPECT_EQ(Count("SELECT count(*) FROM survey WHERE state = 'answered' AND answered_via = 'web'"), 1);
 }

@@ -119,7 +119,12 @@ struct SurveyAnswerRecord {
 /// The caller's red-flag alert: the urgent case and the message to the physician, written with the answers.
 struct RedFlagAlert {
     std::vector<std::string> flags;
-    std::vector<NewOutbound> notifications;
+    /// Sent at once to the survey's physician on their alert channel (physician.alert_channel, else whichever
+    /// contact they have). A physician without a contact gets none; the case still opens for the console.
+    std::string message;
+    std::string email_source;                ///< the outbox source that sends e-mail alerts ('' : none by e-mail)
+    std::string sms_source;                  ///< the outbox source that sends SMS alerts ('' : none by SMS)
+    std::vector<NewOutbound> notifications;  ///< any further messages
 };
 
 /// A free-text answer, analyzed by the caller, to store as an item (channel 'survey').

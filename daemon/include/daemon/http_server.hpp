@@ -17,6 +17,8 @@ struct HttpResponse {
     unsigned status = 200;
     std::string content_type = "text/plain; charset=utf-8";
     std::string body;
+    /// Extra response headers (Content-Security-Policy, Location, ...); Cache-Control is always no-store.
+    std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
 /// Handlers are called on the io_context's thread and must not block.
