@@ -128,6 +128,15 @@ ParseError Reject(std::string reason, std::string location, Hl7ErrorCondition co
                       .condition = condition};
 }
 
+/// An absent MSH-12 is accepted (older senders omit it); one that is there must say 2.x.
+std::optional<ParseError> CheckVersion(const Message& message) {
+    const std::string version = message.Get("MSH", 12);
+    if (!version.empty() && !version.starts_with("2.") && version != "2") {
+        return Reject("MSH-12 (version id) is not HL7 v2.x", "MSH-12", Hl7ErrorCondition::kUnsupportedVersionId);
+    }
+    return std::nullopt;
+}
+
 Message::Segment SplitSegment(std::string_view line, char field_separator) {
     Message::Segment segment;
     std::size_t start = 0;
@@ -256,6 +265,10 @@ std::string FormatHl7Time(const CivilTime& time) {
 }
 
 std::string EscapeText(std::string_view text, const Delimiters& d) {
+    if (text == "\"\"") {
+        // Written plainly, two quotes would be read as the HL7 null ("delete the value").
+        return d.escape + std::string("X2222") + d.escape;
+    }
     std::string out;
     out.reserve(text.size());
     for (const char c : text) {
@@ -457,14 +470,17 @@ std::variant<Message, ParseError> ParseMessage(std::string_view bytes) {
                              .error_location = "",
                              .condition = Hl7ErrorCondition::kSegmentSequenceError};
             error.header.emplace(delimiters, std::vector<Message::Segment>{segments.front()});
+            // Not HL7 v2 at all outranks a bad segment: the sender gets AR, as it would for the whole message.
+            if (auto version_error = CheckVersion(*error.header)) {
+                return *std::move(version_error);
+            }
             return error;
         }
         segments.push_back(std::move(segment));
     }
     Message message(delimiters, std::move(segments));
-    const std::string version = message.Get("MSH", 12);
-    if (!version.empty() && !version.starts_with("2.") && version != "2") {
-        return Reject("MSH-12 (version id) is not HL7 v2.x", "MSH-12", Hl7ErrorCondition::kUnsupportedVersionId);
+    if (auto version_error = CheckVersion(message)) {
+        return *std::move(version_error);
     }
     return message;
 }

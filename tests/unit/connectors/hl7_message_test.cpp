@@ -60,7 +60,7 @@ TEST(Hl7Message, DecodesEscapeSequencesAfterSplitting) {
     EXPECT_EQ(message.Get("PID", 5, 1), "TESTPATIENT&SON");  // \T\ is not a subcomponent break
     EXPECT_EQ(message.Get("PV1", 3, 1), "ONC|DAY");          // \F\ is not a field break
     EXPECT_EQ(message.Get("PV1", 3, 2), "W03");
-    EXPECT_EQ(message.Get("PV1", 7, 2), "D'SOUZA");    // the \X27\ hex escape
+    EXPECT_EQ(message.Get("PV1", 7, 2), "D'SOUZA");  // the \X27\ hex escape
     EXPECT_EQ(message.Get("PV1", 7, 3), "ANNE&MARIE");
     EXPECT_EQ(message.Get("PV1", 10), "ONC^DAYCARE");  // \S\ is not a component break
 }
@@ -86,6 +86,11 @@ TEST(Hl7Message, EscapeTextRoundTripsThroughTheParser) {
     const Message message =
         MustParse("MSH|^~\\&#|A|B|C|D|20261130||ADT^A08|1|P|2.7\rZTX|" + EscapeText(tricky, five) + "\r");
     EXPECT_EQ(message.Get("ZTX", 1), "a|b^c~d\\e&f#g\nh");  // a CR in text travels as \.br\ (a line feed)
+}
+
+TEST(Hl7Message, EscapeTextKeepsTwoQuotesApartFromTheHl7Null) {
+    const Message message = MustParse("MSH|^~\\&|A|B|C|D|20261130||ADT^A08|1|P|2.5\rZTX|" + EscapeText("\"\"") + "\r");
+    EXPECT_EQ(message.Get("ZTX", 1), "\"\"");
 }
 
 TEST(Hl7Message, TakesNonDefaultDelimitersFromMsh1AndMsh2) {
@@ -169,6 +174,12 @@ TEST(Hl7Message, RejectsAVersionOtherThanTwo) {
     EXPECT_EQ(error.ack, AckCode::kReject);
     EXPECT_EQ(error.error_location, "MSH-12");
     EXPECT_EQ(error.condition, Hl7ErrorCondition::kUnsupportedVersionId);
+}
+
+TEST(Hl7Message, AWrongVersionOutranksABadSegment) {
+    const ParseError error = MustFail("MSH|^~\\&|A|B|C|D|2026||ADT^A03|1|P|3.0\rP\r");
+    EXPECT_EQ(error.ack, AckCode::kReject);
+    EXPECT_EQ(error.error_location, "MSH-12");
 }
 
 TEST(Hl7Message, ATruncatedSegmentIsAnErrorThatStillKnowsTheControlId) {
