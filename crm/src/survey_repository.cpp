@@ -118,7 +118,8 @@ std::int64_t RaiseAlert(pqxx::work& txn, std::int64_t survey_id, std::int64_t it
                                        .channel = by_sms ? "sms" : "email",
                                        .recipient = by_sms ? phone : email,
                                        .purpose = "clinical_alert",
-                                       .body = alert.message,
+                                       .body = by_sms ? alert.message
+                                                      : alert.email_subject + "\n\n" + alert.message,
                                        .dedupe_key = "alert:" + std::to_string(item_id)}});
             }
         }
@@ -473,7 +474,7 @@ Result<std::size_t> SurveyRepository::ProcessDue(Timestamp now, std::size_t limi
             TimeColumn("s.due_at") + ", " + TimeColumn("s.invited_at") + ", " + TimeColumn("s.last_sent_at") + ", " +
             TimeColumn("s.expires_at") +
             ", s.reminders_sent, s.channel, s.contact, s.language, "
-            "e.deceased, e.status, "
+            "e.deceased, e.status, coalesce(s.dialog::text, ''), "
             "EXISTS (SELECT 1 FROM encounter AS o WHERE o.patient_id = s.patient_id AND o.id <> e.id AND o.status "
             "<> 'cancelled' AND (o.status = 'admitted' OR o.discharged_at > e.discharged_at)), "
             "EXISTS (SELECT 1 FROM feedback_case AS c WHERE c.status = 'open' AND urgency_rank(c.urgency) >= 3 AND "
@@ -519,9 +520,10 @@ Result<std::size_t> SurveyRepository::ProcessDue(Timestamp now, std::size_t limi
             survey.language = row[14].as<std::string>();
             survey.deceased = row[15].as<bool>();
             survey.encounter_cancelled = row[16].as<std::string>() != "discharged";
-            survey.readmitted = row[17].as<bool>();
-            survey.open_serious_complaint = row[18].as<bool>();
-            survey.definition = ToDefinition(row, 19);
+            survey.dialog_json = row[17].as<std::string>();
+            survey.readmitted = row[18].as<bool>();
+            survey.open_serious_complaint = row[19].as<bool>();
+            survey.definition = ToDefinition(row, 20);
             for (const auto& contact :
                  txn.exec_params("SELECT kind, value FROM patient_contact WHERE patient_id = $1 AND kind IN "
                                  "('phone', 'email') ORDER BY kind DESC, value",

@@ -12,6 +12,7 @@
 #include <daemon/reanalyze.hpp>
 #include <daemon/sms_sender.hpp>
 #include <daemon/status.hpp>
+#include <daemon/survey_service.hpp>
 #include <daemon/systemd_notify.hpp>
 #include <daemon/wiring.hpp>
 #include <fstream>
@@ -189,6 +190,20 @@ void Application::Start() {
         worker_->RequestStop();
         worker_->Join(std::chrono::milliseconds(config_.daemon.GetInt("stop_timeout_ms")));
     });
+    if (SurveysEnabled(config_)) {
+        surveys_ = std::make_unique<SurveyService>(
+            config_, [conninfo, password]() { return crm::Store::Open(conninfo, password); }, analyzer_.get(),
+            metrics_.get());
+        surveys_->Start();
+        stop_stack_.emplace_back([this] {
+            surveys_->RequestStop();
+            surveys_->Join();
+        });
+        if (!config_.webhooks.GetBool("enabled")) {
+            log::Warning(kLogModule, "surveys: the web form needs [webhooks] enabled (the public listener)");
+        }
+        log::Notice(kLogModule, "follow-up surveys on");
+    }
     StartWebhookListener();
     for (auto& options : MakeSmsSenderOptions(config_)) {
         sms_senders_.push_back(std::make_unique<SmsSender>(
@@ -216,6 +231,16 @@ void Application::StartWebhookListener() {
     webhooks_->AddPrefixRoute("/webhooks/", [this](HttpRequest request, std::function<void(HttpResponse)> reply) {
         HandleWebhook(std::move(request), std::move(reply));
     });
+    if (surveys_) {
+        // The patients' questionnaire: /survey/<signed token> (GET shows it, POST records it once).
+        webhooks_->AddPrefixRoute("/survey/", [this](HttpRequest request, std::function<void(HttpResponse)> reply) {
+            if (stopping_) {
+                reply({503, "text/plain; charset=utf-8", "stopping\n"});
+                return;
+            }
+            surveys_->PostForm(std::move(request), std::move(reply));
+        });
+    }
     const auto endpoint = webhooks_->Listen(config_.webhooks.GetString("listen_address"),
                                             static_cast<unsigned short>(config_.webhooks.GetInt("listen_port")));
     stop_stack_.emplace_back([this] { webhooks_->Stop(); });

@@ -6,6 +6,7 @@
 #include <connectors/registry.hpp>
 #include <daemon/config.hpp>
 #include <daemon/mail_acknowledger.hpp>
+#include <daemon/survey_service.hpp>
 #include <fstream>
 #include <sstream>
 
@@ -462,14 +463,9 @@ const SettingsTable& SourceCommonSettingsTable() {
 }
 
 std::vector<const SettingsTable*> TopLevelSettingsTables() {
-    return {&kDaemonTable,
-            &kDatabaseTable,
-            &kHttpTable,
-            &kAnalysisTable,
-            &kUpstreamTable,
-            &kWebhooksTable,
-            &kRoutingTable,
-            &MailAcknowledgementSettingsTable()};
+    return {&kDaemonTable,         &kDatabaseTable, &kHttpTable,    &kAnalysisTable,
+            &kUpstreamTable,       &kWebhooksTable, &kRoutingTable, &MailAcknowledgementSettingsTable(),
+            &SurveySettingsTable()};
 }
 
 Config LoadConfigFile(const std::string& path) {
@@ -496,7 +492,8 @@ Config LoadConfigText(const std::string& text, const std::string& path) {
     for (const auto& [key, node] : root) {
         const auto name = key.str();
         if (name == "daemon" || name == "database" || name == "http" || name == "analysis" || name == "upstream" ||
-            name == "webhooks" || name == "mail_acknowledgement" || name == "routing" || name == "sources") {
+            name == "webhooks" || name == "mail_acknowledgement" || name == "routing" || name == "surveys" ||
+            name == "sources") {
             if (!node.is_table()) {
                 validator.Problem(node.source(), "'" + std::string(name) + "' must be a table");
             }
@@ -522,6 +519,7 @@ Config LoadConfigText(const std::string& text, const std::string& path) {
     }
     validator.Fill(root["mail_acknowledgement"].as_table(), "mail_acknowledgement",
                    {&MailAcknowledgementSettingsTable()}, {&config.mail_acknowledgement});
+    validator.Fill(root["surveys"].as_table(), "surveys", {&SurveySettingsTable()}, {&config.surveys});
 
     if (const auto* url_node = root["database"]["url"].node()) {
         if (config.database.GetString("url").size() > 0 && UrlCarriesPassword(config.database.GetString("url"))) {
@@ -599,6 +597,7 @@ ReloadPlan PlanReload(const Config& running, const Config& next) {
     compare(running.routing, next.routing, kRoutingTable, "routing");
     compare(running.mail_acknowledgement, next.mail_acknowledgement, MailAcknowledgementSettingsTable(),
             "mail_acknowledgement");
+    compare(running.surveys, next.surveys, SurveySettingsTable(), "surveys");
     for (const auto& source : next.sources) {
         const auto old = std::find_if(running.sources.begin(), running.sources.end(),
                                       [&](const auto& s) { return s.name == source.name; });

@@ -106,6 +106,11 @@ SourceMetrics* Metrics::FindSource(const std::string& name) {
     return it == sources_.end() ? nullptr : it->second.get();
 }
 
+void Metrics::SetSurveyStates(std::map<std::string, std::int64_t> counts) {
+    std::lock_guard lock(survey_mutex_);
+    survey_states_ = std::move(counts);
+}
+
 std::vector<std::string> Metrics::SourceNames() const {
     std::vector<std::string> names;
     for (const auto& [name, metrics] : sources_) {
@@ -264,6 +269,22 @@ std::string Metrics::RenderPrometheus() const {
     Header(out, "carelisten_config_reload_failures_total", "counter",
            "Reloads refused because the new file was invalid.");
     out << "carelisten_config_reload_failures_total " << reload_failures.load() << "\n";
+
+    Header(out, "carelisten_surveys", "gauge",
+           "Follow-up surveys by state (scheduled, invited, answered, expired, cancelled, skipped, ...).");
+    {
+        std::lock_guard lock(survey_mutex_);
+        for (const std::string state :
+             {"scheduled", "invited", "answered", "expired", "cancelled", "skipped", "staff_review", "phone_list"}) {
+            const auto found = survey_states_.find(state);
+            out << "carelisten_surveys{state=\"" << state << "\"} "
+                << (found == survey_states_.end() ? 0 : found->second) << "\n";
+        }
+    }
+    Header(out, "carelisten_survey_sms_answers_total", "counter", "Inbound SMS applied to survey conversations.");
+    out << "carelisten_survey_sms_answers_total " << survey_sms_replies.load() << "\n";
+    Header(out, "carelisten_hl7_messages_total", "counter", "HL7 messages received on the MLLP listener.");
+    out << "carelisten_hl7_messages_total " << hl7_messages.load() << "\n";
 
     // Process figures under the names Prometheus client libraries use, so stock dashboards work.
     Header(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");

@@ -83,6 +83,7 @@ struct DueSurvey {
     std::string channel;
     std::string contact;
     std::string language;
+    std::string dialog_json;  ///< the SMS conversation so far ('' before the invitation)
     SurveyDefinitionRow definition;
     // Eligibility facts:
     bool deceased = false;                ///< the encounter says so (PID-30, disposition expired)
@@ -122,6 +123,8 @@ struct RedFlagAlert {
     /// Sent at once to the survey's physician on their alert channel (physician.alert_channel, else whichever
     /// contact they have). A physician without a contact gets none; the case still opens for the console.
     std::string message;
+    /// An e-mail alert's subject: its outbox body is "<subject>\n\n<message>" (what the e-mail sender reads).
+    std::string email_subject = "Red flag in a follow-up survey";
     std::string email_source;                ///< the outbox source that sends e-mail alerts ('' : none by e-mail)
     std::string sms_source;                  ///< the outbox source that sends SMS alerts ('' : none by SMS)
     std::vector<NewOutbound> notifications;  ///< any further messages

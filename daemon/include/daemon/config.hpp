@@ -42,6 +42,7 @@ struct Config {
     Settings webhooks;              ///< [webhooks]: the public listener upstreams push to
     Settings routing;               ///< [routing]: where items go (community -> care unit)
     Settings mail_acknowledgement;  ///< [mail_acknowledgement]: optional e-mail acknowledgements
+    Settings surveys;               ///< [surveys]: the two-week follow-up surveys
     std::vector<SourceConfig> sources;
 };
 

@@ -129,6 +129,12 @@ public:
     void SampleActivity(double now_unixtime);
     SourceActivity Activity(const std::string& name) const;
 
+    /// Follow-up surveys: SMS answers applied, HL7 messages received, and surveys per state (the scheduler
+    /// replaces the counts after each pass). States are a fixed set, so they are safe as label values.
+    std::atomic<std::uint64_t> survey_sms_replies{0};
+    std::atomic<std::uint64_t> hl7_messages{0};
+    void SetSurveyStates(std::map<std::string, std::int64_t> counts);
+
     std::vector<std::string> SourceNames() const;
     const SourceMetrics* FindSource(const std::string& name) const;
     SourceMetrics* FindSource(const std::string& name);
@@ -145,6 +151,8 @@ private:
     std::map<std::string, ActivityTrack> activity_;
     mutable std::mutex upstream_mutex_;
     UpstreamHttpSnapshot upstream_;
+    mutable std::mutex survey_mutex_;
+    std::map<std::string, std::int64_t> survey_states_;
 };
 
 /// Process figures from /proc/self (0 when unavailable).
