@@ -182,7 +182,7 @@ std::string ErrorLocationField(std::string_view location) {
         return std::string(id) + "^1";
     }
     const std::string_view field = location.substr(id.size() + 1);
-    if (field.empty() || field.size() > 3 || !Digits(field, 0, field.size())) {
+    if (field.empty() || field.size() > 3 || !detail::AllDigits(field)) {
         return EscapeText(location);
     }
     return std::string(id) + "^1^" + std::string(field);
@@ -228,12 +228,12 @@ std::optional<CivilTime> ParseHl7Time(std::string_view text) {
     }
     if (const std::size_t dot = text.find('.'); dot != std::string_view::npos) {
         const std::string_view fraction = text.substr(dot + 1);
-        if (dot != 14 || fraction.empty() || fraction.size() > 4 || !Digits(fraction, 0, fraction.size())) {
+        if (dot != 14 || fraction.empty() || fraction.size() > 4 || !detail::AllDigits(fraction)) {
             return std::nullopt;
         }
         text = text.substr(0, dot);
     }
-    if (text.size() < 4 || text.size() > 14 || text.size() % 2 != 0 || !Digits(text, 0, text.size())) {
+    if (text.size() < 4 || text.size() > 14 || text.size() % 2 != 0 || !detail::AllDigits(text)) {
         return std::nullopt;
     }
     const auto part = [&](std::size_t pos, int absent) { return pos < text.size() ? *Digits(text, pos, 2) : absent; };

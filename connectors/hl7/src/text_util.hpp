@@ -48,9 +48,20 @@ inline std::string_view TrimSpaces(std::string_view text) {
     return text;
 }
 
-/// The value of `count` decimal digits at `text[pos]`, or nullopt when any is not a digit.
+/// True when `text` is non-empty and only decimal digits (any length: nothing is converted).
+inline bool AllDigits(std::string_view text) {
+    for (const char c : text) {
+        if (!IsDigit(c)) {
+            return false;
+        }
+    }
+    return !text.empty();
+}
+
+/// The value of `count` (at most 9, so it fits an int) decimal digits at `text[pos]`, or nullopt when any is not
+/// a digit.
 inline std::optional<int> Digits(std::string_view text, std::size_t pos, std::size_t count) {
-    if (pos + count > text.size()) {
+    if (count > 9 || pos + count > text.size()) {
         return std::nullopt;
     }
     int value = 0;
