@@ -100,7 +100,12 @@ private:
                 continue;
             }
             const auto& frame = std::get<connectors::hl7::MllpFramer::Frame>(*next);
-            reply_ = connectors::hl7::MllpWrap(state_->handler(frame.payload));
+            const std::string ack = state_->handler(frame.payload);
+            if (ack.empty()) {
+                Close();  // not stored: no ACK, so the sender keeps the message and sends it again
+                return;
+            }
+            reply_ = connectors::hl7::MllpWrap(ack);
             boost::asio::async_write(
                 stream_, boost::asio::buffer(reply_),
                 [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t) {

@@ -418,16 +418,15 @@ std::string HandleHl7Frame(const SurveyPlanner& planner, crm::Store* store, std:
         return hl7::MakeAck(&message, hl7::AckCode::kError, problem, ack_id, ack_time);
     }
     if (store == nullptr) {
-        return hl7::MakeAck(&message, hl7::AckCode::kError, "temporarily unable to store the message; send it again",
-                            ack_id, ack_time);
+        return {};  // no ACK at all: see below
     }
     crm::SurveyRepository surveys(*store);
     const auto stored = surveys.ApplyEncounterMessage(*encounter, now, planner.DueTimeRule());
     if (!stored) {
-        // Not stored, so not accepted: the sender keeps the message and sends it again (a replay is harmless).
+        // Not stored, so not acknowledged at all: an AE makes many interface engines give the message up, while
+        // a connection closed without an ACK makes them send it again (and a replay is harmless).
         log::Warning(kLogModule, "hl7 message not stored: ", stored.error().message());
-        return hl7::MakeAck(&message, hl7::AckCode::kError, "temporarily unable to store the message; send it again",
-                            ack_id, ack_time);
+        return {};
     }
     return hl7::MakeAck(&message, hl7::AckCode::kAccept, stored.value().replay ? "duplicate" : "", ack_id, ack_time);
 }

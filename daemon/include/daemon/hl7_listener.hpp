@@ -23,7 +23,7 @@ struct Hl7TlsFiles {
 /// runs there, one frame at a time per connection (it may block: it stores the message).
 class Hl7Listener {
 public:
-    /// Returns the (unframed) ACK for one (unframed) message.
+    /// Returns the (unframed) ACK for one (unframed) message; "" closes the connection without an ACK.
     using FrameHandler = std::function<std::string(std::string_view frame)>;
 
     Hl7Listener(boost::asio::io_context& io, Hl7TlsFiles tls, FrameHandler handler);

@@ -54,8 +54,8 @@ HttpResponse HandleSurveyForm(const SurveyPlanner& planner, crm::Store& store, c
                               const HttpRequest& request, crm::Timestamp now);
 
 /// The ACK for one MLLP frame: parsed, stored (once per sending facility and control id) and only then AA;
-/// AE/AR with the reason for a malformed message; AE "send it again" when the database cannot store it now
-/// (also when `store` is null: no connection).
+/// AE/AR with the reason for a malformed message; "" (no ACK: close the connection, so the sender sends it
+/// again) when the database cannot store it now, also when `store` is null (no connection).
 std::string HandleHl7Frame(const SurveyPlanner& planner, crm::Store* store, std::string_view frame, crm::Timestamp now,
                            std::string_view time_zone, std::string_view default_region);
 
