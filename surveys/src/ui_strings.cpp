@@ -59,7 +59,9 @@ constexpr UiStrings kHindi{
     .sorry = "क्षमा करें, हम समझ नहीं पाए।",
     .thanks = "धन्यवाद। आपके उत्तर आपकी देखभाल टीम को भेज दिए गए हैं।",
     .unwell = "अगर आप बहुत अस्वस्थ महसूस करें, तो अभी अस्पताल या आपातकालीन नंबर पर फ़ोन करें।",
-    .intro_full = "{hospital}: {unit} में उपचार के बाद आप कैसे हैं? कृपया SMS से {count} छोटे {questions} के उत्तर दें।",
+    .intro_full =
+        "{hospital}: {unit} में उपचार के बाद आप कैसे हैं? कृपया SMS से {count} छोटे {questions} के उत्तर "
+        "दें।",
     .intro_short = "{hospital} ({unit}) फ़ॉलो-अप: {count} {questions}।",
     .question_one = "प्रश्न",
     .question_many = "प्रश्नों",

@@ -18,13 +18,14 @@ check nlp '#include[[:space:]]*[<"](crm|connectors|daemon)/' "nlp sees only ICU 
 check nlp '#include[[:space:]]*[<"](pqxx/|libpq|curl/|boost/asio|boost/beast|fstream|filesystem|sys/socket)' "nlp does no I/O"
 check connectors '#include[[:space:]]*[<"](crm|nlp|daemon)/' "connectors never see crm, nlp or daemon"
 check connectors '#include[[:space:]]*[<"]pqxx/' "connectors never talk to the database"
+check surveys '#include[[:space:]]*[<"](crm|connectors|nlp|daemon|pqxx|curl|boost/asio|boost/beast|asio)[/.>"]' "surveys is pure domain logic: no crm, connectors, nlp, daemon, database or network headers"
 check crm '#include[[:space:]]*[<"](connectors|nlp|daemon)/' "crm knows no connector wire format or nlp type"
 # The build enforces the same: each module's CMake target links only what it may see.
-for dir in nlp connectors; do
+for dir in nlp connectors surveys; do
     if grep -rnE 'carelisten::(crm|daemon_lib)' "$dir" --include=CMakeLists.txt; then
         echo "layering violation: $dir links crm or daemon_lib"
         failed=1
     fi
 done
 if [[ $failed -ne 0 ]]; then exit 1; fi
-echo "layering: nlp, connectors and crm respect their boundaries"
+echo "layering: nlp, connectors, surveys and crm respect their boundaries"

@@ -185,8 +185,9 @@ TEST(DialogJson, RoundTrip) {
     EXPECT_EQ(ToJson(*back), json);
     EXPECT_FALSE(DialogFromJson("{}"));
     EXPECT_FALSE(DialogFromJson("not json"));
-    EXPECT_FALSE(DialogFromJson(
-        R"({"next_question":0,"reasks_of_current":0,"answers":[{"question":"p","value":{"type":"yes_no","number":3}}],"finished":false})"));
+    // A number on a yes/no answer: a stored state that does not fit its own types is refused.
+    EXPECT_FALSE(DialogFromJson(R"({"next_question":0,"reasks_of_current":0,"answers":)"
+                                R"([{"question":"p","value":{"type":"yes_no","number":3}}],"finished":false})"));
     EXPECT_FALSE(DialogFromJson(R"({"next_question":-1,"reasks_of_current":0,"answers":[],"finished":false})"));
     const auto value = AnswerFromJson(AnswerToJson(AnswerValue{.type = QuestionType::kYesNo, .yes = false}));
     ASSERT_TRUE(value.has_value());
