@@ -23,7 +23,7 @@
 namespace carelisten::daemon {
 
 /// The only label names /metrics ever uses.
-inline constexpr std::array<std::string_view, 3> kAllowedLabels = {"source", "channel", "result"};
+inline constexpr std::array<std::string_view, 4> kAllowedLabels = {"source", "channel", "result", "state"};
 
 /// A Prometheus histogram with fixed bucket bounds (seconds). Thread-safety: Observe() may be called
 /// from any thread; rendering reads each counter atomically (a scrape may straddle an observation).
