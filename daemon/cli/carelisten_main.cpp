@@ -7,6 +7,7 @@
 #include <common/log.hpp>
 #include <crm/migrator.hpp>
 #include <crm/store.hpp>
+#include <crm/survey_repository.hpp>
 #include <ctime>
 #include <daemon/analyze_command.hpp>
 #include <daemon/config.hpp>
@@ -17,6 +18,8 @@
 #include <daemon/sms_command.hpp>
 #include <daemon/status.hpp>
 #include <daemon/status_client.hpp>
+#include <daemon/survey_commands.hpp>
+#include <daemon/survey_summary.hpp>
 #include <daemon/train_command.hpp>
 #include <daemon/wiring.hpp>
 #include <fstream>
@@ -221,6 +224,50 @@ int main(int argc, char** argv) {
         ->required();
     reanalyze->add_option("--batch", reanalyze_batch, "items per transaction")->capture_default_str();
 
+    auto* surveys_cmd = cli.add_subcommand("surveys", "the two-week follow-up surveys");
+    surveys_cmd->require_subcommand(1);
+    std::string survey_file;
+    auto* surveys_define =
+        surveys_cmd->add_subcommand("define", "store a unit's question set (TOML) as a new approved version");
+    surveys_define->add_option("file", survey_file, "the definition (surveys/README.md)")->required();
+    auto* surveys_list = surveys_cmd->add_subcommand("list", "list surveys, newest first (no patient data)");
+    crm::SurveyListFilter survey_filter;
+    std::string survey_state;
+    std::string survey_physician;
+    surveys_list->add_option("--state", survey_state, "scheduled, invited, answered, expired, staff_review, ...");
+    surveys_list->add_option("--physician", survey_physician, "only this physician's");
+    surveys_list->add_option("--limit", survey_filter.limit, "at most this many")->capture_default_str();
+    auto* surveys_import_calls =
+        surveys_cmd->add_subcommand("import-calls", "record answers a call centre collected (CSV)");
+    surveys_import_calls->add_option("file", survey_file, "CSV: survey_id or visit_number, question_id, answer")
+        ->required();
+    auto* encounters = cli.add_subcommand("encounters", "hospital stays (from HL7, or imported)");
+    encounters->require_subcommand(1);
+    std::string encounters_file;
+    auto* encounters_import = encounters->add_subcommand(
+        "import", "apply a CSV or JSON Lines encounter export (discharges schedule surveys)");
+    encounters_import->add_option("file", encounters_file, "*.csv, or JSON Lines")->required();
+    auto* summary = cli.add_subcommand("summary", "follow-up summary of one physician's patients or of one unit");
+    std::string summary_physician;
+    std::string summary_unit;
+    std::string summary_from;
+    std::string summary_to;
+    summary->add_option("--physician", summary_physician, "physician id (as PV1-7 names them)");
+    summary->add_option("--unit", summary_unit, "care unit");
+    summary->add_option("--from", summary_from, "first day, YYYY-MM-DD")->required();
+    summary->add_option("--to", summary_to, "last day (included), YYYY-MM-DD")->required();
+    auto* physicians = cli.add_subcommand("physicians", "physicians' alert and digest contacts");
+    physicians->require_subcommand(1);
+    auto* physicians_list = physicians->add_subcommand("list", "list physicians and their alert channel");
+    auto* physicians_set = physicians->add_subcommand("set", "set where a physician's red-flag alerts go");
+    crm::SurveyRepository::PhysicianContact physician_contact;
+    physicians_set->add_option("id", physician_contact.id, "physician id")->required();
+    physicians_set->add_option("--name", physician_contact.name, "display name");
+    physicians_set->add_option("--email", physician_contact.email, "e-mail for alerts and the weekly digest");
+    physicians_set->add_option("--phone", physician_contact.phone, "phone for SMS alerts, E.164");
+    physicians_set->add_option("--alert-channel", physician_contact.alert_channel, "email or sms")
+        ->check(CLI::IsMember({"email", "sms"}));
+
     CLI11_PARSE(cli, argc, argv);
     if (!source.empty()) {
         filter.source = source;
@@ -365,6 +412,117 @@ int main(int argc, char** argv) {
             }
             std::cout << "quarantine " << replay_id << ": " << result.value().message << "\n";
             return result.value().stored ? 0 : 1;
+        });
+    }
+    if (surveys_define->parsed()) {
+        return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
+            return daemon::RunSurveysDefine(store, survey_file, std::cout, std::cerr);
+        });
+    }
+    if (surveys_list->parsed()) {
+        if (!survey_state.empty()) {
+            survey_filter.state = survey_state;
+        }
+        if (!survey_physician.empty()) {
+            survey_filter.physician_id = survey_physician;
+        }
+        return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
+            crm::SurveyRepository surveys(store);
+            return PrintJsonLines(surveys.ListSurveys(survey_filter), [](Writer& writer, const crm::SurveyRow& row) {
+                Str(writer, "visit", row.visit_number);
+                Str(writer, "state", row.state);
+                Str(writer, "reason", row.reason);
+                Str(writer, "physician", row.physician_id);
+                Str(writer, "unit", row.care_unit);
+                Str(writer, "channel", row.channel);
+                Time(writer, "due_at", row.due_at);
+                if (row.invited_at) {
+                    Time(writer, "invited_at", *row.invited_at);
+                }
+                if (row.answered_at) {
+                    Time(writer, "answered_at", *row.answered_at);
+                }
+                writer.Key("reminders");
+                writer.Int(row.reminders_sent);
+            });
+        });
+    }
+    if (surveys_import_calls->parsed()) {
+        return WithStore(config_path, [&](const daemon::Config& config, crm::Store& store, const auto&) {
+            auto analyzer = nlp::Analyzer::Create(daemon::MakeAnalyzerOptions(config));
+            if (!analyzer) {
+                return Fail("analyzer models: " + analyzer.error().message());
+            }
+            return daemon::RunImportCalls(store, config, &analyzer.value(), survey_file,
+                                          std::chrono::system_clock::now(), std::cout, std::cerr);
+        });
+    }
+    if (encounters_import->parsed()) {
+        return WithStore(config_path, [&](const daemon::Config& config, crm::Store& store, const auto&) {
+            return daemon::RunEncountersImport(store, config, encounters_file, std::chrono::system_clock::now(),
+                                               std::cout, std::cerr);
+        });
+    }
+    if (summary->parsed()) {
+        const auto from = daemon::ParseDay(summary_from);
+        const auto to = daemon::ParseDay(summary_to);
+        if (!from || !to || *to < *from) {
+            return Fail("--from and --to: YYYY-MM-DD, --to not before --from");
+        }
+        if (summary_physician.empty() == summary_unit.empty()) {
+            return Fail("summary: give --physician ID or --unit UNIT");
+        }
+        return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
+            crm::SurveyRepository surveys(store);
+            const auto end = *to + std::chrono::hours(24);
+            auto data = summary_physician.empty() ? surveys.UnitSummary(summary_unit, *from, end)
+                                                  : surveys.PhysicianSummary(summary_physician, *from, end);
+            if (!data) {
+                return Fail("summary: " + data.error().message());
+            }
+            const std::string who =
+                summary_physician.empty() ? "unit " + summary_unit : "physician " + summary_physician;
+            std::cout << daemon::FormatSummary(
+                data.value(), "Follow-ups of " + who + ", " + summary_from + " to " + summary_to, true);
+            return 0;
+        });
+    }
+    if (physicians_list->parsed()) {
+        return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
+            crm::SurveyRepository surveys(store);
+            auto rows = surveys.ListPhysicians();
+            if (!rows) {
+                return Fail(rows.error().message());
+            }
+            for (const auto& row : rows.value()) {
+                std::cout << row.id << "\t" << row.name << "\talerts by " << row.alert_channel
+                          << (row.email.empty() ? "" : "\temail set") << (row.phone.empty() ? "" : "\tphone set")
+                          << "\n";
+            }
+            return 0;
+        });
+    }
+    if (physicians_set->parsed()) {
+        return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
+            crm::SurveyRepository surveys(store);
+            auto existing = surveys.GetPhysician(physician_contact.id);
+            if (!existing) {
+                return Fail(existing.error().message());
+            }
+            auto contact =
+                existing.value().value_or(crm::SurveyRepository::PhysicianContact{.id = physician_contact.id});
+            contact.name = physician_contact.name.empty() ? contact.name : physician_contact.name;
+            contact.email = physician_contact.email.empty() ? contact.email : physician_contact.email;
+            contact.phone = physician_contact.phone.empty() ? contact.phone : physician_contact.phone;
+            contact.alert_channel =
+                physician_contact.alert_channel.empty() ? contact.alert_channel : physician_contact.alert_channel;
+            auto updated = surveys.UpdatePhysicianContact(contact);
+            if (!updated) {
+                return Fail("physicians set: " + updated.error().message());
+            }
+            std::cout << "physician " << contact.id << ": alerts by "
+                      << (contact.alert_channel.empty() ? "email" : contact.alert_channel) << "\n";
+            return 0;
         });
     }
     if (reanalyze->parsed()) {

@@ -7,6 +7,8 @@
 #include <crm/migrator.hpp>
 #include <crm/store.hpp>
 #include <crm/survey_repository.hpp>
+#include <daemon/config.hpp>
+#include <daemon/survey_commands.hpp>
 #include <daemon/survey_planner.hpp>
 #include <daemon/survey_service.hpp>
 #include <daemon/survey_summary.hpp>
@@ -390,6 +392,51 @@ TEST_F(SurveyLifecycleTest, ThePhysiciansSummaryShowsOnlyTheirPatients) {
     EXPECT_NE(text.find("Invitations: 6"), std::string::npos) << text;
     EXPECT_NE(text.find("mean 4.50"), std::string::npos) << text;  // pain 2..7
     EXPECT_NE(text.find("unit CARD: mean"), std::string::npos) << text;
+}
+
+// `carelisten encounters import` and `carelisten surveys import-calls`, for hospitals without an HL7 feed and for
+// answers a call centre collected.
+TEST_F(SurveyLifecycleTest, EncounterImportsAndCallCentreAnswersAreAppliedOnce) {
+    const std::string dir = ::testing::TempDir();
+    const std::string encounters = dir + "/encounters.csv";
+    std::ofstream(encounters) << "record_id,facility,mrn,visit_number,physician_id,unit,discharge_time,phone,event\r\n"
+                              << "R1,CITYHOSP,MRN9,V9,D1001,CARD,2026-11-18T09:30:00Z,+15551239999,discharge\r\n"
+                              << "R2,CITYHOSP,,V10,D1001,CARD,2026-11-18T09:30:00Z,,discharge\r\n";
+    const auto config = LoadConfigText("", "empty.toml");
+    std::ostringstream out;
+    std::ostringstream err;
+    EXPECT_EQ(RunEncountersImport(*store_, config, encounters, kDischarge, out, err), 1) << "one row refused";
+    EXPECT_NE(out.str().find("1 survey(s) scheduled"), std::string::npos) << out.str();
+    EXPECT_NE(err.str().find(":3:"), std::string::npos) << "the refused row is named by its line: " << err.str();
+    EXPECT_EQ(err.str().find("MRN9"), std::string::npos) << "no patient data in the problems";
+    std::ostringstream again;
+    RunEncountersImport(*store_, config, encounters, kDischarge, again, err);
+    EXPECT_NE(again.str().find("(1 already imported)"), std::string::npos) << again.str();
+    EXPECT_EQ(Count("SELECT count(*) FROM survey"), 1);
+
+    Pass(kDue);  // invited by SMS; the patient never answers, the call centre rings instead
+    const std::string calls = dir + "/calls.csv";
+    std::ofstream(calls) << "visit_number,question_id,answer\n"
+                         << "V9,pain,eight\n"
+                         << "V9,fever,nahi\n"
+                         << "V9,wound,worse\n"
+                         << "V9,comments,\"She said: \"\"the stitches itch\"\"\"\n"
+                         << "V9,pain,banana\n";
+    std::ostringstream call_out;
+    std::ostringstream call_err;
+    EXPECT_EQ(RunImportCalls(*store_, config, nullptr, calls, kDue + hours(30), call_out, call_err), 1)
+        << "the unusable row is refused";
+    EXPECT_NE(call_out.str().find("1 survey(s) recorded"), std::string::npos) << call_out.str();
+    EXPECT_NE(call_err.str().find(":6:"), std::string::npos) << call_err.str();
+    EXPECT_EQ(Value("SELECT string_agg(question_id || '=' || value_text || ':' || red_flag, ',' ORDER BY question_id) "
+                    "FROM survey_answer"),
+              "comments=She said: \"the stitches itch\":,fever=no:,pain=8:uncontrolled_pain,wound=worse:wound");
+    EXPECT_EQ(Value("SELECT state || ':' || answered_via FROM survey"), "answered:phone");
+    EXPECT_EQ(Count("SELECT count(*) FROM feedback_case WHERE urgency = 'critical'"), 1);
+    std::ostringstream twice;
+    EXPECT_EQ(RunImportCalls(*store_, config, nullptr, calls, kDue + hours(31), twice, call_err), 1);
+    EXPECT_NE(twice.str().find("0 survey(s) recorded, 1 already answered"), std::string::npos) << twice.str();
+    EXPECT_EQ(Count("SELECT count(*) FROM survey_answer"), 4);
 }
 
 }  // namespace
