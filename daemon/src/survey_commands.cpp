@@ -111,11 +111,8 @@ int RunSurveysDefine(crm::Store& store, const std::string& path, std::ostream& o
     auto parsed = surveys::ParseDefinitionToml(*text);
     if (const auto* errors = std::get_if<std::vector<surveys::DefinitionError>>(&parsed)) {
         for (const auto& error : *errors) {
-            err << path;
-            if (error.line > 0) {
-                err << ":" << error.line << ":" << error.column;
-            }
-            err << ": " << error.message << "\n";
+            // A message from the TOML parser starts with its line:column.
+            err << path << (error.line > 0 ? ":" : ": ") << error.message << "\n";
         }
         return 2;
     }

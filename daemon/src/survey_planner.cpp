@@ -356,7 +356,8 @@ std::string SurveyPlanner::Sign(std::string_view purpose, std::string_view text)
     const std::string message = std::string(purpose) + ":" + std::string(text);
     HMAC(EVP_sha256(), options_.link_key.data(), static_cast<int>(options_.link_key.size()),
          reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &mac_size);
-    return Base64Url(mac, mac_size);
+    // 128 of the 256 bits: unguessable still, and a link short enough for an SMS (22 characters).
+    return Base64Url(mac, std::min<unsigned int>(mac_size, 16));
 }
 
 std::string SurveyPlanner::FormToken(std::int64_t survey_id) const {

@@ -282,7 +282,10 @@ std::optional<crm::EncounterMessage> ToEncounterMessage(const connectors::hl7::E
     message.visit_number = event.visit_number;
     message.physician_id = event.attending_physician_id;
     message.physician_name = event.attending_physician_name;
-    message.care_unit = event.unit;
+    // Feeds write unit codes in any case (CARD); question sets name units in lower case (card).
+    for (const char c : event.unit) {
+        message.care_unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
     if (event.discharge_time) {
         message.discharged_at = ToTimestamp(*event.discharge_time, time_zone);
     }

@@ -175,8 +175,11 @@ bool CompareMatches(const RedFlagRule& rule, int value) {
 }
 
 void CheckDefinition(const SurveyDefinition& definition, const Reporter& report) {
-    if (!IsUnitName(definition.unit)) {
-        report("survey.unit", "is required: lower-case letters, digits, '_' or '-', at most 64");
+    // "*" is the hospital's default: the question set for units that have none of their own.
+    if (definition.unit != "*" && !IsUnitName(definition.unit)) {
+        report("survey.unit",
+               "is required: lower-case letters, digits, '_' or '-', at most 64, or \"*\" (the "
+               "default for units without their own)");
     }
     if (definition.version < 1) {
         report("survey.version", "is required: an integer >= 1");

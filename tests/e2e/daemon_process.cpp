@@ -175,4 +175,21 @@ HttpResult HttpGet(const std::string& address, const std::string& path) {
     }
 }
 
+std::string HttpExchange(const std::string& address, const std::string& request) {
+    const auto colon = address.rfind(':');
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket(io);
+    boost::system::error_code ec;
+    socket.connect({boost::asio::ip::make_address(address.substr(0, colon)),
+                    static_cast<unsigned short>(std::stoi(address.substr(colon + 1)))},
+                   ec);
+    if (ec) {
+        return {};
+    }
+    boost::asio::write(socket, boost::asio::buffer(request), ec);
+    std::string answer;
+    boost::asio::read(socket, boost::asio::dynamic_buffer(answer), ec);
+    return answer;
+}
+
 }  // namespace carelisten::e2e

@@ -55,6 +55,9 @@ struct HttpResult {
     std::string body;
 };
 HttpResult HttpGet(const std::string& address, const std::string& path);
+/// Sends `request` (a whole HTTP/1.1 request, "Connection: close") to <address> and returns the whole answer,
+/// status line and headers included; "" when unreachable.
+std::string HttpExchange(const std::string& address, const std::string& request);
 
 /// Polls `condition` every 50 ms until it holds or `timeout` passes.
 template <typename Condition>

@@ -68,9 +68,9 @@ directory = ")" + drop.string() + R"("
         std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
         if (kills == 2) {
             // The database server restarts under the running daemon: it must reconnect, not crash.
-            const auto restarted = RunCommand({std::string(std::getenv("CARELISTEN_SOURCE_DIR")) +
-                                                   "/tests/support/pg_cluster.sh",
-                                               "restart", std::getenv("CARELISTEN_TEST_PG_DIR")});
+            const auto restarted =
+                RunCommand({std::string(std::getenv("CARELISTEN_SOURCE_DIR")) + "/tests/support/pg_cluster.sh",
+                            "restart", std::getenv("CARELISTEN_TEST_PG_DIR")});
             ASSERT_EQ(restarted.status, 0) << restarted.err;
             std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
             ASSERT_TRUE(daemon.Running()) << ReadWholeFile(log);

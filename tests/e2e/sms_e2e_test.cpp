@@ -41,23 +41,6 @@ std::string TrimmedFile(const std::filesystem::path& path) {
     return text;
 }
 
-std::string RawHttpExchange(const std::string& address, const std::string& request) {
-    const auto colon = address.rfind(':');
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::socket socket(io);
-    boost::system::error_code ec;
-    socket.connect({boost::asio::ip::make_address(address.substr(0, colon)),
-                    static_cast<unsigned short>(std::stoi(address.substr(colon + 1)))},
-                   ec);
-    if (ec) {
-        return {};
-    }
-    boost::asio::write(socket, boost::asio::buffer(request), ec);
-    std::string answer;
-    boost::asio::read(socket, boost::asio::dynamic_buffer(answer), ec);
-    return answer;
-}
-
 /// POSTs a form as Twilio does; `token` signs it (empty: no signature header). Returns the whole answer.
 std::string PostForm(const std::string& address, const std::string& target, const twilio::FormParams& params,
                      std::string_view token) {
@@ -72,7 +55,7 @@ std::string PostForm(const std::string& address, const std::string& target, cons
                    "\r\n";
     }
     request += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-    return RawHttpExchange(address, request);
+    return HttpExchange(address, request);
 }
 
 int StatusOf(const std::string& answer) {

@@ -98,7 +98,7 @@ protected:
         store_ = std::move(opened.value());
         repository_ = std::make_unique<crm::SurveyRepository>(*store_);
         const auto definition = CardiologyDefinition();
-        ASSERT_TRUE(repository_->AddDefinition({.care_unit = "CARD",
+        ASSERT_TRUE(repository_->AddDefinition({.care_unit = "card",  // the feed writes CARD: units compare in lower case
                                                 .version = definition.version,
                                                 .approved_by = definition.approved_by,
                                                 .approved_at = definition.approved_at,
@@ -298,7 +298,7 @@ TEST_F(SurveyLifecycleTest, ARedFlagOpensAnUrgentCaseAndAlertsThePhysicianAtOnce
     PatientTexts("9");  // pain 9: the rule ">= 8"
     Pass(kDue + minutes(3));
     EXPECT_EQ(Count("SELECT count(*) FROM feedback_case WHERE urgency = 'critical' AND physician_id = 'D1001' AND "
-                    "care_unit = 'CARD' AND status = 'open'"),
+                    "care_unit = 'card' AND status = 'open'"),
               1);
     const std::string alert = Value(
         "SELECT body FROM outbound_message WHERE purpose = 'clinical_alert' AND recipient = "
@@ -391,7 +391,7 @@ TEST_F(SurveyLifecycleTest, ThePhysiciansSummaryShowsOnlyTheirPatients) {
     const auto text = FormatSummary(summary.value(), "Dr Rao", true);
     EXPECT_NE(text.find("Invitations: 6"), std::string::npos) << text;
     EXPECT_NE(text.find("mean 4.50"), std::string::npos) << text;  // pain 2..7
-    EXPECT_NE(text.find("unit CARD: mean"), std::string::npos) << text;
+    EXPECT_NE(text.find("unit card: mean"), std::string::npos) << text;
 }
 
 // `carelisten encounters import` and `carelisten surveys import-calls`, for hospitals without an HL7 feed and for
