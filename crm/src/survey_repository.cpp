@@ -21,6 +21,23 @@ std::string TimeColumn(std::string_view column) {
     return "(extract(epoch FROM " + std::string(column) + ") * 1000000)::bigint";
 }
 
+/// Runs `sql` as the prepared statement `name`: parsed and planned once per connection, not once per call.
+/// libpqxx registers a definition once (the same definition again is a no-op) and prepares it on first use.
+template <typename... Args>
+pqxx::result Prepared(pqxx::transaction_base& txn, const std::string& name, const std::string& sql, Args&&... args) {
+    txn.conn().prepare(name, sql);
+    return txn.exec_prepared(name, std::forward<Args>(args)...);
+}
+
+template <typename... Args>
+pqxx::row Prepared1(pqxx::transaction_base& txn, const std::string& name, const std::string& sql, Args&&... args) {
+    const pqxx::result result = Prepared(txn, name, sql, std::forward<Args>(args)...);
+    if (result.size() != 1) {
+        throw pqxx::unexpected_rows("expected one row from " + name);
+    }
+    return result[0];
+}
+
 std::optional<std::int64_t> Micros(const std::optional<Timestamp>& time) {
     if (!time) {
         return std::nullopt;
@@ -73,35 +90,36 @@ void InsertAnswers(pqxx::work& txn, std::int64_t survey_id, const std::string& v
         if (const auto found = items.find(answer.question_id); found != items.end()) {
             item = found->second;
         }
-        txn.exec_params(sql, survey_id, answer.question_id, answer.value_number, answer.value_text, answer.red_flag,
-                        answer.free_text, via, ToUnixMicros(now), item);
+        Prepared(txn, "crm_survey_1", sql, survey_id, answer.question_id, answer.value_number, answer.value_text,
+                 answer.red_flag, answer.free_text, via, ToUnixMicros(now), item);
     }
 }
 
 /// Opens (or finds) the survey's urgent case, links `item_id` to it, and queues the physician's notifications.
 std::int64_t RaiseAlert(pqxx::work& txn, std::int64_t survey_id, std::int64_t item_id, const RedFlagAlert& alert) {
     const auto case_id =
-        txn.exec_params1(
-               "INSERT INTO feedback_case (source, author, status, urgency, min_sentiment_score, item_count, "
-               "survey_id, patient_id, physician_id, care_unit) "
-               "SELECT 'surveys', 'survey:' || s.id, 'open', 'critical', 0, 1, s.id, s.patient_id, s.physician_id, "
-               "s.care_unit FROM survey AS s WHERE s.id = $1 "
-               "ON CONFLICT (survey_id) WHERE survey_id IS NOT NULL "
-               "DO UPDATE SET urgency = 'critical', updated_at = now() RETURNING id",
-               survey_id)[0]
+        Prepared1(txn, "crm_survey_2",
+                  "INSERT INTO feedback_case (source, author, status, urgency, min_sentiment_score, item_count, "
+                  "survey_id, patient_id, physician_id, care_unit) "
+                  "SELECT 'surveys', 'survey:' || s.id, 'open', 'critical', 0, 1, s.id, s.patient_id, s.physician_id, "
+                  "s.care_unit FROM survey AS s WHERE s.id = $1 "
+                  "ON CONFLICT (survey_id) WHERE survey_id IS NOT NULL "
+                  "DO UPDATE SET urgency = 'critical', updated_at = now() RETURNING id",
+                  survey_id)[0]
             .as<std::int64_t>();
-    const auto linked = txn.exec_params(
-        "UPDATE item SET case_id = $1, urgency = 'critical', "
-        "red_flags = ARRAY(SELECT DISTINCT unnest(red_flags || $3::text[])) "
-        "WHERE id = $2 AND case_id IS DISTINCT FROM $1",
-        case_id, item_id, TextArrayLiteral(alert.flags));
+    const auto linked = Prepared(txn, "crm_survey_3",
+                                 "UPDATE item SET case_id = $1, urgency = 'critical', "
+                                 "red_flags = ARRAY(SELECT DISTINCT unnest(red_flags || $3::text[])) "
+                                 "WHERE id = $2 AND case_id IS DISTINCT FROM $1",
+                                 case_id, item_id, TextArrayLiteral(alert.flags));
     if (linked.affected_rows() > 0) {
-        txn.exec_params(
-            "UPDATE feedback_case SET item_count = (SELECT count(*) FROM item WHERE case_id = $1) WHERE id = $1",
-            case_id);
+        Prepared(txn, "crm_survey_4",
+                 "UPDATE feedback_case SET item_count = (SELECT count(*) FROM item WHERE case_id = $1) WHERE id = $1",
+                 case_id);
     }
     if (!alert.message.empty()) {
-        const pqxx::result physician = txn.exec_params(
+        const pqxx::result physician = Prepared(
+            txn, "crm_survey_5",
             "SELECT p.alert_channel, p.email, p.phone FROM survey AS s JOIN physician AS p ON p.id = s.physician_id "
             "WHERE s.id = $1",
             survey_id);
@@ -118,8 +136,7 @@ std::int64_t RaiseAlert(pqxx::work& txn, std::int64_t survey_id, std::int64_t it
                                        .channel = by_sms ? "sms" : "email",
                                        .recipient = by_sms ? phone : email,
                                        .purpose = "clinical_alert",
-                                       .body = by_sms ? alert.message
-                                                      : alert.email_subject + "\n\n" + alert.message,
+                                       .body = by_sms ? alert.message : alert.email_subject + "\n\n" + alert.message,
                                        .dedupe_key = "alert:" + std::to_string(item_id)}});
             }
         }
@@ -157,10 +174,11 @@ std::string KindToStatus(const std::string& kind) {
 }
 
 std::optional<SurveyDefinitionRow> NewestDefinition(pqxx::work& txn, const std::string& care_unit) {
-    const pqxx::result rows = txn.exec_params("SELECT " + kDefinitionColumns +
-                                                  " FROM survey_definition AS d WHERE d.care_unit IN ($1, '*') "
-                                                  "ORDER BY (d.care_unit = '*'), d.version DESC LIMIT 1",
-                                              care_unit);
+    const pqxx::result rows = Prepared(txn, "crm_survey_6",
+                                       "SELECT " + kDefinitionColumns +
+                                           " FROM survey_definition AS d WHERE d.care_unit IN ($1, '*') "
+                                           "ORDER BY (d.care_unit = '*'), d.version DESC LIMIT 1",
+                                       care_unit);
     if (rows.empty()) {
         return std::nullopt;
     }
@@ -196,21 +214,23 @@ SummaryData ReadSummary(pqxx::work& txn, const std::string& scope_column, const 
     const std::string survey_scope = "s." + scope_column + " = $1";
     const std::string answer_scope = "a." + scope_column + " = $1";
 
-    const pqxx::row counts = txn.exec_params1(
-        "SELECT count(*), count(*) FILTER (WHERE s.state = 'answered') FROM survey AS s WHERE " + survey_scope +
-            " AND s.invited_at >= " + TimeParam(2) + " AND s.invited_at < " + TimeParam(3),
-        key, from_us, to_us);
+    const pqxx::row counts =
+        Prepared1(txn, "crm_survey_7_" + scope_column,
+                  "SELECT count(*), count(*) FILTER (WHERE s.state = 'answered') FROM survey AS s WHERE " +
+                      survey_scope + " AND s.invited_at >= " + TimeParam(2) + " AND s.invited_at < " + TimeParam(3),
+                  key, from_us, to_us);
     data.invitations = counts[0].as<std::int64_t>();
     data.responses = counts[1].as<std::int64_t>();
 
     auto read_questions = [&](std::int64_t begin_us, std::int64_t end_us) {
         std::vector<QuestionAggregate> questions;
-        const pqxx::result rows = txn.exec_params(
-            "SELECT a.question_id, count(*), count(a.value_number), coalesce(sum(a.value_number), 0)::float8, "
-            "coalesce(sum(a.value_number::float8 * a.value_number), 0) FROM survey_answer AS a WHERE " +
-                answer_scope + " AND a.answered_at >= " + TimeParam(2) + " AND a.answered_at < " + TimeParam(3) +
-                " GROUP BY a.question_id ORDER BY a.question_id",
-            key, begin_us, end_us);
+        const pqxx::result rows =
+            Prepared(txn, "crm_survey_8_" + scope_column,
+                     "SELECT a.question_id, count(*), count(a.value_number), coalesce(sum(a.value_number), 0)::float8, "
+                     "coalesce(sum(a.value_number::float8 * a.value_number), 0) FROM survey_answer AS a WHERE " +
+                         answer_scope + " AND a.answered_at >= " + TimeParam(2) + " AND a.answered_at < " +
+                         TimeParam(3) + " GROUP BY a.question_id ORDER BY a.question_id",
+                     key, begin_us, end_us);
         for (const auto& row : rows) {
             QuestionAggregate aggregate;
             aggregate.question_id = row[0].as<std::string>();
@@ -221,10 +241,11 @@ SummaryData ReadSummary(pqxx::work& txn, const std::string& scope_column, const 
             questions.push_back(std::move(aggregate));
         }
         const pqxx::result values =
-            txn.exec_params("SELECT a.question_id, a.value_text, count(*) FROM survey_answer AS a WHERE " +
-                                answer_scope + " AND NOT a.is_free_text AND a.answered_at >= " + TimeParam(2) +
-                                " AND a.answered_at < " + TimeParam(3) + " GROUP BY a.question_id, a.value_text",
-                            key, begin_us, end_us);
+            Prepared(txn, "crm_survey_9_" + scope_column,
+                     "SELECT a.question_id, a.value_text, count(*) FROM survey_answer AS a WHERE " + answer_scope +
+                         " AND NOT a.is_free_text AND a.answered_at >= " + TimeParam(2) + " AND a.answered_at < " +
+                         TimeParam(3) + " GROUP BY a.question_id, a.value_text",
+                     key, begin_us, end_us);
         for (const auto& row : values) {
             for (auto& aggregate : questions) {
                 if (aggregate.question_id == row[0].as<std::string>()) {
@@ -237,7 +258,8 @@ SummaryData ReadSummary(pqxx::work& txn, const std::string& scope_column, const 
     data.questions = read_questions(from_us, to_us);
     data.previous_questions = read_questions(previous_from_us, from_us);
 
-    const pqxx::result comments = txn.exec_params(
+    const pqxx::result comments = Prepared(
+        txn, "crm_survey_10_" + scope_column,
         "SELECT a.survey_id, a.question_id, a.value_text, coalesce(i.sentiment_label, ''), "
         "coalesce(i.sentiment_score, 0), coalesce(i.categories, '{}'), " +
             TimeColumn("a.answered_at") + " FROM survey_answer AS a LEFT JOIN item AS i ON i.id = a.item_id WHERE " +
@@ -254,7 +276,8 @@ SummaryData ReadSummary(pqxx::work& txn, const std::string& scope_column, const 
                                  .answered_at = FromUnixMicros(row[6].as<std::int64_t>())});
     }
 
-    const pqxx::result flags = txn.exec_params(
+    const pqxx::result flags = Prepared(
+        txn, "crm_survey_11_" + scope_column,
         "SELECT a.survey_id, e.visit_number, a.red_flag, c.id, coalesce(c.status, ''), " + TimeColumn("a.answered_at") +
             " FROM survey_answer AS a JOIN survey AS s ON s.id = a.survey_id JOIN encounter AS e ON e.id = "
             "s.encounter_id LEFT JOIN feedback_case AS c ON c.survey_id = a.survey_id WHERE " +
@@ -275,9 +298,10 @@ SummaryData ReadSummary(pqxx::work& txn, const std::string& scope_column, const 
     }
 
     const pqxx::result units =
-        txn.exec_params("SELECT care_unit, question_id, answers, total, total_squares FROM survey_unit_comparison(" +
-                            TimeParam(1) + ", " + TimeParam(2) + ") ORDER BY care_unit, question_id",
-                        from_us, to_us);
+        Prepared(txn, "crm_survey_12_" + scope_column,
+                 "SELECT care_unit, question_id, answers, total, total_squares FROM survey_unit_comparison(" +
+                     TimeParam(1) + ", " + TimeParam(2) + ") ORDER BY care_unit, question_id",
+                 from_us, to_us);
     for (const auto& row : units) {
         data.units.push_back({.care_unit = row[0].as<std::string>(),
                               .question_id = row[1].as<std::string>(),
@@ -291,7 +315,7 @@ SummaryData ReadSummary(pqxx::work& txn, const std::string& scope_column, const 
 /// Reads the rest of the transaction as `physician_id` under row-level security.
 void BecomePhysician(pqxx::work& txn, const std::string& physician_id) {
     txn.exec("SET LOCAL ROLE carelisten_physician");
-    txn.exec_params("SELECT set_config('carelisten.physician_id', $1, true)", physician_id);
+    Prepared(txn, "crm_survey_13", "SELECT set_config('carelisten.physician_id', $1, true)", physician_id);
 }
 
 }  // namespace
@@ -300,17 +324,18 @@ Result<SurveyDefinitionRow> SurveyRepository::AddDefinition(const SurveyDefiniti
     return store_.impl_->Run<SurveyDefinitionRow>(
         "add survey definition", [&](pqxx::connection& conn) -> Result<SurveyDefinitionRow> {
             pqxx::work txn(conn, "add survey definition");
-            txn.exec_params(
-                "INSERT INTO survey_definition (care_unit, version, approved_by, approved_at, definition) "
-                "VALUES ($1, $2, $3, $4::date, $5::jsonb) ON CONFLICT (care_unit, version) DO NOTHING",
-                definition.care_unit, definition.version, definition.approved_by, definition.approved_at,
-                definition.definition_json);
+            Prepared(txn, "crm_survey_14",
+                     "INSERT INTO survey_definition (care_unit, version, approved_by, approved_at, definition) "
+                     "VALUES ($1, $2, $3, $4::date, $5::jsonb) ON CONFLICT (care_unit, version) DO NOTHING",
+                     definition.care_unit, definition.version, definition.approved_by, definition.approved_at,
+                     definition.definition_json);
             const pqxx::row row =
-                txn.exec_params1("SELECT " + kDefinitionColumns +
-                                     ", d.definition = $3::jsonb AND d.approved_by = $4 AND d.approved_at = $5::date "
-                                     "FROM survey_definition AS d WHERE d.care_unit = $1 AND d.version = $2",
-                                 definition.care_unit, definition.version, definition.definition_json,
-                                 definition.approved_by, definition.approved_at);
+                Prepared1(txn, "crm_survey_15",
+                          "SELECT " + kDefinitionColumns +
+                              ", d.definition = $3::jsonb AND d.approved_by = $4 AND d.approved_at = $5::date "
+                              "FROM survey_definition AS d WHERE d.care_unit = $1 AND d.version = $2",
+                          definition.care_unit, definition.version, definition.definition_json, definition.approved_by,
+                          definition.approved_at);
             if (!row[6].as<bool>()) {
                 return CrmErrc::kConflict;
             }
@@ -341,7 +366,7 @@ Result<EncounterOutcome> SurveyRepository::ApplyEncounterMessage(const Encounter
         EncounterOutcome outcome;
         auto read_survey = [&](std::int64_t encounter_id) {
             const pqxx::result survey =
-                txn.exec_params("SELECT id, state FROM survey WHERE encounter_id = $1", encounter_id);
+                Prepared(txn, "crm_survey_16", "SELECT id, state FROM survey WHERE encounter_id = $1", encounter_id);
             if (!survey.empty()) {
                 outcome.survey_id = survey[0][0].as<std::int64_t>();
                 outcome.survey_state = survey[0][1].as<std::string>();
@@ -349,9 +374,9 @@ Result<EncounterOutcome> SurveyRepository::ApplyEncounterMessage(const Encounter
         };
         // A replay is recognized before anything else is touched. The row lock of the INSERT below makes two
         // concurrent deliveries of one message wait for each other; the loser sees the winner's row here.
-        const pqxx::result seen =
-            txn.exec_params("SELECT encounter_id FROM encounter_message WHERE facility = $1 AND control_id = $2",
-                            message.facility, message.control_id);
+        const pqxx::result seen = Prepared(
+            txn, "crm_survey_17", "SELECT encounter_id FROM encounter_message WHERE facility = $1 AND control_id = $2",
+            message.facility, message.control_id);
         if (!seen.empty()) {
             outcome.replay = true;
             outcome.encounter_id = seen[0][0].as<std::int64_t>();
@@ -360,10 +385,10 @@ Result<EncounterOutcome> SurveyRepository::ApplyEncounterMessage(const Encounter
             return outcome;
         }
 
-        const auto patient_id = txn.exec_params1(
-                                       "INSERT INTO patient (mrn) VALUES ($1) ON CONFLICT (mrn) DO UPDATE SET mrn = "
-                                       "EXCLUDED.mrn RETURNING id",
-                                       message.mrn)[0]
+        const auto patient_id = Prepared1(txn, "crm_survey_18",
+                                          "INSERT INTO patient (mrn) VALUES ($1) ON CONFLICT (mrn) DO UPDATE SET mrn = "
+                                          "EXCLUDED.mrn RETURNING id",
+                                          message.mrn)[0]
                                     .as<std::int64_t>();
         if (!message.phone.empty()) {
             txn.exec_prepared("crm_add_contact", patient_id, "phone", message.phone);
@@ -374,12 +399,13 @@ Result<EncounterOutcome> SurveyRepository::ApplyEncounterMessage(const Encounter
         std::optional<std::string> physician;
         if (!message.physician_id.empty()) {
             physician = message.physician_id;
-            txn.exec_params(
-                "INSERT INTO physician (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = CASE WHEN "
-                "EXCLUDED.name <> '' THEN EXCLUDED.name ELSE physician.name END, updated_at = now()",
-                message.physician_id, message.physician_name);
+            Prepared(txn, "crm_survey_19",
+                     "INSERT INTO physician (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = CASE WHEN "
+                     "EXCLUDED.name <> '' THEN EXCLUDED.name ELSE physician.name END, updated_at = now()",
+                     message.physician_id, message.physician_name);
         }
-        const pqxx::row encounter = txn.exec_params1(
+        const pqxx::row encounter = Prepared1(
+            txn, "crm_survey_20",
             "INSERT INTO encounter (facility, visit_number, patient_id, physician_id, care_unit, status, "
             "discharged_at, disposition, deceased, language) VALUES ($1, $2, $3, $4, $5, $6, " +
                 std::string("CASE WHEN $7::bigint IS NULL THEN NULL ELSE ") + TimeParam(7) +
@@ -406,21 +432,22 @@ Result<EncounterOutcome> SurveyRepository::ApplyEncounterMessage(const Encounter
         const std::string status = encounter[1].as<std::string>();
         const std::string care_unit = encounter[2].as<std::string>();
         const std::optional<Timestamp> discharged_at = OptionalTime(encounter[3]);
-        txn.exec_params(
-            "INSERT INTO encounter_message (facility, control_id, kind, encounter_id, received_at) "
-            "VALUES ($1, $2, $3, $4, " +
-                TimeParam(5) + ")",
-            message.facility, message.control_id, message.kind, outcome.encounter_id, ToUnixMicros(now));
+        Prepared(txn, "crm_survey_21",
+                 "INSERT INTO encounter_message (facility, control_id, kind, encounter_id, received_at) "
+                 "VALUES ($1, $2, $3, $4, " +
+                     TimeParam(5) + ")",
+                 message.facility, message.control_id, message.kind, outcome.encounter_id, ToUnixMicros(now));
 
-        const pqxx::result existing = txn.exec_params(
-            "SELECT id, state, definition_id FROM survey WHERE encounter_id = $1 FOR UPDATE", outcome.encounter_id);
+        const pqxx::result existing = Prepared(
+            txn, "crm_survey_22", "SELECT id, state, definition_id FROM survey WHERE encounter_id = $1 FOR UPDATE",
+            outcome.encounter_id);
         if (message.kind == "cancel_discharge" || message.kind == "cancel_visit") {
             // Answers already given stay: a cancel only stops what has not happened yet.
-            txn.exec_params(
-                "UPDATE survey SET state = 'cancelled', reason = $2, next_action_at = NULL, updated_at = "
-                "now() WHERE encounter_id = $1 AND state IN ('scheduled', 'invited', 'staff_review', "
-                "'phone_list')",
-                outcome.encounter_id, message.kind);
+            Prepared(txn, "crm_survey_23",
+                     "UPDATE survey SET state = 'cancelled', reason = $2, next_action_at = NULL, updated_at = "
+                     "now() WHERE encounter_id = $1 AND state IN ('scheduled', 'invited', 'staff_review', "
+                     "'phone_list')",
+                     outcome.encounter_id, message.kind);
         } else if (status == "discharged" && discharged_at) {
             const std::string survey_state = existing.empty() ? std::string() : existing[0][1].as<std::string>();
             if (existing.empty() || survey_state == "cancelled" || survey_state == "scheduled") {
@@ -433,7 +460,8 @@ Result<EncounterOutcome> SurveyRepository::ApplyEncounterMessage(const Encounter
                 } else if (!due) {
                     outcome.note = "the unit's definition schedules no survey";
                 } else if (existing.empty()) {
-                    txn.exec_params(
+                    Prepared(
+                        txn, "crm_survey_24",
                         "INSERT INTO survey (encounter_id, definition_id, patient_id, physician_id, care_unit, state, "
                         "due_at, next_action_at, language) SELECT e.id, $2, e.patient_id, e.physician_id, "
                         "e.care_unit, 'scheduled', " +
@@ -442,7 +470,8 @@ Result<EncounterOutcome> SurveyRepository::ApplyEncounterMessage(const Encounter
                             "e.id = $1 ON CONFLICT (encounter_id) DO NOTHING",
                         outcome.encounter_id, definition->id, ToUnixMicros(*due));
                 } else {
-                    txn.exec_params(
+                    Prepared(
+                        txn, "crm_survey_25",
                         "UPDATE survey AS s SET state = 'scheduled', reason = '', definition_id = $2, due_at = " +
                             TimeParam(3) + ", next_action_at = " + TimeParam(3) +
                             ", physician_id = e.physician_id, care_unit = e.care_unit, language = CASE WHEN "
@@ -452,10 +481,10 @@ Result<EncounterOutcome> SurveyRepository::ApplyEncounterMessage(const Encounter
                 }
             } else if (survey_state == "invited") {
                 // Already sent: a correction may change who reads the answers, not when it was sent.
-                txn.exec_params(
-                    "UPDATE survey AS s SET physician_id = e.physician_id, care_unit = e.care_unit, "
-                    "updated_at = now() FROM encounter AS e WHERE s.encounter_id = e.id AND e.id = $1",
-                    outcome.encounter_id);
+                Prepared(txn, "crm_survey_26",
+                         "UPDATE survey AS s SET physician_id = e.physician_id, care_unit = e.care_unit, "
+                         "updated_at = now() FROM encounter AS e WHERE s.encounter_id = e.id AND e.id = $1",
+                         outcome.encounter_id);
             }
         }
         read_survey(outcome.encounter_id);
@@ -481,12 +510,20 @@ Result<std::size_t> SurveyRepository::ProcessDue(Timestamp now, std::size_t limi
             "(c.survey_id IS DISTINCT FROM s.id) AND (c.patient_id = s.patient_id OR EXISTS (SELECT 1 FROM item AS "
             "i WHERE i.case_id = c.id AND i.patient_id = s.patient_id))), " +
             kDefinitionColumns +
+            // The contacts with their consent for surveys (the crm_may_send rule), phones first, in one array of
+            // "<channel>:<may send>:<value>", so the whole decision needs no query per survey.
+            ", ARRAY(SELECT CASE pc.kind WHEN 'phone' THEN 'sms' ELSE 'email' END || ':' || (NOT EXISTS (SELECT 1 "
+            "FROM consent AS k WHERE k.contact = pc.value AND k.channel = CASE pc.kind WHEN 'phone' THEN 'sms' ELSE "
+            "'email' END AND k.purpose IN ('survey', 'all') AND k.state = 'opted_out'))::text || ':' || pc.value "
+            "FROM patient_contact AS pc WHERE pc.patient_id = s.patient_id AND pc.kind IN ('phone', 'email') "
+            "ORDER BY pc.kind DESC, pc.value)"
             " FROM survey AS s JOIN encounter AS e ON e.id = s.encounter_id JOIN survey_definition AS d ON d.id = "
             "s.definition_id WHERE s.next_action_at <= " +
             TimeParam(1) +
             " AND s.state IN ('scheduled', 'invited') ORDER BY s.next_action_at, s.id LIMIT $2 FOR UPDATE OF s SKIP "
             "LOCKED";
-        const pqxx::result due = txn.exec_params(sql, ToUnixMicros(now), static_cast<std::int64_t>(limit));
+        const pqxx::result due =
+            Prepared(txn, "crm_survey_27", sql, ToUnixMicros(now), static_cast<std::int64_t>(limit));
         const std::string update =
             "UPDATE survey SET state = CASE WHEN $2 = '' THEN state ELSE $2 END, "
             "reason = CASE WHEN $3 = '' THEN reason ELSE $3 END, "
@@ -524,19 +561,17 @@ Result<std::size_t> SurveyRepository::ProcessDue(Timestamp now, std::size_t limi
             survey.readmitted = row[18].as<bool>();
             survey.open_serious_complaint = row[19].as<bool>();
             survey.definition = ToDefinition(row, 20);
-            for (const auto& contact :
-                 txn.exec_params("SELECT kind, value FROM patient_contact WHERE patient_id = $1 AND kind IN "
-                                 "('phone', 'email') ORDER BY kind DESC, value",
-                                 survey.patient_id)) {
-                const std::string channel = contact[0].as<std::string>() == "phone" ? "sms" : "email";
-                const std::string value = contact[1].as<std::string>();
-                const bool may_send = txn.exec_prepared1("crm_may_send", value, channel, "survey")[0].as<bool>();
-                survey.contacts.push_back({.channel = channel, .value = value, .may_send = may_send});
+            for (const auto& contact : ParseTextArray(row[26])) {
+                const auto first = contact.find(':');
+                const auto second = contact.find(':', first + 1);
+                survey.contacts.push_back({.channel = contact.substr(0, first),
+                                           .value = contact.substr(second + 1),
+                                           .may_send = contact.substr(first + 1, second - first - 1) == "true"});
             }
             const SurveyDecision decision = decide(survey);
-            txn.exec_params(update, survey.id, decision.state, decision.reason, Micros(decision.next_action_at),
-                            Micros(decision.expires_at), decision.channel, decision.contact, decision.invited_now,
-                            decision.reminded_now, ToUnixMicros(now), decision.dialog_json);
+            Prepared(txn, "crm_survey_29", update, survey.id, decision.state, decision.reason,
+                     Micros(decision.next_action_at), Micros(decision.expires_at), decision.channel, decision.contact,
+                     decision.invited_now, decision.reminded_now, ToUnixMicros(now), decision.dialog_json);
             EnqueueMessages(txn, decision.messages);
             ++processed;
         }
@@ -551,15 +586,16 @@ Result<std::size_t> SurveyRepository::ProcessSmsReplies(
         "process survey sms replies", [&](pqxx::connection& conn) -> Result<std::size_t> {
             pqxx::work txn(conn, "process survey sms replies");
             // Keyword messages (STOP, START) are consent events, handled by the ingest: never answers.
-            const pqxx::result replies = txn.exec_params(
-                "SELECT i.id, i.author, i.text, s.id, coalesce(s.physician_id, ''), s.care_unit, s.language "
-                "FROM survey AS s JOIN item AS i ON i.channel = 'sms' AND i.author = s.contact AND i.id > "
-                "s.reply_after_item_id "
-                "WHERE s.state = 'invited' AND s.channel = 'sms' AND NOT ('opt_out' = ANY (i.noise_reasons)) "
-                "AND NOT ('opt_in' = ANY (i.noise_reasons)) "
-                "AND NOT EXISTS (SELECT 1 FROM survey_sms_reply AS r WHERE r.item_id = i.id) "
-                "ORDER BY i.id LIMIT $1 FOR UPDATE OF s SKIP LOCKED",
-                static_cast<std::int64_t>(limit));
+            const pqxx::result replies =
+                Prepared(txn, "crm_survey_30",
+                         "SELECT i.id, i.author, i.text, s.id, coalesce(s.physician_id, ''), s.care_unit, s.language "
+                         "FROM survey AS s JOIN item AS i ON i.channel = 'sms' AND i.author = s.contact AND i.id > "
+                         "s.reply_after_item_id "
+                         "WHERE s.state = 'invited' AND s.channel = 'sms' AND NOT ('opt_out' = ANY (i.noise_reasons)) "
+                         "AND NOT ('opt_in' = ANY (i.noise_reasons)) "
+                         "AND NOT EXISTS (SELECT 1 FROM survey_sms_reply AS r WHERE r.item_id = i.id) "
+                         "ORDER BY i.id LIMIT $1 FOR UPDATE OF s SKIP LOCKED",
+                         static_cast<std::int64_t>(limit));
             std::size_t applied = 0;
             for (const auto& row : replies) {
                 SmsSurveyReply reply;
@@ -572,12 +608,13 @@ Result<std::size_t> SurveyRepository::ProcessSmsReplies(
                 reply.language = row[6].as<std::string>();
                 // Re-read: an earlier reply in this same batch may have moved the conversation on or finished it.
                 const pqxx::row current =
-                    txn.exec_params1("SELECT s.state, coalesce(s.dialog::text, ''), " + kDefinitionColumns +
-                                         " FROM survey AS s JOIN survey_definition AS d ON d.id = "
-                                         "s.definition_id WHERE s.id = $1",
-                                     reply.survey_id);
-                txn.exec_params("INSERT INTO survey_sms_reply (item_id, survey_id) VALUES ($1, $2)", reply.item_id,
-                                reply.survey_id);
+                    Prepared1(txn, "crm_survey_31",
+                              "SELECT s.state, coalesce(s.dialog::text, ''), " + kDefinitionColumns +
+                                  " FROM survey AS s JOIN survey_definition AS d ON d.id = "
+                                  "s.definition_id WHERE s.id = $1",
+                              reply.survey_id);
+                Prepared(txn, "crm_survey_32", "INSERT INTO survey_sms_reply (item_id, survey_id) VALUES ($1, $2)",
+                         reply.item_id, reply.survey_id);
                 if (current[0].as<std::string>() != "invited") {
                     continue;
                 }
@@ -585,14 +622,14 @@ Result<std::size_t> SurveyRepository::ProcessSmsReplies(
                 reply.definition = ToDefinition(current, 2);
                 const SmsReplyDecision decision = apply(reply);
                 InsertAnswers(txn, reply.survey_id, "sms", decision.answers, {}, reply.item_id, now);
-                txn.exec_params(
-                    "UPDATE survey SET dialog = $2::jsonb, state = CASE WHEN $3 THEN 'answered' ELSE state "
-                    "END, answered_at = CASE WHEN $3 THEN " +
-                        TimeParam(4) +
-                        " ELSE answered_at END, answered_via = CASE WHEN $3 THEN 'sms' ELSE answered_via "
-                        "END, next_action_at = CASE WHEN $3 THEN NULL ELSE next_action_at END, updated_at = "
-                        "now() WHERE id = $1",
-                    reply.survey_id, decision.dialog_json, decision.finished, ToUnixMicros(now));
+                Prepared(txn, "crm_survey_33",
+                         "UPDATE survey SET dialog = $2::jsonb, state = CASE WHEN $3 THEN 'answered' ELSE state "
+                         "END, answered_at = CASE WHEN $3 THEN " +
+                             TimeParam(4) +
+                             " ELSE answered_at END, answered_via = CASE WHEN $3 THEN 'sms' ELSE answered_via "
+                             "END, next_action_at = CASE WHEN $3 THEN NULL ELSE next_action_at END, updated_at = "
+                             "now() WHERE id = $1",
+                         reply.survey_id, decision.dialog_json, decision.finished, ToUnixMicros(now));
                 EnqueueMessages(txn, decision.messages);
                 if (decision.alert) {
                     RaiseAlert(txn, reply.survey_id, reply.item_id, *decision.alert);
@@ -608,7 +645,8 @@ Result<std::optional<FormSurvey>> SurveyRepository::OpenFormSurvey(std::int64_t 
     return store_.impl_->Run<std::optional<FormSurvey>>(
         "open form survey", [&](pqxx::connection& conn) -> Result<std::optional<FormSurvey>> {
             pqxx::nontransaction txn(conn, "open form survey");
-            const pqxx::result rows = txn.exec_params(
+            const pqxx::result rows = Prepared(
+                txn, "crm_survey_34",
                 "SELECT s.id, s.language, coalesce(s.physician_id, ''), s.care_unit, e.visit_number, " +
                     kDefinitionColumns +
                     " FROM survey AS s JOIN encounter AS e ON e.id = s.encounter_id JOIN survey_definition AS d ON "
@@ -637,7 +675,8 @@ Result<SubmitOutcome> SurveyRepository::SubmitAnswers(std::int64_t survey_id, co
     return store_.impl_->Run<
         SubmitOutcome>("submit survey answers", [&](pqxx::connection& conn) -> Result<SubmitOutcome> {
         pqxx::work txn(conn, "submit survey answers");
-        const pqxx::result survey = txn.exec_params(
+        const pqxx::result survey = Prepared(
+            txn, "crm_survey_35",
             "SELECT s.state, " + TimeColumn("s.expires_at") +
                 ", EXISTS (SELECT 1 FROM survey_answer AS a WHERE a.survey_id = s.id) FROM survey AS s WHERE s.id = "
                 "$1 FOR UPDATE",
@@ -664,9 +703,10 @@ Result<SubmitOutcome> SurveyRepository::SubmitAnswers(std::int64_t survey_id, co
             item_ids[text_item.question_id] = InsertSurveyItem(txn, survey_id, text_item.item);
         }
         InsertAnswers(txn, survey_id, via, answers, item_ids, std::nullopt, now);
-        txn.exec_params("UPDATE survey SET state = 'answered', answered_at = " + TimeParam(2) +
-                            ", answered_via = $3, next_action_at = NULL, updated_at = now() WHERE id = $1",
-                        survey_id, ToUnixMicros(now), via);
+        Prepared(txn, "crm_survey_36",
+                 "UPDATE survey SET state = 'answered', answered_at = " + TimeParam(2) +
+                     ", answered_via = $3, next_action_at = NULL, updated_at = now() WHERE id = $1",
+                 survey_id, ToUnixMicros(now), via);
         outcome.accepted = true;
         outcome.state = "answered";
         if (alert) {
@@ -695,7 +735,8 @@ Result<std::optional<std::int64_t>> SurveyRepository::FindSurveyByVisit(const st
     return store_.impl_->Run<std::optional<std::int64_t>>(
         "find survey by visit", [&](pqxx::connection& conn) -> Result<std::optional<std::int64_t>> {
             pqxx::nontransaction txn(conn, "find survey by visit");
-            const pqxx::result rows = txn.exec_params(
+            const pqxx::result rows = Prepared(
+                txn, "crm_survey_37",
                 "SELECT s.id FROM survey AS s JOIN encounter AS e ON e.id = s.encounter_id WHERE e.visit_number = $2 "
                 "AND ($1 = '' OR e.facility = $1) ORDER BY s.id LIMIT 2",
                 facility, visit);
@@ -710,10 +751,11 @@ Result<SurveyDefinitionRow> SurveyRepository::DefinitionOfSurvey(std::int64_t su
     return store_.impl_->Run<SurveyDefinitionRow>(
         "definition of survey", [&](pqxx::connection& conn) -> Result<SurveyDefinitionRow> {
             pqxx::nontransaction txn(conn, "definition of survey");
-            const pqxx::result rows = txn.exec_params(
-                "SELECT " + kDefinitionColumns +
-                    " FROM survey AS s JOIN survey_definition AS d ON d.id = s.definition_id WHERE s.id = $1",
-                survey_id);
+            const pqxx::result rows =
+                Prepared(txn, "crm_survey_38",
+                         "SELECT " + kDefinitionColumns +
+                             " FROM survey AS s JOIN survey_definition AS d ON d.id = s.definition_id WHERE s.id = $1",
+                         survey_id);
             if (rows.empty()) {
                 return CrmErrc::kNotFound;
             }
@@ -726,7 +768,8 @@ Result<std::vector<SurveyRow>> SurveyRepository::ListSurveys(const SurveyListFil
         "list surveys", [&](pqxx::connection& conn) -> Result<std::vector<SurveyRow>> {
             pqxx::nontransaction txn(conn, "list surveys");
             std::vector<SurveyRow> rows;
-            for (const auto& row : txn.exec_params(
+            for (const auto& row : Prepared(
+                     txn, "crm_survey_39",
                      "SELECT s.id, s.encounter_id, e.visit_number, s.state, s.reason, s.physician_id, s.care_unit, "
                      "s.channel, " +
                          TimeColumn("s.due_at") + ", " + TimeColumn("s.next_action_at") + ", " +
@@ -792,8 +835,8 @@ Result<std::optional<SurveyRepository::PhysicianContact>> SurveyRepository::GetP
     return store_.impl_->Run<std::optional<PhysicianContact>>(
         "get physician", [&](pqxx::connection& conn) -> Result<std::optional<PhysicianContact>> {
             pqxx::nontransaction txn(conn, "get physician");
-            const pqxx::result rows =
-                txn.exec_params("SELECT id, name, email, phone, alert_channel FROM physician WHERE id = $1", id);
+            const pqxx::result rows = Prepared(
+                txn, "crm_survey_40", "SELECT id, name, email, phone, alert_channel FROM physician WHERE id = $1", id);
             if (rows.empty()) {
                 return std::optional<PhysicianContact>{};
             }
@@ -820,13 +863,13 @@ Result<std::vector<SurveyRepository::PhysicianContact>> SurveyRepository::ListPh
 Result<void> SurveyRepository::UpdatePhysicianContact(const PhysicianContact& contact) {
     return store_.impl_->Run<void>("update physician", [&](pqxx::connection& conn) -> Result<void> {
         pqxx::work txn(conn, "update physician");
-        txn.exec_params(
-            "INSERT INTO physician (id, name, email, phone, alert_channel) VALUES ($1, $2, lower($3), $4, "
-            "$5) ON CONFLICT (id) DO UPDATE SET name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name "
-            "ELSE physician.name END, email = EXCLUDED.email, phone = EXCLUDED.phone, alert_channel = "
-            "EXCLUDED.alert_channel, updated_at = now()",
-            contact.id, contact.name, contact.email, contact.phone,
-            contact.alert_channel.empty() ? "email" : contact.alert_channel);
+        Prepared(txn, "crm_survey_41",
+                 "INSERT INTO physician (id, name, email, phone, alert_channel) VALUES ($1, $2, lower($3), $4, "
+                 "$5) ON CONFLICT (id) DO UPDATE SET name = CASE WHEN EXCLUDED.name <> '' THEN EXCLUDED.name "
+                 "ELSE physician.name END, email = EXCLUDED.email, phone = EXCLUDED.phone, alert_channel = "
+                 "EXCLUDED.alert_channel, updated_at = now()",
+                 contact.id, contact.name, contact.email, contact.phone,
+                 contact.alert_channel.empty() ? "email" : contact.alert_channel);
         txn.commit();
         return outcome::success();
     });
