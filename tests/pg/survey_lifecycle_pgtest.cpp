@@ -54,6 +54,7 @@ struct Adt {
     std::string disposition = "01";
     crm::Timestamp discharged = kDischarge;
     std::string physician = "D1001";
+    std::string language = "en";
 };
 
 // An ADT message in HL7 v2.5 as a hospital's interface engine sends it (see tests/fixtures/hl7/).
@@ -66,7 +67,8 @@ std::string AdtMessage(const Adt& adt) {
     message << "MSH|^~\\&|EPICADT|CITYHOSP|CARELISTEN|CITYHOSP|" << Hl7Time(adt.discharged) << "||ADT^" << adt.event
             << "^ADT_" << adt.event << "|" << adt.control_id << "|P|2.5\r"
             << "EVN|" << adt.event << "|" << Hl7Time(adt.discharged) << "\r"
-            << "PID|1||" << adt.mrn << "^^^CITYHOSP^MR||TESTPATIENT^RAVI||19700412|M|||||" << pid13 << "||en\r"
+            << "PID|1||" << adt.mrn << "^^^CITYHOSP^MR||TESTPATIENT^RAVI||19700412|M|||||" << pid13 << "||"
+            << adt.language << "\r"
             << "PV1|1|I|CARD^W12^B04^CITYHOSP|R|||" << adt.physician << "^RAO^ASHA^^^DR|||CAR||||7|||" << adt.physician
             << "^RAO^ASHA|IP|" << adt.visit << "^^^CITYHOSP^VN|||||||||||||||||" << adt.disposition
             << "||||||||20261110093000+0000|" << (adt.event == "A03" ? Hl7Time(adt.discharged) : "") << "\r";
@@ -98,11 +100,12 @@ protected:
         store_ = std::move(opened.value());
         repository_ = std::make_unique<crm::SurveyRepository>(*store_);
         const auto definition = CardiologyDefinition();
-        ASSERT_TRUE(repository_->AddDefinition({.care_unit = "card",  // the feed writes CARD: units compare in lower case
-                                                .version = definition.version,
-                                                .approved_by = definition.approved_by,
-                                                .approved_at = definition.approved_at,
-                                                .definition_json = surveys::ToJson(definition)}));
+        ASSERT_TRUE(
+            repository_->AddDefinition({.care_unit = "card",  // the feed writes CARD: units compare in lower case
+                                        .version = definition.version,
+                                        .approved_by = definition.approved_by,
+                                        .approved_at = definition.approved_at,
+                                        .definition_json = surveys::ToJson(definition)}));
         planner_ = std::make_unique<SurveyPlanner>(SurveyPlannerOptions{.hospital_name = "City Hospital",
                                                                         .sms_source = kSmsSource,
                                                                         .email_source = std::string(kSurveyEmailSource),
@@ -392,6 +395,53 @@ TEST_F(SurveyLifecycleTest, ThePhysiciansSummaryShowsOnlyTheirPatients) {
     EXPECT_NE(text.find("Invitations: 6"), std::string::npos) << text;
     EXPECT_NE(text.find("mean 4.50"), std::string::npos) << text;  // pain 2..7
     EXPECT_NE(text.find("unit card: mean"), std::string::npos) << text;
+}
+
+TEST_F(SurveyLifecycleTest, ThePatientsLanguagePicksTheWording) {
+    SendHl7({.language = "hi"});  // PID-15
+    Pass(kDue);
+    const std::string invitation = LastSms();
+    EXPECT_NE(invitation.find("\u0926\u0930\u094d\u0926"), std::string::npos)
+        << "the Hindi wording (dard): " << invitation;
+    PatientTexts("saat");  // seven, in romanized Hindi
+    Pass(kDue + minutes(5));
+    EXPECT_EQ(Value("SELECT value_text FROM survey_answer WHERE question_id = 'pain'"), "7");
+}
+
+TEST_F(SurveyLifecycleTest, TheWeeklyDigestGoesToEachPhysicianWithOnlyTheirPatients) {
+    ASSERT_TRUE(repository_->UpdatePhysicianContact({.id = "D1001", .email = "asha.rao@cityhosp.example"}));
+    ASSERT_TRUE(repository_->UpdatePhysicianContact({.id = "D2002", .email = "vikram.iyer@cityhosp.example"}));
+    for (int i = 0; i < 5; ++i) {
+        SendHl7({.control_id = "A" + std::to_string(i),
+                 .visit = "VA" + std::to_string(i),
+                 .mrn = "MA" + std::to_string(i),
+                 .phone = "+1555123100" + std::to_string(i)});
+    }
+    SendHl7({.control_id = "B", .visit = "VB", .mrn = "MB", .phone = "+15551232000", .physician = "D2002"});
+    Pass(kDue);
+    for (int i = 0; i < 5; ++i) {
+        PatientTexts("4", "+1555123100" + std::to_string(i));
+    }
+    PatientTexts("9", "+15551232000");
+    Pass(kDue + hours(1));
+    const auto queued =
+        QueueWeeklyDigests(*store_, std::string(kSurveyEmailSource), kDue + hours(24 * 3), "2026-12-05");
+    ASSERT_TRUE(queued) << queued.error().message();
+    EXPECT_EQ(queued.value(), 2u);
+    const std::string asha = Value(
+        "SELECT body FROM outbound_message WHERE purpose = 'digest' AND recipient = "
+        "'asha.rao@cityhosp.example'");
+    EXPECT_NE(asha.find("Invitations: 5, answered: 0"), std::string::npos) << asha;
+    EXPECT_NE(asha.find("Question pain: 5 answers"), std::string::npos) << asha;
+    EXPECT_NE(asha.find("Red flags: 0"), std::string::npos) << "D2002's patient's flag is not in it: " << asha;
+    const std::string vikram = Value(
+        "SELECT body FROM outbound_message WHERE purpose = 'digest' AND recipient = "
+        "'vikram.iyer@cityhosp.example'");
+    EXPECT_NE(vikram.find("Red flags: 1"), std::string::npos) << vikram;
+    EXPECT_NE(vikram.find("fewer than 5"), std::string::npos) << "one answer: figures withheld: " << vikram;
+    EXPECT_EQ(QueueWeeklyDigests(*store_, std::string(kSurveyEmailSource), kDue + hours(24 * 3), "2026-12-05").value(),
+              2u);
+    EXPECT_EQ(Sent("digest"), 2) << "once per physician and day";
 }
 
 // `carelisten encounters import` and `carelisten surveys import-calls`, for hospitals without an HL7 feed and for
