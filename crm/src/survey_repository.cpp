@@ -582,63 +582,63 @@ Result<std::size_t> SurveyRepository::ProcessDue(Timestamp now, std::size_t limi
 
 Result<std::size_t> SurveyRepository::ProcessSmsReplies(
     Timestamp now, std::size_t limit, const std::function<SmsReplyDecision(const SmsSurveyReply&)>& apply) {
-    return store_.impl_->Run<std::size_t>(
-        "process survey sms replies", [&](pqxx::connection& conn) -> Result<std::size_t> {
-            pqxx::work txn(conn, "process survey sms replies");
-            // Keyword messages (STOP, START) are consent events, handled by the ingest: never answers.
-            const pqxx::result replies =
-                Prepared(txn, "crm_survey_30",
-                         "SELECT i.id, i.author, i.text, s.id, coalesce(s.physician_id, ''), s.care_unit, s.language "
-                         "FROM survey AS s JOIN item AS i ON i.channel = 'sms' AND i.author = s.contact AND i.id > "
-                         "s.reply_after_item_id "
-                         "WHERE s.state = 'invited' AND s.channel = 'sms' AND NOT ('opt_out' = ANY (i.noise_reasons)) "
-                         "AND NOT ('opt_in' = ANY (i.noise_reasons)) "
-                         "AND NOT EXISTS (SELECT 1 FROM survey_sms_reply AS r WHERE r.item_id = i.id) "
-                         "ORDER BY i.id LIMIT $1 FOR UPDATE OF s SKIP LOCKED",
-                         static_cast<std::int64_t>(limit));
-            std::size_t applied = 0;
-            for (const auto& row : replies) {
-                SmsSurveyReply reply;
-                reply.item_id = row[0].as<std::int64_t>();
-                reply.from = row[1].as<std::string>();
-                reply.text = row[2].as<std::string>();
-                reply.survey_id = row[3].as<std::int64_t>();
-                reply.physician_id = row[4].as<std::string>();
-                reply.care_unit = row[5].as<std::string>();
-                reply.language = row[6].as<std::string>();
-                // Re-read: an earlier reply in this same batch may have moved the conversation on or finished it.
-                const pqxx::row current =
-                    Prepared1(txn, "crm_survey_31",
-                              "SELECT s.state, coalesce(s.dialog::text, ''), " + kDefinitionColumns +
-                                  " FROM survey AS s JOIN survey_definition AS d ON d.id = "
-                                  "s.definition_id WHERE s.id = $1",
-                              reply.survey_id);
-                Prepared(txn, "crm_survey_32", "INSERT INTO survey_sms_reply (item_id, survey_id) VALUES ($1, $2)",
-                         reply.item_id, reply.survey_id);
-                if (current[0].as<std::string>() != "invited") {
-                    continue;
-                }
-                reply.dialog_json = current[1].as<std::string>();
-                reply.definition = ToDefinition(current, 2);
-                const SmsReplyDecision decision = apply(reply);
-                InsertAnswers(txn, reply.survey_id, "sms", decision.answers, {}, reply.item_id, now);
-                Prepared(txn, "crm_survey_33",
-                         "UPDATE survey SET dialog = $2::jsonb, state = CASE WHEN $3 THEN 'answered' ELSE state "
-                         "END, answered_at = CASE WHEN $3 THEN " +
-                             TimeParam(4) +
-                             " ELSE answered_at END, answered_via = CASE WHEN $3 THEN 'sms' ELSE answered_via "
-                             "END, next_action_at = CASE WHEN $3 THEN NULL ELSE next_action_at END, updated_at = "
-                             "now() WHERE id = $1",
-                         reply.survey_id, decision.dialog_json, decision.finished, ToUnixMicros(now));
-                EnqueueMessages(txn, decision.messages);
-                if (decision.alert) {
-                    RaiseAlert(txn, reply.survey_id, reply.item_id, *decision.alert);
-                }
-                ++applied;
+    return store_.impl_->Run<
+        std::size_t>("process survey sms replies", [&](pqxx::connection& conn) -> Result<std::size_t> {
+        pqxx::work txn(conn, "process survey sms replies");
+        // Keyword messages (STOP, START) are consent events, handled by the ingest: never answers.
+        const pqxx::result replies = Prepared(
+            txn, "crm_survey_30",
+            "SELECT i.id, i.author, i.text, s.id, coalesce(s.physician_id, ''), s.care_unit, s.language, i.red_flags "
+            "FROM survey AS s JOIN item AS i ON i.channel = 'sms' AND i.author = s.contact AND i.id > "
+            "s.reply_after_item_id "
+            "WHERE s.state = 'invited' AND s.channel = 'sms' AND NOT ('opt_out' = ANY (i.noise_reasons)) "
+            "AND NOT ('opt_in' = ANY (i.noise_reasons)) "
+            "AND NOT EXISTS (SELECT 1 FROM survey_sms_reply AS r WHERE r.item_id = i.id) "
+            "ORDER BY i.id LIMIT $1 FOR UPDATE OF s SKIP LOCKED",
+            static_cast<std::int64_t>(limit));
+        std::size_t applied = 0;
+        for (const auto& row : replies) {
+            SmsSurveyReply reply;
+            reply.item_id = row[0].as<std::int64_t>();
+            reply.from = row[1].as<std::string>();
+            reply.text = row[2].as<std::string>();
+            reply.survey_id = row[3].as<std::int64_t>();
+            reply.physician_id = row[4].as<std::string>();
+            reply.care_unit = row[5].as<std::string>();
+            reply.language = row[6].as<std::string>();
+            reply.analyzer_red_flags = ParseTextArray(row[7]);
+            // Re-read: an earlier reply in this same batch may have moved the conversation on or finished it.
+            const pqxx::row current = Prepared1(txn, "crm_survey_31",
+                                                "SELECT s.state, coalesce(s.dialog::text, ''), " + kDefinitionColumns +
+                                                    " FROM survey AS s JOIN survey_definition AS d ON d.id = "
+                                                    "s.definition_id WHERE s.id = $1",
+                                                reply.survey_id);
+            Prepared(txn, "crm_survey_32", "INSERT INTO survey_sms_reply (item_id, survey_id) VALUES ($1, $2)",
+                     reply.item_id, reply.survey_id);
+            if (current[0].as<std::string>() != "invited") {
+                continue;
             }
-            txn.commit();
-            return applied;
-        });
+            reply.dialog_json = current[1].as<std::string>();
+            reply.definition = ToDefinition(current, 2);
+            const SmsReplyDecision decision = apply(reply);
+            InsertAnswers(txn, reply.survey_id, "sms", decision.answers, {}, reply.item_id, now);
+            Prepared(txn, "crm_survey_33",
+                     "UPDATE survey SET dialog = $2::jsonb, state = CASE WHEN $3 THEN 'answered' ELSE state "
+                     "END, answered_at = CASE WHEN $3 THEN " +
+                         TimeParam(4) +
+                         " ELSE answered_at END, answered_via = CASE WHEN $3 THEN 'sms' ELSE answered_via "
+                         "END, next_action_at = CASE WHEN $3 THEN NULL ELSE next_action_at END, updated_at = "
+                         "now() WHERE id = $1",
+                     reply.survey_id, decision.dialog_json, decision.finished, ToUnixMicros(now));
+            EnqueueMessages(txn, decision.messages);
+            if (decision.alert) {
+                RaiseAlert(txn, reply.survey_id, reply.item_id, *decision.alert);
+            }
+            ++applied;
+        }
+        txn.commit();
+        return applied;
+    });
 }
 
 Result<std::optional<FormSurvey>> SurveyRepository::OpenFormSurvey(std::int64_t survey_id, Timestamp now) {

@@ -60,6 +60,12 @@ crm::SurveyAnswerRecord ToRecord(const surveys::Question& question, const survey
     return record;
 }
 
+// The analyzer's flags that alert the physician when a follow-up answer raises them: clinical red flags and the
+// patient's own safety (self-harm). Legal or media threats go to patient relations through the case, not here.
+bool IsAlertingAnalyzerFlag(std::string_view flag) {
+    return flag == "clinical" || flag.starts_with("clinical:") || flag == "self_harm" || flag == "safety_incident";
+}
+
 // An e-mail in the outbox is "<subject>\n\n<text>": the e-mail sender splits it there.
 std::string MailBody(const std::string& subject, const std::string& text) {
     return subject + "\n\n" + text;
@@ -280,8 +286,18 @@ crm::SmsReplyDecision SurveyPlanner::ApplySms(const crm::SmsSurveyReply& reply) 
              .body = step.reply,
              .dedupe_key = "survey:" + std::to_string(reply.survey_id) + ":reply:" + std::to_string(reply.item_id)});
     }
-    if (!step.red_flags.empty()) {
-        decision.alert = MakeAlert(reply.survey_id, "", step.red_flags);
+    // The rules' flags, and the analyzer's clinical ones in a free-text answer ("the wound is oozing").
+    std::vector<std::string> flags = step.red_flags;
+    const bool free_text = !decision.answers.empty() && decision.answers.back().free_text;
+    if (free_text) {
+        for (const auto& flag : reply.analyzer_red_flags) {
+            if (IsAlertingAnalyzerFlag(flag)) {
+                flags.push_back(flag);
+            }
+        }
+    }
+    if (!flags.empty()) {
+        decision.alert = MakeAlert(reply.survey_id, "", flags);
     }
     return decision;
 }
@@ -310,7 +326,7 @@ PlannedSubmission SurveyPlanner::PlanSubmission(
             const auto analysis = analyzer->Analyze(ToAnalysisInput(raw));
             // The analyzer's clinical red flags in free text ("the wound is red and oozing") alert like a rule.
             for (const auto& flag : analysis.red_flags) {
-                if (flag.rfind("clinical:", 0) == 0 || flag == "self_harm" || flag == "safety_incident") {
+                if (IsAlertingAnalyzerFlag(flag)) {
                     flags.push_back(flag);
                     record.red_flag = record.red_flag.empty() ? flag : record.red_flag;
                 }

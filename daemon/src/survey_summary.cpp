@@ -87,8 +87,11 @@ std::string FormatSummary(const crm::SummaryData& summary, const std::string& ti
     out << "\nComments: " << summary.comments.size() << "\n";
     if (include_comments) {
         for (const auto& comment : summary.comments) {
-            out << "  [" << (comment.sentiment_label.empty() ? "unscored" : comment.sentiment_label) << "] "
-                << comment.text << "\n";
+            out << "  [" << (comment.sentiment_label.empty() ? "unscored" : comment.sentiment_label);
+            for (std::size_t i = 0; i < comment.categories.size(); ++i) {
+                out << (i == 0 ? "; " : ", ") << comment.categories[i];
+            }
+            out << "] " << comment.text << "\n";
         }
     }
     return out.str();

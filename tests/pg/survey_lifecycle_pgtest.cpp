@@ -160,13 +160,14 @@ protected:
         request.path = path;
         request.target = path;
         request.body = body;
-        return HandleSurveyForm(*planner_, *store_, nullptr, request, now);
+        return HandleSurveyForm(*planner_, *store_, analyzer_.get(), request, now);
     }
 
     std::unique_ptr<test::TestDatabase> db_;
     std::unique_ptr<crm::Store> store_;
     std::unique_ptr<crm::SurveyRepository> repository_;
     std::unique_ptr<SurveyPlanner> planner_;
+    std::unique_ptr<nlp::Analyzer> analyzer_ = std::make_unique<nlp::Analyzer>(nlp::Analyzer::Create().value());
     int sms_counter_ = 0;
 };
 
@@ -354,6 +355,32 @@ TEST_F(SurveyLifecycleTest, TheWebFormIsSingleUseCsrfSafeAndEscapesWhatItShows) 
     EXPECT_EQ(Value("SELECT state || ':' || answered_via FROM survey"), "answered:web");
     EXPECT_EQ(Sent("clinical_alert"), 1) << "pain 9 by the form alerts too";
     EXPECT_EQ(Form("GET", "/survey/static/form.css").content_type, "text/css; charset=utf-8");
+}
+
+TEST_F(SurveyLifecycleTest, TheAnalyzerRaisesRedFlagsInFreeTextAnswers) {
+    ASSERT_TRUE(repository_->UpdatePhysicianContact({.id = "D1001", .email = "asha.rao@cityhosp.example"}));
+    SendHl7({.phone = "", .email = "ravi.testpatient@example.com"});
+    Pass(kDue);
+    std::smatch match;
+    const std::string body = Value("SELECT body FROM outbound_message WHERE purpose = 'survey'");
+    ASSERT_TRUE(std::regex_search(body, match, std::regex("https://feedback\\.example(/survey/[A-Za-z0-9._-]+)")));
+    const std::string path = match[1];
+    std::smatch csrf;
+    const auto page = Form("GET", path);
+    ASSERT_TRUE(std::regex_search(page.body, csrf, std::regex("name=\"csrf\" value=\"([^\"]+)\"")));
+    // No rule fires (pain 3, no fever by the yes/no question, wound the same), but the comment says otherwise.
+    const auto answered = Form("POST", path,
+                               "csrf=" + csrf.str(1) +
+                                   "&q_pain=3&q_fever=no&q_wound=same&q_comments=since+yesterday+I+have+a+high+fever+"
+                                   "and+the+wound+is+oozing+pus");
+    EXPECT_EQ(answered.status, 200u);
+    EXPECT_EQ(Count("SELECT count(*) FROM feedback_case WHERE urgency = 'critical' AND physician_id = 'D1001'"), 1);
+    EXPECT_EQ(Sent("clinical_alert"), 1);
+    EXPECT_EQ(Value("SELECT red_flag FROM survey_answer WHERE question_id = 'comments'"), "clinical");
+    EXPECT_EQ(Count("SELECT count(*) FROM item WHERE channel = 'survey' AND 'clinical' = ANY (red_flags) AND "
+                    "analyzer_version <> ''"),
+              2)
+        << "the analyzed comment, and the survey's red-flag record";
 }
 
 TEST_F(SurveyLifecycleTest, MalformedHl7IsRefusedWithTheReasonAndStoresNothing) {

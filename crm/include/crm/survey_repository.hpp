@@ -141,6 +141,7 @@ struct SmsSurveyReply {
     std::int64_t item_id = 0;
     std::string from;
     std::string text;
+    std::vector<std::string> analyzer_red_flags;  ///< what the analyzer found in the SMS when it was stored
     std::int64_t survey_id = 0;
     std::string physician_id;
     std::string care_unit;
