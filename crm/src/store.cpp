@@ -195,10 +195,17 @@ VALUES ($1, $2, $3, $4,
          FROM patient_contact WHERE kind = CASE $2 WHEN 'sms' THEN 'phone' ELSE 'email' END AND value = $1),
         now())
 ON CONFLICT (contact, channel, purpose) DO UPDATE SET state = excluded.state, updated_at = now())sql"},
+    // Consent is the patient's, per channel and purpose: a STOP from one of a patient's numbers stops every number
+    // the hospital holds for that patient (and a number no patient owns is judged alone). A later START from the
+    // number that said STOP lifts it.
     {"crm_may_send", R"sql(
 SELECT NOT EXISTS (
     SELECT 1 FROM consent
-    WHERE contact = $1 AND channel = $2 AND purpose IN ($3, 'all') AND state = 'opted_out'))sql"},
+    WHERE channel = $2 AND purpose IN ($3, 'all') AND state = 'opted_out'
+      AND (contact = $1 OR contact IN (
+          SELECT other.value FROM patient_contact AS mine
+          JOIN patient_contact AS other ON other.patient_id = mine.patient_id AND other.kind = mine.kind
+          WHERE mine.value = $1 AND mine.kind = CASE $2 WHEN 'sms' THEN 'phone' ELSE 'email' END))))sql"},
     {"crm_delivery_report", R"sql(
 UPDATE outbound_message
 SET upstream_id = COALESCE(upstream_id, $2),

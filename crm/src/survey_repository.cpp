@@ -510,11 +510,13 @@ Result<std::size_t> SurveyRepository::ProcessDue(Timestamp now, std::size_t limi
             "(c.survey_id IS DISTINCT FROM s.id) AND (c.patient_id = s.patient_id OR EXISTS (SELECT 1 FROM item AS "
             "i WHERE i.case_id = c.id AND i.patient_id = s.patient_id))), " +
             kDefinitionColumns +
-            // The contacts with their consent for surveys (the crm_may_send rule), phones first, in one array of
+            // The contacts with their consent for surveys (the crm_may_send rule: the patient's consent on that
+            // channel, whichever of their contacts said it), phones first, in one array of
             // "<channel>:<may send>:<value>", so the whole decision needs no query per survey.
             ", ARRAY(SELECT CASE pc.kind WHEN 'phone' THEN 'sms' ELSE 'email' END || ':' || (NOT EXISTS (SELECT 1 "
-            "FROM consent AS k WHERE k.contact = pc.value AND k.channel = CASE pc.kind WHEN 'phone' THEN 'sms' ELSE "
-            "'email' END AND k.purpose IN ('survey', 'all') AND k.state = 'opted_out'))::text || ':' || pc.value "
+            "FROM consent AS k JOIN patient_contact AS own ON own.value = k.contact AND own.kind = pc.kind AND "
+            "own.patient_id = s.patient_id WHERE k.channel = CASE pc.kind WHEN 'phone' THEN 'sms' ELSE 'email' END "
+            "AND k.purpose IN ('survey', 'all') AND k.state = 'opted_out'))::text || ':' || pc.value "
             "FROM patient_contact AS pc WHERE pc.patient_id = s.patient_id AND pc.kind IN ('phone', 'email') "
             "ORDER BY pc.kind DESC, pc.value)"
             " FROM survey AS s JOIN encounter AS e ON e.id = s.encounter_id JOIN survey_definition AS d ON d.id = "

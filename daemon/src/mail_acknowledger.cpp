@@ -129,6 +129,13 @@ void MailAcknowledger::AfterCommit(crm::Store& store, const std::string& source,
             continue;  // noise, no author, or this thread was acknowledged today
         }
         const auto& target = *claim.value();
+        // Every sender checks consent: a patient who unsubscribed from e-mail gets no acknowledgement either.
+        const auto allowed = store.MaySend(target.author, "email", "acknowledgement");
+        if (!allowed || !allowed.value()) {
+            (void)store.FinishMailAcknowledgement(target, false, "");
+            ++refused_;
+            continue;
+        }
         connectors::smtp::OutgoingMail mail;
         mail.to = target.author;
         const std::string subject = target.text.substr(0, target.text.find('\n'));

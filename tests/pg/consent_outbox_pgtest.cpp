@@ -153,6 +153,26 @@ TEST_F(ConsentOutboxTest, AStopMessageOptsTheNumberOutOnceAndAStartOptsItBackIn)
     EXPECT_EQ(Count("SELECT count(*) FROM consent_event WHERE contact = '" + number + "'"), 2);
 }
 
+TEST_F(ConsentOutboxTest, AStopFromOneOfAPatientsNumbersStopsThemAllUntilStart) {
+    const std::string mobile = "+919812300606";
+    const std::string landline = "+912240006060";
+    ASSERT_TRUE(
+        store_->AddPatient({.mrn = "MRN-CONSENT-1", .phones = {mobile, landline}, .emails = {"p1@example.org"}}));
+    IngestBatch stop;
+    stop.source = "patient_sms";
+    stop.items = {Sms("patient_sms", "SM30", mobile, "STOP", {"opt_out"})};
+    ASSERT_TRUE(store_->Ingest(stop));
+    EXPECT_FALSE(store_->MaySend(mobile, "sms", "survey").value());
+    EXPECT_FALSE(store_->MaySend(landline, "sms", "survey").value()) << "the patient said stop, not the number";
+    EXPECT_TRUE(store_->MaySend("p1@example.org", "email", "survey").value()) << "another channel";
+    EXPECT_TRUE(store_->MaySend("+919812399999", "sms", "survey").value()) << "someone else";
+    IngestBatch start;
+    start.source = "patient_sms";
+    start.items = {Sms("patient_sms", "SM31", mobile, "START", {"opt_in"})};
+    ASSERT_TRUE(store_->Ingest(start));
+    EXPECT_TRUE(store_->MaySend(landline, "sms", "survey").value());
+}
+
 TEST_F(ConsentOutboxTest, StopThenStartInOneBatchIsAppliedInArrivalOrder) {
     const std::string number = "+919812300505";
     IngestBatch batch;

@@ -136,6 +136,22 @@ TEST_F(MailAcknowledgementPgTest, PatientsGetOneReferencePerThreadAndAutomatedMa
     EXPECT_EQ(sink.Messages().size(), 1U);
 }
 
+TEST_F(MailAcknowledgementPgTest, AnAddressThatOptedOutOfEmailGetsNoAcknowledgement) {
+    SmtpSink sink;
+    auto acknowledger = daemon::MailAcknowledger::Create(AckSettings(sink, "mail_optout"));
+    ASSERT_TRUE(acknowledger);
+    const auto items = Store("mail_optout", {"html_only.eml"});  // a text no other test stores (no near-duplicate)
+    const std::string address = db_->QueryValue("SELECT author FROM item WHERE source = 'mail_optout'").value_or("");
+    ASSERT_FALSE(address.empty());
+    ASSERT_TRUE(store_->RecordConsent(address, "email", "all", false, "unsubscribe_link"));
+    acknowledger->AfterCommit(*store_, "mail_optout", items);
+    EXPECT_EQ(acknowledger->Sent(), 0U);
+    EXPECT_EQ(acknowledger->Refused(), 1U);
+    EXPECT_TRUE(sink.Messages().empty());
+    EXPECT_EQ(db_->QueryValue("SELECT status FROM mail_acknowledgement WHERE source = 'mail_optout'"),
+              std::optional<std::string>("failed"));
+}
+
 TEST_F(MailAcknowledgementPgTest, SourcesNotListedAndDisabledSettingsSendNothing) {
     SmtpSink sink;
     auto settings = AckSettings(sink, "mail_ack_listed");

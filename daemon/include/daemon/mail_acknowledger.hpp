@@ -1,6 +1,7 @@
 /// @file
 /// @brief Optional e-mail acknowledgements (off by default): a patient who writes gets one reply with a
-/// reference number, never to automated mail (noise), at most one per thread per day (crm mail_acknowledgement).
+/// reference number, never to automated mail (noise), never to an address that opted out (consent), at most one
+/// per thread per day (crm mail_acknowledgement).
 #pragma once
 
 #include <common/settings.hpp>
@@ -36,6 +37,8 @@ public:
     /// Acknowledgements sent and failed since start (for tests and /metrics).
     std::uint64_t Sent() const { return sent_; }
     std::uint64_t Failed() const { return failed_; }
+    /// Not sent because the address opted out of e-mail (consent registry, purpose acknowledgement or all).
+    std::uint64_t Refused() const { return refused_; }
 
 private:
     MailAcknowledger(const Settings& settings, connectors::smtp::SmtpSender sender);
@@ -46,6 +49,7 @@ private:
     connectors::smtp::SmtpSender sender_;
     std::uint64_t sent_ = 0;
     std::uint64_t failed_ = 0;
+    std::uint64_t refused_ = 0;
 };
 
 }  // namespace carelisten::daemon
