@@ -749,6 +749,20 @@ Result<std::optional<std::int64_t>> SurveyRepository::FindSurveyByVisit(const st
         });
 }
 
+Result<std::optional<SurveyRepository::SurveyRecipient>> SurveyRepository::RecipientOf(std::int64_t survey_id) {
+    return store_.impl_->Run<std::optional<SurveyRecipient>>(
+        "survey recipient", [&](pqxx::connection& conn) -> Result<std::optional<SurveyRecipient>> {
+            pqxx::nontransaction txn(conn, "survey recipient");
+            const pqxx::result rows = Prepared(
+                txn, "crm_survey_recipient", "SELECT channel, contact, language FROM survey WHERE id = $1", survey_id);
+            if (rows.empty()) {
+                return std::optional<SurveyRecipient>{};
+            }
+            return std::optional<SurveyRecipient>{SurveyRecipient{
+                rows[0][0].as<std::string>(), rows[0][1].as<std::string>(), rows[0][2].as<std::string>()}};
+        });
+}
+
 Result<SurveyDefinitionRow> SurveyRepository::DefinitionOfSurvey(std::int64_t survey_id) {
     return store_.impl_->Run<SurveyDefinitionRow>(
         "definition of survey", [&](pqxx::connection& conn) -> Result<SurveyDefinitionRow> {

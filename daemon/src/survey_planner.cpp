@@ -66,6 +66,11 @@ bool IsAlertingAnalyzerFlag(std::string_view flag) {
     return flag == "clinical" || flag.starts_with("clinical:") || flag == "self_harm" || flag == "safety_incident";
 }
 
+std::string StopLine(const std::string& unsubscribe_url) {
+    return unsubscribe_url.empty() ? "\n\nTo stop these messages, tell the hospital."
+                                   : "\n\nTo stop these messages: " + unsubscribe_url;
+}
+
 // An e-mail in the outbox is "<subject>\n\n<text>": the e-mail sender splits it there.
 std::string MailBody(const std::string& subject, const std::string& text) {
     return subject + "\n\n" + text;
@@ -158,7 +163,8 @@ crm::SurveyDecision SurveyPlanner::Decide(const crm::DueSurvey& survey, crm::Tim
                                   "A few days ago we asked how you are doing since you left " + options_.hospital_name +
                                       ". It takes two minutes:\n\n" + form_url +
                                       "\n\nIf you feel unwell, call your doctor or emergency services; this "
-                                      "survey is not read around the clock."),
+                                      "survey is not read around the clock." +
+                                      StopLine(UnsubscribeUrl(survey.id))),
                  .dedupe_key = dedupe});
         }
         decision.reminded_now = true;
@@ -242,8 +248,8 @@ crm::SurveyDecision SurveyPlanner::Decide(const crm::DueSurvey& survey, crm::Tim
                                       "minutes:\n\n" +
                                       form_url +
                                       "\n\nIf you feel unwell, call your doctor or emergency services; this "
-                                      "survey is not read around the clock.\n\nTo stop these messages, reply "
-                                      "with the word STOP."),
+                                      "survey is not read around the clock." +
+                                      StopLine(UnsubscribeUrl(survey.id))),
                  .dedupe_key = dedupe});
         }
         decision.state = "invited";
@@ -415,6 +421,15 @@ std::string SurveyPlanner::FormUrl(std::int64_t survey_id) const {
         base.pop_back();
     }
     return base + "/survey/" + FormToken(survey_id);
+}
+
+std::string SurveyPlanner::UnsubscribeUrl(std::int64_t survey_id) const {
+    const std::string form = FormUrl(survey_id);
+    if (form.empty()) {
+        return {};
+    }
+    const auto token = form.rfind('/');
+    return form.substr(0, token) + "/unsubscribe" + form.substr(token);
 }
 
 }  // namespace carelisten::daemon

@@ -261,6 +261,40 @@ void ProcessEmailOutbox(crm::Store& store, const connectors::smtp::SmtpSender& s
     }
 }
 
+/// /survey/unsubscribe/<token>: GET explains and shows one button; POST (with its CSRF token) records the
+/// opt-out in the consent registry for surveys on the address the survey went to.
+HttpResponse HandleUnsubscribe(const SurveyPlanner& planner, crm::Store& store, const HttpRequest& request) {
+    const std::string hospital = planner.Options().hospital_name;
+    const std::string token = request.path.substr(std::string_view("/survey/unsubscribe/").size());
+    const auto survey_id = planner.VerifyFormToken(token);
+    if (!survey_id) {
+        return Page(404, surveys::RenderGone("en", hospital, StylesheetUrl()).html);
+    }
+    crm::SurveyRepository surveys(store);
+    auto recipient = surveys.RecipientOf(*survey_id);
+    if (!recipient) {
+        return Page(503, surveys::RenderGone("en", hospital, StylesheetUrl()).html);
+    }
+    if (!recipient.value() || recipient.value()->contact.empty()) {
+        return Page(410, surveys::RenderGone("en", hospital, StylesheetUrl()).html);
+    }
+    const auto& to = *recipient.value();
+    const std::string csrf = planner.CsrfToken("unsubscribe:" + token);
+    if (request.method == "GET" || request.method == "HEAD") {
+        return Page(200, surveys::RenderUnsubscribe(to.language, hospital, request.path, csrf, StylesheetUrl()).html);
+    }
+    const auto fields = surveys::ParseUrlEncodedForm(request.body);
+    const bool genuine = request.method == "POST" && fields && fields->count("csrf") > 0 &&
+                         planner.VerifyCsrfToken("unsubscribe:" + token, fields->at("csrf"));
+    if (!genuine) {
+        return {403, "text/plain; charset=utf-8", "this page has expired; open the link again\n"};
+    }
+    if (auto recorded = store.RecordConsent(to.contact, to.channel, "survey", false, "unsubscribe_link"); !recorded) {
+        return Page(503, surveys::RenderGone(to.language, hospital, StylesheetUrl()).html);
+    }
+    return Page(200, surveys::RenderUnsubscribed(to.language, hospital, StylesheetUrl()).html);
+}
+
 }  // namespace
 
 const SettingsTable& SurveySettingsTable() {
@@ -341,6 +375,9 @@ HttpResponse HandleSurveyForm(const SurveyPlanner& planner, crm::Store& store, c
         HttpResponse css{200, "text/css; charset=utf-8", std::string(surveys::FormStylesheet())};
         css.headers = {{"X-Content-Type-Options", "nosniff"}};
         return css;
+    }
+    if (request.path.starts_with("/survey/unsubscribe/")) {
+        return HandleUnsubscribe(planner, store, request);
     }
     const std::string token = request.path.substr(std::string_view("/survey/").size());
     const auto survey_id = planner.VerifyFormToken(token);

@@ -43,6 +43,13 @@ constexpr UiStrings kEnglish{
     .gone_body =
         "This questionnaire has already been answered or is no longer open. If you have a question about "
         "your care, please call the hospital.",
+    .unsubscribe_title = "Stop follow-up messages",
+    .unsubscribe_body =
+        "We will send no more follow-up questionnaires to this address. Your care is not affected, and you can "
+        "ask the hospital to start them again at any time.",
+    .unsubscribe_button = "Stop follow-up messages",
+    .unsubscribed_title = "Done",
+    .unsubscribed_body = "You will get no more follow-up questionnaires at this address.",
 };
 
 constexpr UiStrings kHindi{
@@ -85,6 +92,13 @@ constexpr UiStrings kHindi{
     .gone_body =
         "इस प्रश्नावली का उत्तर दिया जा चुका है या यह अब खुली नहीं है। अपने उपचार के बारे में प्रश्न हो तो कृपया "
         "अस्पताल को फ़ोन करें।",
+    .unsubscribe_title = "फ़ॉलो-अप संदेश बंद करें",
+    .unsubscribe_body =
+        "हम इस पते पर और फ़ॉलो-अप प्रश्नावली नहीं भेजेंगे। इससे आपके उपचार पर कोई असर नहीं पड़ेगा, और आप कभी भी "
+        "अस्पताल से इन्हें फिर से शुरू करने के लिए कह सकते हैं।",
+    .unsubscribe_button = "फ़ॉलो-अप संदेश बंद करें",
+    .unsubscribed_title = "हो गया",
+    .unsubscribed_body = "इस पते पर अब आपको फ़ॉलो-अप प्रश्नावली नहीं मिलेगी।",
 };
 
 }  // namespace

@@ -43,6 +43,12 @@ struct UiStrings {
     std::string_view thanks_body;
     std::string_view gone_title;
     std::string_view gone_body;
+    // The e-mail unsubscribe link
+    std::string_view unsubscribe_title;
+    std::string_view unsubscribe_body;
+    std::string_view unsubscribe_button;
+    std::string_view unsubscribed_title;
+    std::string_view unsubscribed_body;
 };
 
 /// The sentences for `language`: exact match on "en" or "hi" (or a tag starting "hi-"), else English.

@@ -241,6 +241,27 @@ FormPage RenderGone(std::string_view language, std::string_view hospital_name, s
     return FormPage{.html = PageShell(language, hospital_name, stylesheet_url, s.gone_title, s.gone_body)};
 }
 
+FormPage RenderUnsubscribe(std::string_view language, std::string_view hospital_name, std::string_view action,
+                           std::string_view csrf_token, std::string_view stylesheet_url) {
+    const auto& s = detail::Strings(language);
+    std::string html = PageShell(language, hospital_name, stylesheet_url, s.unsubscribe_title, s.unsubscribe_body);
+    // The button, before the page's foot: a form that POSTs, so opening the link alone changes nothing.
+    const std::string form = "<form method=\"post\" action=\"" + HtmlEscape(action) +
+                             "\">\n<input type=\"hidden\" name=\"csrf\" value=\"" + HtmlEscape(csrf_token) +
+                             "\">\n<button type=\"submit\">" + HtmlEscape(s.unsubscribe_button) +
+                             "</button>\n</form>\n";
+    const auto foot = html.rfind(kFoot);
+    html.insert(foot == std::string::npos ? html.size() : foot, form);
+    return FormPage{.html = std::move(html)};
+}
+
+FormPage RenderUnsubscribed(std::string_view language, std::string_view hospital_name,
+                            std::string_view stylesheet_url) {
+    const auto& s = detail::Strings(language);
+    return FormPage{.html =
+                        PageShell(language, hospital_name, stylesheet_url, s.unsubscribed_title, s.unsubscribed_body)};
+}
+
 std::optional<std::map<std::string, std::string>> ParseUrlEncodedForm(std::string_view body) {
     if (body.size() > kMaxFormBodyBytes) {
         return std::nullopt;

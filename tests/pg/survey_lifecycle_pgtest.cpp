@@ -357,6 +357,37 @@ TEST_F(SurveyLifecycleTest, TheWebFormIsSingleUseCsrfSafeAndEscapesWhatItShows) 
     EXPECT_EQ(Form("GET", "/survey/static/form.css").content_type, "text/css; charset=utf-8");
 }
 
+TEST_F(SurveyLifecycleTest, TheEmailUnsubscribeLinkStopsFurtherSurveyMessages) {
+    SendHl7({.phone = "", .email = "ravi.testpatient@example.com"});
+    Pass(kDue);
+    const std::string body = Value("SELECT body FROM outbound_message WHERE purpose = 'survey'");
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(body, match,
+                                  std::regex("To stop these messages: https://feedback\\.example(/survey/unsubscribe/"
+                                             "[A-Za-z0-9._-]+)")))
+        << body;
+    const std::string path = match[1];
+    const auto page = Form("GET", path);
+    EXPECT_EQ(page.status, 200u);
+    EXPECT_EQ(Count("SELECT count(*) FROM consent"), 0) << "opening the link changes nothing";
+    std::smatch csrf;
+    ASSERT_TRUE(std::regex_search(page.body, csrf, std::regex("name=\"csrf\" value=\"([^\"]+)\"")));
+    EXPECT_EQ(Form("POST", path, "csrf=forged").status, 403u);
+    EXPECT_EQ(Form("POST", path, "csrf=" + csrf.str(1)).status, 200u);
+    EXPECT_EQ(Count("SELECT count(*) FROM consent WHERE contact = 'ravi.testpatient@example.com' AND channel = "
+                    "'email' AND purpose = 'survey' AND state = 'opted_out'"),
+              1);
+    EXPECT_EQ(Count("SELECT count(*) FROM consent_event WHERE reason = 'unsubscribe_link'"), 1);
+    // The reminder falls due; the e-mail sender's claim refuses it, and the invitation not yet sent, because
+    // consent is checked right before sending.
+    Pass(kDue + hours(49));
+    const auto claimed = store_->ClaimOutbound(std::string(kSurveyEmailSource));
+    ASSERT_TRUE(claimed);
+    EXPECT_FALSE(claimed.value().has_value());
+    EXPECT_EQ(Count("SELECT count(*) FROM outbound_message WHERE state = 'refused'"), 2);
+    EXPECT_EQ(Count("SELECT count(*) FROM outbound_message WHERE body LIKE 'Reminder%' AND state = 'refused'"), 1);
+}
+
 TEST_F(SurveyLifecycleTest, TheAnalyzerRaisesRedFlagsInFreeTextAnswers) {
     ASSERT_TRUE(repository_->UpdatePhysicianContact({.id = "D1001", .email = "asha.rao@cityhosp.example"}));
     SendHl7({.phone = "", .email = "ravi.testpatient@example.com"});

@@ -284,6 +284,13 @@ public:
                                         const std::optional<RedFlagAlert>& alert, Timestamp now);
     /// The survey of an encounter, for the phone import (which knows the visit, not our id).
     Result<std::optional<std::int64_t>> FindSurveyByVisit(const std::string& facility, const std::string& visit);
+    struct SurveyRecipient {
+        std::string channel;  ///< sms or email, '' before the invitation
+        std::string contact;
+        std::string language;
+    };
+    /// Where a survey's invitation went (for its unsubscribe link).
+    Result<std::optional<SurveyRecipient>> RecipientOf(std::int64_t survey_id);
     /// The definition a survey was started with.
     Result<SurveyDefinitionRow> DefinitionOfSurvey(std::int64_t survey_id);
 

@@ -80,7 +80,7 @@ private:
     std::unique_ptr<HttpServer> webhooks_;
     std::unique_ptr<connectors::http::Client> upstream_http_;
     std::vector<std::unique_ptr<SmsSender>> sms_senders_;  ///< one per twilio_sms source: the outbox
-    std::unique_ptr<SurveyService> surveys_;                ///< follow-up surveys, HL7 and the web form
+    std::unique_ptr<SurveyService> surveys_;               ///< follow-up surveys, HL7 and the web form
     log::RepeatLimiter webhook_rejections_;
     std::vector<std::function<void()>> stop_stack_;
 

@@ -82,6 +82,8 @@ public:
     bool VerifyCsrfToken(std::string_view form_token, std::string_view csrf) const;
     /// <form_base_url>/survey/<token>, or '' without a base URL.
     std::string FormUrl(std::int64_t survey_id) const;
+    /// <form_base_url>/survey/unsubscribe/<token> (e-mail: stops survey messages to that address), or ''.
+    std::string UnsubscribeUrl(std::int64_t survey_id) const;
 
 private:
     crm::RedFlagAlert MakeAlert(std::int64_t survey_id, const std::string& visit_number,

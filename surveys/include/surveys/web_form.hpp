@@ -34,6 +34,11 @@ FormPage RenderGone(std::string_view language, std::string_view hospital_name, s
 /// The CSS the pages link to (contrast >= 4.5:1, visible focus), so the Content-Security-Policy can forbid
 /// inline styles and scripts.
 std::string_view FormStylesheet();
+/// The e-mail unsubscribe page: what it does and one button that POSTs to `action` with the CSRF token (opening
+/// the link changes nothing: mail scanners and previews open links).
+FormPage RenderUnsubscribe(std::string_view language, std::string_view hospital_name, std::string_view action,
+                           std::string_view csrf_token, std::string_view stylesheet_url);
+FormPage RenderUnsubscribed(std::string_view language, std::string_view hospital_name, std::string_view stylesheet_url);
 
 /// application/x-www-form-urlencoded: '+' is a space, %XX; nullopt for an invalid escape, a repeated or
 /// empty key, invalid UTF-8 or a body over kMaxFormBodyBytes. Empty pairs ("a=1&&b=2") are ignored.
