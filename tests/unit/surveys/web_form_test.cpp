@@ -33,6 +33,18 @@ FormPage HostileForm() {
                       "/static/form.css?v=\"1\"");
 }
 
+TEST(RenderUnsubscribe, OneButtonThatPostsWithTheCsrfTokenAndEscapedText) {
+    const auto page = RenderUnsubscribe("en", "<b>St Mary's</b>", "/survey/unsubscribe/1.x", "tok\"en", "/s.css").html;
+    EXPECT_TRUE(Contains(page, "&lt;b&gt;St Mary&#39;s&lt;/b&gt;") || Contains(page, "&lt;b&gt;St Mary&#x27;s&lt;/b&gt;"))
+        << page;
+    EXPECT_TRUE(Contains(page, "<form method=\"post\" action=\"/survey/unsubscribe/1.x\">"));
+    EXPECT_TRUE(Contains(page, "name=\"csrf\" value=\"tok&quot;en\""));
+    EXPECT_TRUE(Contains(page, "<button type=\"submit\">Stop follow-up messages</button>"));
+    EXPECT_FALSE(Contains(page, "<script"));
+    EXPECT_TRUE(Contains(RenderUnsubscribe("hi", "H", "/a", "t", "/s.css").html, "lang=\"hi\""));
+    EXPECT_TRUE(Contains(RenderUnsubscribed("en", "H", "/s.css").html, "no more follow-up questionnaires"));
+}
+
 TEST(HtmlEscape, EveryMarkupCharacter) {
     EXPECT_EQ(HtmlEscape("<a href=\"x\">Tom & Jerry's</a>"),
               "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
