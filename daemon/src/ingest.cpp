@@ -484,7 +484,28 @@ bool IngestWorker::EnsureStore() {
     return true;
 }
 
+void IngestWorker::TakeQueuedPushes(StoreJob& job, std::vector<std::function<void(bool stored)>>& grouped_done) {
+    // Group commit: pushes of the same source waiting behind this one join its transaction, so under load a
+    // webhook waits for one commit rather than for every commit queued ahead of it. Each pusher still gets its
+    // answer only after that commit. Capped at a batch's size.
+    const std::size_t cap = settings_.batch_size;
+    for (auto it = jobs_.begin(); it != jobs_.end() && job.batch->items.size() < cap;) {
+        if (!it->pushed_done || it->source != job.source || !it->batch) {
+            ++it;
+            continue;
+        }
+        auto& more = *it->batch;
+        std::move(more.items.begin(), more.items.end(), std::back_inserter(job.batch->items));
+        std::move(more.bad_records.begin(), more.bad_records.end(), std::back_inserter(job.batch->bad_records));
+        std::move(more.delivery_updates.begin(), more.delivery_updates.end(),
+                  std::back_inserter(job.batch->delivery_updates));
+        grouped_done.push_back(std::move(it->pushed_done));
+        it = jobs_.erase(it);
+    }
+}
+
 void IngestWorker::StoreLoop() {
+    std::vector<std::function<void(bool stored)>> grouped_done;
     while (true) {
         StoreJob job;
         {
@@ -500,6 +521,9 @@ void IngestWorker::StoreLoop() {
             }
             job = std::move(jobs_.front());
             jobs_.pop_front();
+            if (job.pushed_done && job.batch) {
+                TakeQueuedPushes(job, grouped_done);
+            }
         }
         StoreHeartbeat();
         const auto settings = CurrentSettings();
@@ -516,6 +540,10 @@ void IngestWorker::StoreLoop() {
         StoreHeartbeat();
         if (job.pushed_done) {
             job.pushed_done(result.ok);
+            for (auto& done : grouped_done) {
+                done(result.ok);
+            }
+            grouped_done.clear();
             continue;
         }
         {

@@ -160,6 +160,9 @@ private:
 
     // Store thread side.
     void StoreLoop();
+    /// Moves the queued pushed batches of `job`'s source into `job` (mutex_ held); their callbacks to
+    /// `grouped_done`, answered with `job`'s outcome.
+    void TakeQueuedPushes(StoreJob& job, std::vector<std::function<void(bool stored)>>& grouped_done);
     StoreJobResult RunJob(StoreJob& job, const IngestSettings& settings);
     /// Runs `step` with a connected store, reconnecting with back-off while the database is unreachable;
     /// nullopt when a stop was requested meanwhile.
