@@ -3,6 +3,7 @@
 #include <common/log.hpp>
 #include <cstdio>
 #include <daemon/mail_acknowledger.hpp>
+#include <daemon/smtp_settings.hpp>
 #include <stdexcept>
 
 namespace carelisten::daemon {
@@ -91,15 +92,7 @@ std::unique_ptr<MailAcknowledger> MailAcknowledger::Create(const Settings& setti
     if (!settings.GetBool("enabled")) {
         return nullptr;
     }
-    connectors::smtp::SmtpSettings smtp;
-    smtp.url = settings.GetString("smtp_url");
-    smtp.username = settings.GetString("smtp_username");
-    smtp.password =
-        SecretSource{settings.GetString("smtp_password_file"), settings.GetString("smtp_password_credential")};
-    smtp.ca_file = settings.GetString("smtp_ca_file");
-    smtp.allow_plaintext_loopback = settings.GetBool("smtp_allow_plaintext_loopback");
-    smtp.from_address = settings.GetString("from_address");
-    smtp.from_name = settings.GetString("from_name");
+    connectors::smtp::SmtpSettings smtp = SmtpSettingsFrom(settings);
     smtp.timeout = std::chrono::milliseconds(10000);  // on the store thread: keep it short
     return std::unique_ptr<MailAcknowledger>(new MailAcknowledger(settings, connectors::smtp::SmtpSender(smtp)));
 }

@@ -12,6 +12,7 @@
 #include <daemon/config.hpp>
 #include <daemon/hl7_listener.hpp>
 #include <daemon/metrics.hpp>
+#include <daemon/smtp_settings.hpp>
 #include <daemon/survey_service.hpp>
 #include <daemon/survey_summary.hpp>
 #include <fstream>
@@ -541,16 +542,7 @@ SurveyService::SurveyService(const Config& config, StoreFactory store_factory, c
                                                                              : settings.GetString("link_key_file");
     options.link_key = LoadOrCreateLinkKey(key_file);
     if (!settings.GetString("smtp_url").empty()) {
-        connectors::smtp::SmtpSettings smtp;
-        smtp.url = settings.GetString("smtp_url");
-        smtp.username = settings.GetString("smtp_username");
-        smtp.password = SecretSource{.file = settings.GetString("smtp_password_file"),
-                                     .credential = settings.GetString("smtp_password_credential")};
-        smtp.ca_file = settings.GetString("smtp_ca_file");
-        smtp.allow_plaintext_loopback = settings.GetBool("smtp_allow_plaintext_loopback");
-        smtp.from_address = settings.GetString("from_address");
-        smtp.from_name = settings.GetString("from_name");
-        impl_->mail_sender.emplace(std::move(smtp));
+        impl_->mail_sender.emplace(SmtpSettingsFrom(settings));
         options.email_source = std::string(kSurveyEmailSource);
     }
     impl_->hl7_enabled = settings.GetBool("hl7_enabled");
