@@ -714,6 +714,19 @@ Result<std::vector<CaseRow>> Store::ListCases(const ListFilter& filter) {
     });
 }
 
+Result<CaseCounts> Store::CountCases(Timestamp now, const CaseTargets& targets) {
+    return impl_->Run<CaseCounts>("count cases", [&](pqxx::connection& conn) -> Result<CaseCounts> {
+        pqxx::nontransaction txn(conn, "count cases");
+        const auto hours = [](std::chrono::hours h) { return static_cast<std::int64_t>(h.count()); };
+        const pqxx::row row = txn.exec_params1(
+            "SELECT count(*), count(*) FILTER (WHERE opened_at < 'epoch'::timestamptz + $1::bigint * interval '1 "
+            "microsecond' - CASE urgency WHEN 'critical' THEN $2::bigint WHEN 'high' THEN $3::bigint WHEN 'low' THEN "
+            "$4::bigint ELSE $5::bigint END * interval '1 hour') FROM feedback_case WHERE status = 'open'",
+            ToUnixMicros(now), hours(targets.critical), hours(targets.high), hours(targets.low), hours(targets.none));
+        return CaseCounts{row[0].as<std::int64_t>(), row[1].as<std::int64_t>()};
+    });
+}
+
 Result<std::vector<QuarantineRow>> Store::ListQuarantine(const ListFilter& filter, bool include_replayed) {
     return impl_->Run<std::vector<QuarantineRow>>(
         "list quarantine", [&](pqxx::connection& conn) -> Result<std::vector<QuarantineRow>> {

@@ -374,6 +374,7 @@ void Application::Reload() {
         worker_->UpdateSettings(MakeIngestSettings(next));
         config_.daemon = next.daemon;
         config_.analysis = next.analysis;
+        config_.cases = next.cases;
         for (auto& source : config_.sources) {
             for (const auto& updated : next.sources) {
                 if (updated.name == source.name && updated.type == source.type) {

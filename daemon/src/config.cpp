@@ -168,6 +168,39 @@ const std::array kWebhooksSpecs = {
                 .max = 64LL * 1024 * 1024},
 };
 
+// How long a case of each urgency may stay open before it is overdue (the /metrics gauge and its alert). Plain
+// hours; the staff console counts them in the hospital's business hours.
+const std::array kCasesSpecs = {
+    SettingSpec{.key = "response_target_hours_critical",
+                .type = SettingType::kInteger,
+                .default_value = std::int64_t{4},
+                .description = "A critical case (self-harm, clinical red flag, safety incident) is overdue after this.",
+                .reloadable = true,
+                .min = 1,
+                .max = 8760},
+    SettingSpec{.key = "response_target_hours_high",
+                .type = SettingType::kInteger,
+                .default_value = std::int64_t{24},
+                .description = "A high-urgency case (legal or media threat, abuse) is overdue after this.",
+                .reloadable = true,
+                .min = 1,
+                .max = 8760},
+    SettingSpec{.key = "response_target_hours_low",
+                .type = SettingType::kInteger,
+                .default_value = std::int64_t{72},
+                .description = "A low-urgency case is overdue after this.",
+                .reloadable = true,
+                .min = 1,
+                .max = 8760},
+    SettingSpec{.key = "response_target_hours_none",
+                .type = SettingType::kInteger,
+                .default_value = std::int64_t{120},
+                .description = "A case opened for negative feedback without urgency is overdue after this.",
+                .reloadable = true,
+                .min = 1,
+                .max = 8760},
+};
+
 const std::array kRoutingSpecs = {
     SettingSpec{.key = "community_units",
                 .type = SettingType::kStringList,
@@ -244,6 +277,7 @@ const SettingsTable kAnalysisTable{"analysis", kAnalysisSpecs};
 const SettingsTable kUpstreamTable{"upstream", kUpstreamSpecs};
 const SettingsTable kWebhooksTable{"webhooks", kWebhooksSpecs};
 const SettingsTable kRoutingTable{"routing", kRoutingSpecs};
+const SettingsTable kCasesTable{"cases", kCasesSpecs};
 const SettingsTable kSourceCommonTable{"sources.<name>", kSourceCommonSpecs};
 
 std::string Where(const std::string& path, const toml::source_region& region) {
@@ -455,6 +489,10 @@ const SettingsTable& UpstreamSettingsTable() {
 const SettingsTable& WebhooksSettingsTable() {
     return kWebhooksTable;
 }
+const SettingsTable& CasesSettingsTable() {
+    return kCasesTable;
+}
+
 const SettingsTable& RoutingSettingsTable() {
     return kRoutingTable;
 }
@@ -463,8 +501,9 @@ const SettingsTable& SourceCommonSettingsTable() {
 }
 
 std::vector<const SettingsTable*> TopLevelSettingsTables() {
-    return {&kDaemonTable,         &kDatabaseTable, &kHttpTable,    &kAnalysisTable,
-            &kUpstreamTable,       &kWebhooksTable, &kRoutingTable, &MailAcknowledgementSettingsTable(),
+    return {&kDaemonTable,         &kDatabaseTable, &kHttpTable,
+            &kAnalysisTable,       &kUpstreamTable, &kWebhooksTable,
+            &kRoutingTable,        &kCasesTable,    &MailAcknowledgementSettingsTable(),
             &SurveySettingsTable()};
 }
 
@@ -492,8 +531,8 @@ Config LoadConfigText(const std::string& text, const std::string& path) {
     for (const auto& [key, node] : root) {
         const auto name = key.str();
         if (name == "daemon" || name == "database" || name == "http" || name == "analysis" || name == "upstream" ||
-            name == "webhooks" || name == "mail_acknowledgement" || name == "routing" || name == "surveys" ||
-            name == "sources") {
+            name == "webhooks" || name == "mail_acknowledgement" || name == "routing" || name == "cases" ||
+            name == "surveys" || name == "sources") {
             if (!node.is_table()) {
                 validator.Problem(node.source(), "'" + std::string(name) + "' must be a table");
             }
@@ -508,6 +547,7 @@ Config LoadConfigText(const std::string& text, const std::string& path) {
     validator.Fill(root["upstream"].as_table(), "upstream", {&kUpstreamTable}, {&config.upstream});
     validator.Fill(root["webhooks"].as_table(), "webhooks", {&kWebhooksTable}, {&config.webhooks});
     validator.Fill(root["routing"].as_table(), "routing", {&kRoutingTable}, {&config.routing});
+    validator.Fill(root["cases"].as_table(), "cases", {&kCasesTable}, {&config.cases});
     if (const auto* units = root["routing"]["community_units"].node()) {
         for (const auto& entry : config.routing.GetStringList("community_units")) {
             const auto colon = entry.find(':');
@@ -595,6 +635,7 @@ ReloadPlan PlanReload(const Config& running, const Config& next) {
     compare(running.upstream, next.upstream, kUpstreamTable, "upstream");
     compare(running.webhooks, next.webhooks, kWebhooksTable, "webhooks");
     compare(running.routing, next.routing, kRoutingTable, "routing");
+    compare(running.cases, next.cases, kCasesTable, "cases");
     compare(running.mail_acknowledgement, next.mail_acknowledgement, MailAcknowledgementSettingsTable(),
             "mail_acknowledgement");
     compare(running.surveys, next.surveys, SurveySettingsTable(), "surveys");

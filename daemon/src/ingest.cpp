@@ -22,6 +22,8 @@ bool IsRetryable(const std::error_code& error) {
 /// After this many failures in a row a source counts as unhealthy (one timeout is not an outage).
 constexpr std::uint64_t kUnhealthyAfterFailures = 3;
 constexpr std::chrono::seconds kLoopHeartbeatInterval{1};
+// How often the store thread counts open and overdue cases for /metrics (one cheap query).
+constexpr std::chrono::seconds kCaseCountInterval{30};
 
 std::int64_t SteadyNowNs() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -484,6 +486,18 @@ bool IngestWorker::EnsureStore() {
     return true;
 }
 
+void IngestWorker::CountCasesIfDue(const IngestSettings& settings) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!store_ || now - last_case_count_ < kCaseCountInterval) {
+        return;
+    }
+    last_case_count_ = now;
+    if (auto counts = store_->CountCases(std::chrono::system_clock::now(), settings.case_targets)) {
+        metrics_.cases_open.store(counts.value().open);
+        metrics_.cases_overdue.store(counts.value().overdue);
+    }
+}
+
 void IngestWorker::TakeQueuedPushes(StoreJob& job, std::vector<std::function<void(bool stored)>>& grouped_done) {
     // Group commit: pushes of the same source waiting behind this one join its transaction, so under load a
     // webhook waits for one commit rather than for every commit queued ahead of it. Each pusher still gets its
@@ -517,6 +531,7 @@ void IngestWorker::StoreLoop() {
             if (jobs_.empty()) {
                 lock.unlock();
                 StoreHeartbeat();
+                CountCasesIfDue(CurrentSettings());
                 continue;
             }
             job = std::move(jobs_.front());
@@ -527,6 +542,7 @@ void IngestWorker::StoreLoop() {
         }
         StoreHeartbeat();
         const auto settings = CurrentSettings();
+        CountCasesIfDue(settings);  // also under a steady load, when the loop is never idle
         auto result = RunJob(job, settings);
         // A lost connection is retried here with the same job: the upstream is not asked again for a batch
         // the database could not take yet.

@@ -281,6 +281,11 @@ std::string Metrics::RenderPrometheus() const {
                 << (found == survey_states_.end() ? 0 : found->second) << "\n";
         }
     }
+    Header(out, "carelisten_cases_open", "gauge", "Open cases (flagged complaints and red flags).");
+    out << "carelisten_cases_open " << cases_open.load() << "\n";
+    Header(out, "carelisten_cases_overdue", "gauge",
+           "Open cases older than the response target of their urgency ([cases] response_target_hours_*).");
+    out << "carelisten_cases_overdue " << cases_overdue.load() << "\n";
     Header(out, "carelisten_survey_sms_answers_total", "counter", "Inbound SMS applied to survey conversations.");
     out << "carelisten_survey_sms_answers_total " << survey_sms_replies.load() << "\n";
     Header(out, "carelisten_hl7_messages_total", "counter", "HL7 messages received on the MLLP listener.");

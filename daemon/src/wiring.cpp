@@ -46,6 +46,10 @@ IngestSettings MakeIngestSettings(const Config& config) {
     settings.batch_size = static_cast<std::size_t>(config.daemon.GetInt("batch_size"));
     settings.retry_max_delay = std::chrono::milliseconds(config.daemon.GetInt("retry_max_delay_ms"));
     settings.flag_policy = MakeFlagPolicy(config);
+    settings.case_targets = {.critical = std::chrono::hours(config.cases.GetInt("response_target_hours_critical")),
+                             .high = std::chrono::hours(config.cases.GetInt("response_target_hours_high")),
+                             .low = std::chrono::hours(config.cases.GetInt("response_target_hours_low")),
+                             .none = std::chrono::hours(config.cases.GetInt("response_target_hours_none"))};
     for (const auto& source : config.sources) {
         if (!source.common.GetBool("enabled")) {
             settings.disabled_sources.push_back(source.name);

@@ -391,5 +391,38 @@ TEST_F(SurveyRepositoryTest, APhysicianReadsOnlyTheirOwnPatients) {
     EXPECT_EQ(unit.value().invitations, 8);
 }
 
+TEST_F(SurveyRepositoryTest, OpenCasesCountAsOverdueAfterTheirUrgencysTarget) {
+    // Four flagged items of four authors: four open cases, then aged by hand.
+    IngestBatch batch{.source = "drop"};
+    const std::vector<std::string> urgencies{"critical", "high", "low", "none"};
+    for (std::size_t i = 0; i < urgencies.size(); ++i) {
+        NewItem item;
+        item.source = "drop";
+        item.external_id = "c" + std::to_string(i);
+        item.channel = "review";
+        item.author = "author" + std::to_string(i);
+        item.text = "bad";
+        item.sentiment_label = "negative";
+        item.sentiment_score = -0.9;
+        item.urgency = urgencies[i];
+        item.analyzer_version = "test";
+        item.flagged = true;
+        batch.items.push_back(item);
+    }
+    ASSERT_TRUE(store_->Ingest(batch));
+    db_->Execute("UPDATE feedback_case SET opened_at = now() - interval '5 hours'");
+    const auto now = std::chrono::system_clock::now();
+    const CaseTargets targets;  // 4, 24, 72, 120 hours
+    auto counts = store_->CountCases(now, targets);
+    ASSERT_TRUE(counts) << counts.error().message();
+    EXPECT_EQ(counts.value().open, 4);
+    EXPECT_EQ(counts.value().overdue, 1) << "only the critical case is past its 4 hours";
+    db_->Execute("UPDATE feedback_case SET opened_at = now() - interval '100 hours'");
+    EXPECT_EQ(store_->CountCases(now, targets).value().overdue, 3);
+    db_->Execute("UPDATE feedback_case SET status = 'closed' WHERE urgency = 'critical'");
+    EXPECT_EQ(store_->CountCases(now, targets).value().open, 3);
+    EXPECT_EQ(store_->CountCases(now, targets).value().overdue, 2) << "a closed case is never overdue";
+}
+
 }  // namespace
 }  // namespace carelisten::crm

@@ -203,6 +203,19 @@ struct CaseRow {
     Timestamp updated_at;
 };
 
+/// How long an open case of each urgency may wait for a response before it is overdue.
+struct CaseTargets {
+    std::chrono::hours critical{4};
+    std::chrono::hours high{24};
+    std::chrono::hours low{72};
+    std::chrono::hours none{120};
+};
+
+struct CaseCounts {
+    std::int64_t open = 0;
+    std::int64_t overdue = 0;  ///< open longer than the target of its urgency
+};
+
 struct QuarantineRow {
     std::int64_t id = 0;
     std::string source;

@@ -42,6 +42,8 @@ public:
 
     Result<std::vector<ItemRow>> ListItems(const ListFilter& filter);
     Result<std::vector<CaseRow>> ListCases(const ListFilter& filter);
+    /// Open cases, and those open longer than their urgency's target at `now`.
+    Result<CaseCounts> CountCases(Timestamp now, const CaseTargets& targets);
     Result<std::vector<QuarantineRow>> ListQuarantine(const ListFilter& filter, bool include_replayed);
     Result<QuarantineRow> GetQuarantine(std::int64_t id);
     /// A replay that failed again: counts the attempt and records the new reason.

@@ -41,6 +41,7 @@ struct Config {
     Settings upstream;              ///< [upstream]: the HTTP runtime every network connector shares
     Settings webhooks;              ///< [webhooks]: the public listener upstreams push to
     Settings routing;               ///< [routing]: where items go (community -> care unit)
+    Settings cases;                 ///< [cases]: response targets per urgency
     Settings mail_acknowledgement;  ///< [mail_acknowledgement]: optional e-mail acknowledgements
     Settings surveys;               ///< [surveys]: the two-week follow-up surveys
     std::vector<SourceConfig> sources;
@@ -53,6 +54,7 @@ const SettingsTable& AnalysisSettingsTable();
 const SettingsTable& UpstreamSettingsTable();
 const SettingsTable& WebhooksSettingsTable();
 const SettingsTable& RoutingSettingsTable();
+const SettingsTable& CasesSettingsTable();
 const SettingsTable& SourceCommonSettingsTable();
 
 /// The fixed top-level tables, in documentation order (sources are separate: one table per source).

@@ -38,6 +38,9 @@ struct IngestSettings {
     std::chrono::milliseconds retry_max_delay{60'000};
     FlagPolicy flag_policy;
     std::vector<std::string> disabled_sources;
+    /// How long an open case of each urgency (none, low, high, critical) may wait ([cases]): the store thread
+    /// counts the open and overdue cases every 30 s for /metrics.
+    crm::CaseTargets case_targets;
     /// Called on the store thread after a batch is committed and acknowledged upstream (e-mail
     /// acknowledgements); empty: nothing.
     std::function<void(crm::Store&, const std::string&, const std::vector<connectors::RawItem>&)> after_commit;
@@ -168,6 +171,8 @@ private:
     /// nullopt when a stop was requested meanwhile.
     bool EnsureStore();
     void StoreHeartbeat();
+    /// Refreshes the open/overdue case gauges when 30 s have passed since the last count (store thread).
+    void CountCasesIfDue(const IngestSettings& settings);
     void WaitFor(std::chrono::milliseconds delay);
     void Enqueue(StoreJob job);
 
@@ -189,6 +194,7 @@ private:
     bool stop_requested_ = false;
     std::atomic<bool> finished_{false};
     std::atomic<std::int64_t> store_heartbeat_ns_{0};
+    std::chrono::steady_clock::time_point last_case_count_{};
     std::atomic<std::int64_t> loop_heartbeat_ns_{0};
     std::thread store_thread_;
     std::thread loop_thread_;

@@ -132,6 +132,9 @@ public:
     /// Follow-up surveys: SMS answers applied, HL7 messages received, and surveys per state (the scheduler
     /// replaces the counts after each pass). States are a fixed set, so they are safe as label values.
     std::atomic<std::uint64_t> survey_sms_replies{0};
+    /// Open cases, and those open longer than the response target of their urgency ([cases]).
+    std::atomic<std::int64_t> cases_open{0};
+    std::atomic<std::int64_t> cases_overdue{0};
     std::atomic<std::uint64_t> hl7_messages{0};
     void SetSurveyStates(std::map<std::string, std::int64_t> counts);
 
