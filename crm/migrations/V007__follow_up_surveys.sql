@@ -143,40 +143,13 @@ CREATE UNIQUE INDEX feedback_case_one_per_survey ON feedback_case (survey_id) WH
 -- Row-level security: a physician reads only their own patients. The console and `carelisten summary` read a
 -- physician's data as the group role carelisten_physician with the setting carelisten.physician_id; the policies
 -- below are what makes another physician's rows invisible (not only unlinked). The owner (the daemon) is not
--- subject to them. CREATE ROLE needs CREATEROLE: on a managed server the DBA may create the role beforehand.
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'carelisten_physician') THEN
-        CREATE ROLE carelisten_physician NOLOGIN;
-    END IF;
-END
-$$;
-GRANT carelisten_physician TO CURRENT_USER;
-GRANT SELECT ON physician, survey_definition TO carelisten_physician;
-GRANT SELECT ON encounter, survey, survey_answer, patient, item, feedback_case TO carelisten_physician;
-
+-- subject to them. Enabled here, so a role without a policy sees nothing: the safe default.
 ALTER TABLE encounter ENABLE ROW LEVEL SECURITY;
 ALTER TABLE survey ENABLE ROW LEVEL SECURITY;
 ALTER TABLE survey_answer ENABLE ROW LEVEL SECURITY;
 ALTER TABLE patient ENABLE ROW LEVEL SECURITY;
 ALTER TABLE item ENABLE ROW LEVEL SECURITY;
 ALTER TABLE feedback_case ENABLE ROW LEVEL SECURITY;
-CREATE POLICY encounter_own_patients ON encounter FOR SELECT TO carelisten_physician
-    USING (physician_id = current_setting('carelisten.physician_id', true));
-CREATE POLICY survey_own_patients ON survey FOR SELECT TO carelisten_physician
-    USING (physician_id = current_setting('carelisten.physician_id', true));
-CREATE POLICY survey_answer_own_patients ON survey_answer FOR SELECT TO carelisten_physician
-    USING (physician_id = current_setting('carelisten.physician_id', true));
-CREATE POLICY patient_own_patients ON patient FOR SELECT TO carelisten_physician
-    USING (EXISTS (SELECT 1 FROM encounter AS e
-                   WHERE e.patient_id = patient.id
-                     AND e.physician_id = current_setting('carelisten.physician_id', true)));
-
--- Items and cases: only the free-text answers and the red-flag cases of the physician's own surveys.
-CREATE POLICY item_own_survey_answers ON item FOR SELECT TO carelisten_physician
-    USING (EXISTS (SELECT 1 FROM survey_answer AS a WHERE a.item_id = item.id));
-CREATE POLICY feedback_case_own_patients ON feedback_case FOR SELECT TO carelisten_physician
-    USING (physician_id = current_setting('carelisten.physician_id', true));
 
 -- The comparison a physician may see of other units: per unit and question, aggregates only, and only for groups
 -- of at least five answers (smaller groups could identify a patient). SECURITY DEFINER so it reads past the
@@ -194,4 +167,53 @@ AS $$
     HAVING count(*) >= 5
 $$;
 REVOKE ALL ON FUNCTION survey_unit_comparison(timestamptz, timestamptz) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION survey_unit_comparison(timestamptz, timestamptz) TO carelisten_physician;
+
+-- The role, its grants and the policies, idempotent: run by this migration and again at every start (crm's
+-- migrator), because creating a role needs CREATEROLE, which a managed server's application user usually lacks.
+-- There the DBA runs `CREATE ROLE carelisten_physician NOLOGIN; GRANT carelisten_physician TO <daemon user>;` and
+-- the next start completes the set-up. Returns 'ok', or what is missing (the daemon logs it).
+CREATE FUNCTION carelisten_enable_physician_access() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    rule record;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'carelisten_physician') THEN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = current_user AND (rolcreaterole OR rolsuper)) THEN
+            RETURN 'the role carelisten_physician does not exist and this user may not create it: run CREATE ROLE '
+                   'carelisten_physician NOLOGIN; GRANT carelisten_physician TO ' || current_user || ';';
+        END IF;
+        CREATE ROLE carelisten_physician NOLOGIN;
+    END IF;
+    IF NOT pg_has_role(current_user, 'carelisten_physician', 'MEMBER') THEN
+        BEGIN
+            EXECUTE format('GRANT carelisten_physician TO %I', current_user);
+        EXCEPTION WHEN insufficient_privilege THEN
+            RETURN 'this user is not a member of carelisten_physician: run GRANT carelisten_physician TO '
+                   || current_user || ';';
+        END;
+    END IF;
+    GRANT SELECT ON physician, survey_definition, encounter, survey, survey_answer, patient, item, feedback_case
+        TO carelisten_physician;
+    GRANT EXECUTE ON FUNCTION survey_unit_comparison(timestamptz, timestamptz) TO carelisten_physician;
+    FOR rule IN SELECT * FROM (VALUES
+        ('encounter', 'encounter_own_patients',
+         'physician_id = current_setting(''carelisten.physician_id'', true)'),
+        ('survey', 'survey_own_patients', 'physician_id = current_setting(''carelisten.physician_id'', true)'),
+        ('survey_answer', 'survey_answer_own_patients',
+         'physician_id = current_setting(''carelisten.physician_id'', true)'),
+        ('patient', 'patient_own_patients',
+         'EXISTS (SELECT 1 FROM encounter AS e WHERE e.patient_id = patient.id AND e.physician_id = '
+         'current_setting(''carelisten.physician_id'', true))'),
+        -- Items and cases: only the free-text answers and the red-flag cases of the physician's own surveys.
+        ('item', 'item_own_survey_answers', 'EXISTS (SELECT 1 FROM survey_answer AS a WHERE a.item_id = item.id)'),
+        ('feedback_case', 'feedback_case_own_patients',
+         'physician_id = current_setting(''carelisten.physician_id'', true)')) AS p (table_name, policy, expression)
+    LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = rule.table_name AND policyname = rule.policy) THEN
+            EXECUTE format('CREATE POLICY %I ON %I FOR SELECT TO carelisten_physician USING (%s)', rule.policy,
+                           rule.table_name, rule.expression);
+        END IF;
+    END LOOP;
+    RETURN 'ok';
+END
+$$;
+SELECT carelisten_enable_physician_access();

@@ -108,6 +108,14 @@ Result<MigrationReport> ApplyInTransaction(pqxx::connection& conn, const std::ve
         report.applied.push_back(migration->name);
     }
     report.schema_version = txn.exec1("SELECT coalesce(max(version), 0) FROM schema_migrations")[0].as<int>();
+    if (report.schema_version >= 7) {
+        // Idempotent, and run at every start: the role may have been created by the DBA since (V007).
+        const auto access = txn.exec1("SELECT carelisten_enable_physician_access()")[0].as<std::string>();
+        if (access != "ok") {
+            log::Warning("crm",
+                         "physicians' row-level security is not set up, so their summaries cannot be read: ", access);
+        }
+    }
     txn.commit();
     return report;
 }

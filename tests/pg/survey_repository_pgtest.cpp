@@ -391,6 +391,39 @@ TEST_F(SurveyRepositoryTest, APhysicianReadsOnlyTheirOwnPatients) {
     EXPECT_EQ(unit.value().invitations, 8);
 }
 
+// A managed server: the daemon's user may not create or grant roles. The migration still applies (the tables
+// are there, row-level security on, so the role sees nothing); once the DBA grants the role, the next start
+// completes the set-up and a physician's summary reads.
+TEST(SurveyRowLevelSecurity, AnUnprivilegedOwnerMigratesAndTheNextStartCompletesTheSetUpOnceTheDbaGrantsTheRole) {
+    const auto dsn = test::PgTestDsn();
+    if (!dsn) {
+        GTEST_SKIP() << test::kPgSkipMessage;
+    }
+    test::TestDatabase db(*dsn);
+    const std::string user = "app_" + db.Name().substr(db.Name().size() - 4);
+    db.Execute("CREATE ROLE " + user + " LOGIN NOCREATEROLE; ALTER DATABASE " + db.Name() + " OWNER TO " + user +
+               "; ALTER SCHEMA public OWNER TO " + user +
+               "; DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'carelisten_physician') THEN "
+               "CREATE ROLE carelisten_physician NOLOGIN; END IF; END $$;");
+    const std::string as_app = db.Conninfo() + " user=" + user;
+    ASSERT_TRUE(ApplyMigrations(as_app, {})) << "the migration applies without CREATEROLE";
+    auto opened = Store::Open(as_app);
+    ASSERT_TRUE(opened);
+    SurveyRepository surveys(*opened.value());
+    EXPECT_FALSE(surveys.SurveysVisibleTo("P1")) << "not a member of the role yet: refused, never unfiltered";
+    db.Execute("GRANT carelisten_physician TO " + user);  // the DBA
+    ASSERT_TRUE(ApplyMigrations(as_app, {}));             // the next start
+    auto reopened = Store::Open(as_app);
+    ASSERT_TRUE(reopened);
+    SurveyRepository after(*reopened.value());
+    const auto visible = after.SurveysVisibleTo("P1");
+    ASSERT_TRUE(visible) << visible.error().message();
+    EXPECT_TRUE(visible.value().empty());
+    EXPECT_EQ(db.QueryInt("SELECT count(*) FROM pg_policies WHERE policyname LIKE '%own%'"), 6);
+    db.Execute("REASSIGN OWNED BY " + user + " TO CURRENT_USER; DROP OWNED BY " + user);
+    db.Execute("DROP ROLE " + user);
+}
+
 TEST_F(SurveyRepositoryTest, OpenCasesCountAsOverdueAfterTheirUrgencysTarget) {
     // Four flagged items of four authors: four open cases, then aged by hand.
     IngestBatch batch{.source = "drop"};
