@@ -9,6 +9,8 @@ packages=(
     # libraries (see shared/DESIGN.md "Chosen dependencies")
     libboost-dev libicu-dev libpqxx-dev libtomlplusplus-dev libcli11-dev rapidjson-dev libsystemd-dev
     libgmime-3.0-dev libcld2-dev libgumbo-dev
+    # the staff console: Argon2id password hashes, random session and API tokens
+    libsodium-dev
     # the HTTP runtime (libcurl, OpenSSL backend) and the fake upstreams (zlib; TLS tests); OpenSSL's HMAC
     # also verifies Discourse webhook signatures
     libcurl4-openssl-dev zlib1g-dev libssl-dev openssl libphonenumber-dev
