@@ -26,7 +26,15 @@ packages=(
     # Debian root for the .deb install test (`make test-package`); fakeroot for cpack
     # systemd-container: systemd-nspawn boots the packaged unit under a real systemd in that root
     prometheus debootstrap dpkg-dev fakeroot systemd-container
+    # the console's browser tests: Debian's headless Chromium, driven by playwright-core (npm, tests/browser)
+    chromium
 )
+
+# Node.js and npm run the browser tests (playwright-core). The machine's own Node.js (any source) is used when
+# there is one; otherwise Debian's.
+if ! command -v npm >/dev/null; then
+    packages+=(nodejs npm)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
