@@ -30,6 +30,8 @@ public:
                 return "database operation failed";
             case CrmErrc::kConflict:
                 return "already stored with different content: choose a new version or key";
+            case CrmErrc::kInvalidInput:
+                return "the request does not apply to the stored data";
         }
         return "unknown crm error";
     }

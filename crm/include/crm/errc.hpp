@@ -14,6 +14,7 @@ enum class CrmErrc {
     kConnectionRefused,  ///< cannot connect at all (bad conninfo, auth): fix configuration
     kFatal,              ///< anything else: a bug or a constraint the code did not expect
     kConflict,           ///< the key exists with other content (e.g. a survey definition version): use a new key
+    kInvalidInput,       ///< the request itself is wrong (merging a case into itself, a closed case): fix the request
 };
 
 const std::error_category& CrmCategory();

@@ -92,7 +92,8 @@ public:
     struct Impl;
 
 private:
-    friend class SurveyRepository;  // the survey tables' repository shares this connection
+    friend class SurveyRepository;   // the survey tables' repository shares this connection
+    friend class ConsoleRepository;  // and so does the console's
     explicit Store(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
