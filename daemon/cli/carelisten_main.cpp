@@ -18,6 +18,7 @@
 #include <daemon/sms_command.hpp>
 #include <daemon/status.hpp>
 #include <daemon/status_client.hpp>
+#include <daemon/console_commands.hpp>
 #include <daemon/survey_commands.hpp>
 #include <daemon/survey_summary.hpp>
 #include <daemon/train_command.hpp>
@@ -268,6 +269,51 @@ int main(int argc, char** argv) {
     physicians_set->add_option("--alert-channel", physician_contact.alert_channel, "email or sms")
         ->check(CLI::IsMember({"email", "sms"}));
 
+    // The staff console: users, API tokens, the audit log, corrections for retraining.
+    auto* users = cli.add_subcommand("users", "console users (roles: patient_relations, physician, unit_lead, admin)");
+    users->require_subcommand(1);
+    crm::NewConsoleUser new_user;
+    bool password_stdin = false;
+    auto* users_add = users->add_subcommand("add", "add a console user (prints a generated password once)");
+    users_add->add_option("username", new_user.username, "login name (a-z, 0-9, . _ -)")->required();
+    users_add->add_option("--role", new_user.role, "patient_relations, physician, unit_lead or admin")->required();
+    users_add->add_option("--physician", new_user.physician_id, "for a physician: their id in the HL7 feed");
+    users_add->add_option("--unit", new_user.care_unit, "for a unit lead: their care unit");
+    users_add->add_option("--name", new_user.display_name, "display name");
+    users_add->add_flag("--password-stdin", password_stdin, "read the password from the first line of stdin");
+    std::string user_name;
+    auto* users_disable = users->add_subcommand("disable", "disable a user: ends sessions, revokes API tokens");
+    users_disable->add_option("username", user_name)->required();
+    auto* users_enable = users->add_subcommand("enable", "enable a disabled user");
+    users_enable->add_option("username", user_name)->required();
+    auto* users_reset = users->add_subcommand("reset", "new password (ends sessions, clears a lock-out)");
+    users_reset->add_option("username", user_name)->required();
+    users_reset->add_flag("--password-stdin", password_stdin, "read the password from the first line of stdin");
+    auto* users_list = users->add_subcommand("list", "list users with role and state (no passwords)");
+    auto* tokens = cli.add_subcommand("tokens", "API tokens for /api/v1");
+    tokens->require_subcommand(1);
+    std::string token_name;
+    std::int64_t token_id = 0;
+    auto* tokens_create = tokens->add_subcommand("create", "create a token acting as a user (printed once)");
+    tokens_create->add_option("username", user_name)->required();
+    tokens_create->add_option("--name", token_name, "what the token is for, e.g. the system that uses it");
+    auto* tokens_revoke = tokens->add_subcommand("revoke", "revoke a token by its number");
+    tokens_revoke->add_option("id", token_id)->required();
+    auto* audit = cli.add_subcommand("audit", "the audit log (views of patient data and changes), JSON Lines");
+    crm::AuditFilter audit_filter;
+    std::string audit_since;
+    std::string audit_actor;
+    std::string audit_action;
+    std::string audit_object;
+    audit->add_option("--since", audit_since, "from this day (YYYY-MM-DD, UTC)");
+    audit->add_option("--actor", audit_actor, "a username, or cli:<login>");
+    audit->add_option("--action", audit_action, "e.g. view_case, assign, login_failed");
+    audit->add_option("--case", audit_object, "one case's entries");
+    audit->add_option("--limit", audit_filter.limit, "at most this many, newest first")->capture_default_str();
+    auto* corrections = cli.add_subcommand("corrections", "staff corrections of the analyzer, JSON Lines for training");
+    std::string corrections_since = "1970-01-01";
+    corrections->add_option("--since", corrections_since, "from this day (YYYY-MM-DD)")->capture_default_str();
+
     CLI11_PARSE(cli, argc, argv);
     if (!source.empty()) {
         filter.source = source;
@@ -412,6 +458,67 @@ int main(int argc, char** argv) {
             }
             std::cout << "quarantine " << replay_id << ": " << result.value().message << "\n";
             return result.value().stored ? 0 : 1;
+        });
+    }
+    if (users_add->parsed()) {
+        return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
+            return daemon::RunUsersAdd(store, new_user, password_stdin, std::cin, std::cout, std::cerr);
+        });
+    }
+    if (users_disable->parsed() || users_enable->parsed()) {
+        return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
+            return daemon::RunUsersSetDisabled(store, user_name, users_disable->parsed(), std::cout, std::cerr);
+        });
+    }
+    if (users_reset->parsed()) {
+        return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
+            return daemon::RunUsersReset(store, user_name, password_stdin, std::cin, std::cout, std::cerr);
+        });
+    }
+    if (users_list->parsed()) {
+        return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
+            return daemon::RunUsersList(store, std::cout, std::cerr);
+        });
+    }
+    if (tokens_create->parsed()) {
+        return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
+            return daemon::RunTokensCreate(store, user_name, token_name, std::cout, std::cerr);
+        });
+    }
+    if (tokens_revoke->parsed()) {
+        return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
+            return daemon::RunTokensRevoke(store, token_id, std::cout, std::cerr);
+        });
+    }
+    if (audit->parsed()) {
+        if (!audit_since.empty()) {
+            const auto since = daemon::ParseDay(audit_since);
+            if (!since) {
+                return Fail("audit --since: expected YYYY-MM-DD");
+            }
+            audit_filter.since = *since;
+        }
+        if (!audit_actor.empty()) {
+            audit_filter.actor = audit_actor;
+        }
+        if (!audit_action.empty()) {
+            audit_filter.action = audit_action;
+        }
+        if (!audit_object.empty()) {
+            audit_filter.object_type = "case";
+            audit_filter.object_id = audit_object;
+        }
+        return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
+            return daemon::RunAudit(store, audit_filter, std::cout, std::cerr);
+        });
+    }
+    if (corrections->parsed()) {
+        const auto since = daemon::ParseDay(corrections_since);
+        if (!since) {
+            return Fail("corrections --since: expected YYYY-MM-DD");
+        }
+        return WithStore(config_path, [&](const auto&, crm::Store& store, const auto&) {
+            return daemon::RunCorrections(store, *since, std::cout, std::cerr);
         });
     }
     if (surveys_define->parsed()) {

@@ -4,6 +4,7 @@
 #include <crm/store.hpp>
 #include <csignal>
 #include <daemon/application.hpp>
+#include <daemon/console_service.hpp>
 #include <daemon/database_target.hpp>
 #include <daemon/http_server.hpp>
 #include <daemon/ingest.hpp>
@@ -152,11 +153,26 @@ void Application::Start() {
         return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics_->RenderPrometheus()};
     };
     http_ = std::make_unique<HttpServer>(io_, std::move(routes));
+    if (config_.console.GetBool("enabled")) {
+        // The staff console and its API share the internal listener; their own threads do the database work.
+        console_ = std::make_unique<ConsoleService>(
+            ConsoleSettingsFrom(config_), static_cast<int>(config_.console.GetInt("workers")),
+            [conninfo = database_->Conninfo(), password = database_->Password()]() {
+                return crm::Store::Open(conninfo, password);
+            },
+            *analyzer_);
+        console_->Register(*http_);
+    }
     const auto endpoint = http_->Listen(config_.http.GetString("listen_address"),
                                         static_cast<unsigned short>(config_.http.GetInt("listen_port")));
     stop_stack_.emplace_back([this] { http_->Stop(); });
     const std::string address = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-    log::Notice(kLogModule, "http listener on ", address, " (/healthz, /readyz, /status, /metrics)");
+    log::Notice(kLogModule, "http listener on ", address, " (/healthz, /readyz, /status, /metrics",
+                console_ ? ", /console/, /api/v1/)" : ")");
+    if (console_) {
+        console_->Start();
+        stop_stack_.emplace_back([this] { console_->Stop(); });
+    }
     std::ofstream(config_.daemon.GetString("state_dir") + "/http.address") << address << "\n";
 
     upstream_http_ = std::make_unique<connectors::http::Client>(fetch_loop_, MakeClientOptions(config_));

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <connectors/registry.hpp>
 #include <daemon/config.hpp>
+#include <daemon/console_service.hpp>
 #include <daemon/mail_acknowledger.hpp>
 #include <daemon/survey_service.hpp>
 #include <fstream>
@@ -504,7 +505,7 @@ std::vector<const SettingsTable*> TopLevelSettingsTables() {
     return {&kDaemonTable,         &kDatabaseTable, &kHttpTable,
             &kAnalysisTable,       &kUpstreamTable, &kWebhooksTable,
             &kRoutingTable,        &kCasesTable,    &MailAcknowledgementSettingsTable(),
-            &SurveySettingsTable()};
+            &SurveySettingsTable(),  &ConsoleSettingsTable()};
 }
 
 Config LoadConfigFile(const std::string& path) {
@@ -532,7 +533,7 @@ Config LoadConfigText(const std::string& text, const std::string& path) {
         const auto name = key.str();
         if (name == "daemon" || name == "database" || name == "http" || name == "analysis" || name == "upstream" ||
             name == "webhooks" || name == "mail_acknowledgement" || name == "routing" || name == "cases" ||
-            name == "surveys" || name == "sources") {
+            name == "surveys" || name == "console" || name == "sources") {
             if (!node.is_table()) {
                 validator.Problem(node.source(), "'" + std::string(name) + "' must be a table");
             }
@@ -560,6 +561,7 @@ Config LoadConfigText(const std::string& text, const std::string& path) {
     validator.Fill(root["mail_acknowledgement"].as_table(), "mail_acknowledgement",
                    {&MailAcknowledgementSettingsTable()}, {&config.mail_acknowledgement});
     validator.Fill(root["surveys"].as_table(), "surveys", {&SurveySettingsTable()}, {&config.surveys});
+    validator.Fill(root["console"].as_table(), "console", {&ConsoleSettingsTable()}, {&config.console});
 
     if (const auto* url_node = root["database"]["url"].node()) {
         if (config.database.GetString("url").size() > 0 && UrlCarriesPassword(config.database.GetString("url"))) {
@@ -610,6 +612,17 @@ Config LoadConfigText(const std::string& text, const std::string& path) {
             config.sources.push_back(std::move(source));
         }
     }
+    if (validator.Problems().empty()) {
+        // Checked once the keys have their types: the console's business hours, holidays and zone.
+        for (const auto& problem : ConsoleSettingsProblems(config)) {
+            const auto* node = root["console"].node();
+            if (node != nullptr) {
+                validator.Problem(node->source(), problem);
+            } else {
+                validator.Problem(toml::source_region{}, problem);
+            }
+        }
+    }
     if (!validator.Problems().empty()) {
         throw ConfigError(validator.Problems());
     }
@@ -639,6 +652,7 @@ ReloadPlan PlanReload(const Config& running, const Config& next) {
     compare(running.mail_acknowledgement, next.mail_acknowledgement, MailAcknowledgementSettingsTable(),
             "mail_acknowledgement");
     compare(running.surveys, next.surveys, SurveySettingsTable(), "surveys");
+    compare(running.console, next.console, ConsoleSettingsTable(), "console");
     for (const auto& source : next.sources) {
         const auto old = std::find_if(running.sources.begin(), running.sources.end(),
                                       [&](const auto& s) { return s.name == source.name; });

@@ -89,6 +89,11 @@ private:
             copy.headers.emplace_back(std::move(name), std::string(field.value()));
         }
         copy.body = std::move(request.body());
+        beast::error_code endpoint_error;
+        const auto remote = stream_.socket().remote_endpoint(endpoint_error);
+        if (!endpoint_error) {
+            copy.remote_address = remote.address().to_string();
+        }
         stream_.expires_after(kAsyncSessionTimeout);
         handler(std::move(copy), [self = shared_from_this()](HttpResponse response) {
             // The reply may come from the store thread: hop back onto this session's strand.
@@ -104,7 +109,7 @@ private:
         response->set(http::field::content_type, content.content_type);
         response->set(http::field::cache_control, "no-store");
         for (const auto& [name, value] : content.headers) {
-            response->set(name, value);
+            response->insert(name, value);  // insert, not set: a response may carry several Set-Cookie fields
         }
         response->keep_alive(false);
         response->body() = std::move(content.body);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <common/result.hpp>
+#include <crm/errc.hpp>
 #include <crm/records.hpp>
 #include <crm/store.hpp>
 #include <crm/survey_repository.hpp>

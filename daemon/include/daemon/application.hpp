@@ -31,6 +31,7 @@ class HttpServer;
 class IngestWorker;
 class SmsSender;
 class SurveyService;
+class ConsoleService;
 class Metrics;
 
 /// Phases: load config -> construct and start services (each pushes its stop onto a LIFO stack) ->
@@ -78,6 +79,7 @@ private:
     std::unique_ptr<IngestWorker> worker_;
     std::unique_ptr<HttpServer> http_;
     std::unique_ptr<HttpServer> webhooks_;
+    std::unique_ptr<ConsoleService> console_;  ///< on http_; stopped before it
     std::unique_ptr<connectors::http::Client> upstream_http_;
     std::vector<std::unique_ptr<SmsSender>> sms_senders_;  ///< one per twilio_sms source: the outbox
     std::unique_ptr<SurveyService> surveys_;               ///< follow-up surveys, HL7 and the web form

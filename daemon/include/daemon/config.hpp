@@ -44,6 +44,7 @@ struct Config {
     Settings cases;                 ///< [cases]: response targets per urgency
     Settings mail_acknowledgement;  ///< [mail_acknowledgement]: optional e-mail acknowledgements
     Settings surveys;               ///< [surveys]: the two-week follow-up surveys
+    Settings console;               ///< [console]: the staff console and API
     std::vector<SourceConfig> sources;
 };
 

@@ -32,6 +32,7 @@ struct HttpRequest {
     std::string query;                                         ///< without '?'
     std::vector<std::pair<std::string, std::string>> headers;  ///< names lower-cased
     std::string body;
+    std::string remote_address;  ///< the peer's IP address, for the audit log
 };
 
 /// Answers a request later: `reply` may be called from any thread, exactly once.
