@@ -36,6 +36,9 @@ std::string Base64Url(const unsigned char* data, std::size_t size) {
 }  // namespace
 
 std::string RandomToken(std::size_t bytes) {
+    if (bytes == 0) {
+        return {};  // randombytes_buf must not be given the null pointer of an empty vector
+    }
     EnsureSodium();
     std::vector<unsigned char> random(bytes);
     randombytes_buf(random.data(), random.size());

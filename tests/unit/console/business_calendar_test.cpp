@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <array>
 #include <console/business_calendar.hpp>
 #include <cstdint>
 #include <random>
@@ -218,6 +219,62 @@ TEST(BusinessCalendar, HugeDurationsAndRangesStayFinite) {
     EXPECT_EQ(BusinessTimeBetween(Utc(2026, 1, 1, 0), Utc(2027, 1, 1, 0), always), hours(24 * 365));
     // A century at O(days): 36525 days of 24 h in UTC.
     EXPECT_EQ(BusinessTimeBetween(Utc(2000, 1, 1, 0), Utc(2100, 1, 1, 0), Parse("", {}, "UTC")), hours(24) * 36525);
+}
+
+// Random junk never crashes the parser, and whatever it accepts satisfies the struct's invariants.
+TEST(ParseBusinessCalendar, PropertyJunkIsRefusedOrWellFormed) {
+    const std::string alphabet = "monturewdfisah-:0123456789,; \t";
+    std::mt19937 random(1440);
+    int accepted = 0;
+    for (int round = 0; round < 5000; ++round) {
+        std::string hours;
+        if (round % 2 == 0) {
+            // Plausible clauses: random days and times, some invalid, reversed or overlapping.
+            const auto pick = [&](int low, int high) { return std::uniform_int_distribution<int>(low, high)(random); };
+            const auto clock = [&] {
+                const int hour = pick(0, 25);
+                const int minute = pick(0, 2) * 30;
+                return (hour < 10 ? "0" : "") + std::to_string(hour) + ":" + (minute < 10 ? "0" : "") +
+                       std::to_string(minute);
+            };
+            constexpr std::array<const char*, 8> kDays = {"mon", "tue", "wed", "thu", "fri", "sat", "sun", "xyz"};
+            for (int clause = pick(1, 3); clause > 0; --clause) {
+                hours += std::string(kDays[pick(0, 7)]) + (pick(0, 1) == 1 ? std::string("-") + kDays[pick(0, 6)] : "");
+                const int ranges = pick(1, 2);
+                for (int range = 0; range < ranges; ++range) {
+                    hours += (range == 0 ? " " : ",") + clock() + "-" + clock();
+                }
+                hours += "; ";
+            }
+        } else {
+            const int length = std::uniform_int_distribution<int>(0, 30)(random);
+            for (int i = 0; i < length; ++i) {
+                hours += alphabet[std::uniform_int_distribution<std::size_t>(0, alphabet.size() - 1)(random)];
+            }
+        }
+        std::string error;
+        const auto calendar = ParseBusinessCalendar(hours, {}, "UTC", &error);
+        if (!calendar) {
+            ASSERT_FALSE(error.empty()) << hours;
+            continue;
+        }
+        ++accepted;
+        EXPECT_TRUE(error.empty()) << hours;
+        bool any = false;
+        for (const auto& day : calendar->open_minutes) {
+            for (std::size_t i = 0; i < day.size(); ++i) {
+                ASSERT_LE(0, day[i].first) << hours;
+                ASSERT_LT(day[i].first, day[i].second) << hours;
+                ASSERT_LE(day[i].second, 1440) << hours;
+                if (i > 0) {
+                    ASSERT_LE(day[i - 1].second, day[i].first) << hours;
+                }
+            }
+            any = any || !day.empty();
+        }
+        ASSERT_TRUE(any) << hours;
+    }
+    EXPECT_GT(accepted, 100);
 }
 
 // AddBusinessTime and BusinessTimeBetween are inverses, over random starts and durations up to several weeks of

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <console/csv.hpp>
+#include <random>
 #include <stdexcept>
 
 namespace carelisten::console {
@@ -111,6 +112,53 @@ TEST(RedactSpans, NeverCutsACodePointInHalf) {
     }
     // Invalid UTF-8 (a run of continuation bytes) is not swallowed beyond one sequence's length.
     EXPECT_EQ(RedactSpans("a\x80\x80\x80\x80\x80z", {{5, 6, "x"}}), "a\x80[x]z");
+}
+
+bool IsValidUtf8(std::string_view text) {
+    for (std::size_t i = 0; i < text.size();) {
+        const auto lead = static_cast<unsigned char>(text[i]);
+        const std::size_t length = lead < 0x80           ? 1
+                                   : (lead >> 5) == 0x6  ? 2
+                                   : (lead >> 4) == 0xE  ? 3
+                                   : (lead >> 3) == 0x1E ? 4
+                                                         : 0;
+        if (length == 0 || i + length > text.size()) {
+            return false;
+        }
+        for (std::size_t k = 1; k < length; ++k) {
+            if ((static_cast<unsigned char>(text[i + k]) & 0xC0U) != 0x80U) {
+                return false;
+            }
+        }
+        i += length;
+    }
+    return true;
+}
+
+// Random spans over random valid UTF-8: the result is valid UTF-8, and text outside every span survives.
+TEST(RedactSpans, PropertyKeepsUtf8Valid) {
+    const std::vector<std::string> pieces = {"a", " ", "7", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "@"};
+    std::mt19937 random(4180);
+    for (int round = 0; round < 2000; ++round) {
+        std::string text;
+        const int count = std::uniform_int_distribution<int>(0, 20)(random);
+        for (int i = 0; i < count; ++i) {
+            text += pieces[std::uniform_int_distribution<std::size_t>(0, pieces.size() - 1)(random)];
+        }
+        std::vector<TextSpan> spans;
+        const int span_count = std::uniform_int_distribution<int>(0, 4)(random);
+        std::uniform_int_distribution<std::size_t> offset(0, text.size() + 2);
+        for (int i = 0; i < span_count; ++i) {
+            spans.push_back({offset(random), offset(random), "x"});
+        }
+        const std::string redacted = RedactSpans(text, spans);
+        ASSERT_TRUE(IsValidUtf8(redacted)) << text;
+        // Nothing to redact: unchanged.
+        if (std::all_of(spans.begin(), spans.end(),
+                        [&](const TextSpan& s) { return s.begin >= s.end || s.begin >= text.size(); })) {
+            ASSERT_EQ(redacted, text);
+        }
+    }
 }
 
 }  // namespace
