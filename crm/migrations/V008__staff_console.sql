@@ -122,3 +122,54 @@ CREATE TABLE labelled_example (
     user_id bigint REFERENCES console_user (id),
     created_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- Physicians read their patients' cases in the console as carelisten_physician (V007): the same idempotent set-up
+-- function, now also granting the assigned user's name. Replaced here (V007 stays as applied) and run again; the
+-- migrator reruns it at every start, so a managed server's DBA step (see V007) completes this too.
+CREATE OR REPLACE FUNCTION carelisten_enable_physician_access() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    rule record;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'carelisten_physician') THEN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = current_user AND (rolcreaterole OR rolsuper)) THEN
+            RETURN 'the role carelisten_physician does not exist and this user may not create it: run CREATE ROLE '
+                   'carelisten_physician NOLOGIN; GRANT carelisten_physician TO ' || current_user || ';';
+        END IF;
+        CREATE ROLE carelisten_physician NOLOGIN;
+    END IF;
+    IF NOT pg_has_role(current_user, 'carelisten_physician', 'MEMBER') THEN
+        BEGIN
+            EXECUTE format('GRANT carelisten_physician TO %I', current_user);
+        EXCEPTION WHEN insufficient_privilege THEN
+            RETURN 'this user is not a member of carelisten_physician: run GRANT carelisten_physician TO '
+                   || current_user || ';';
+        END;
+    END IF;
+    GRANT SELECT ON physician, survey_definition, encounter, survey, survey_answer, patient, item, feedback_case
+        TO carelisten_physician;
+    GRANT EXECUTE ON FUNCTION survey_unit_comparison(timestamptz, timestamptz) TO carelisten_physician;
+    -- The console shows who a case is assigned to (V008): the username only, never the hash.
+    GRANT SELECT (id, username) ON console_user TO carelisten_physician;
+    FOR rule IN SELECT * FROM (VALUES
+        ('encounter', 'encounter_own_patients',
+         'physician_id = current_setting(''carelisten.physician_id'', true)'),
+        ('survey', 'survey_own_patients', 'physician_id = current_setting(''carelisten.physician_id'', true)'),
+        ('survey_answer', 'survey_answer_own_patients',
+         'physician_id = current_setting(''carelisten.physician_id'', true)'),
+        ('patient', 'patient_own_patients',
+         'EXISTS (SELECT 1 FROM encounter AS e WHERE e.patient_id = patient.id AND e.physician_id = '
+         'current_setting(''carelisten.physician_id'', true))'),
+        -- Items and cases: only the free-text answers and the red-flag cases of the physician's own surveys.
+        ('item', 'item_own_survey_answers', 'EXISTS (SELECT 1 FROM survey_answer AS a WHERE a.item_id = item.id)'),
+        ('feedback_case', 'feedback_case_own_patients',
+         'physician_id = current_setting(''carelisten.physician_id'', true)')) AS p (table_name, policy, expression)
+    LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_policies WHERE tablename = rule.table_name AND policyname = rule.policy) THEN
+            EXECUTE format('CREATE POLICY %I ON %I FOR SELECT TO carelisten_physician USING (%s)', rule.policy,
+                           rule.table_name, rule.expression);
+        END IF;
+    END LOOP;
+    RETURN 'ok';
+END
+$$;
+SELECT carelisten_enable_physician_access();

@@ -672,8 +672,13 @@ Result<CaseDetail> ConsoleRepository::GetCase(const Viewer& viewer, std::int64_t
             "SELECT p.id, COALESCE(p.mrn, ''), COALESCE(e.visit_number, ''), COALESCE(e.care_unit, ''), "
             "COALESCE(e.physician_id, ''), " +
             TimeColumn("e.discharged_at") +
-            " FROM feedback_case AS c JOIN patient AS p ON p.id = COALESCE(c.patient_id, (SELECT pc.patient_id FROM "
-            "patient_contact AS pc WHERE pc.value = c.author AND c.author <> '' LIMIT 1)) "
+            " FROM feedback_case AS c JOIN patient AS p ON p.id = COALESCE(c.patient_id, " +
+            // Physicians see only the case's own link (patient_contact is not theirs to read).
+            std::string(viewer.role == kRolePhysician
+                            ? "NULL"
+                            : "(SELECT pc.patient_id FROM patient_contact AS pc WHERE pc.value = c.author AND "
+                              "c.author <> '' LIMIT 1)") +
+            ") "
             "LEFT JOIN survey AS s ON s.id = c.survey_id LEFT JOIN encounter AS e ON e.id = COALESCE(s.encounter_id, "
             "(SELECT e2.id FROM encounter AS e2 WHERE e2.patient_id = p.id ORDER BY e2.discharged_at DESC NULLS LAST "
             "LIMIT 1)) WHERE c.id = " +
