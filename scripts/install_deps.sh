@@ -13,7 +13,7 @@ packages=(
     libsodium-dev
     # the HTTP runtime (libcurl, OpenSSL backend) and the fake upstreams (zlib; TLS tests); OpenSSL's HMAC
     # also verifies Discourse webhook signatures
-    libcurl4-openssl-dev zlib1g-dev libssl-dev openssl libphonenumber-dev
+    libcurl4-openssl-dev curl zlib1g-dev libssl-dev openssl libphonenumber-dev
     # RSS/Atom feeds (connectors/rss)
     libxml2-dev
     # e-mail tests: a throwaway Dovecot IMAP server (tests/support/dovecot.sh) and an SMTP sink

@@ -37,6 +37,9 @@ cat <<TXT
   carelistend demo: embedded PostgreSQL in /var/tmp/carelisten-demo; demo feedback from $drop and
   from the fake X, Reddit, Mastodon, Discourse, Google reviews, Facebook and RSS upstreams at $upstreams
 
+  The staff console: http://localhost:8470/console/ (user demo, password "carelisten demo password";
+  an admin: $build_dir/daemon/carelisten --config build/demo/demo.toml users add NAME --role admin)
+
   While it runs, in another terminal:
     curl -s http://127.0.0.1:8470/healthz
     curl -s http://127.0.0.1:8470/metrics | grep carelisten_
@@ -51,4 +54,11 @@ TXT
 "$build_dir/daemon/carelistend" --config build/demo/demo.toml &
 daemon=$!
 trap 'kill -TERM $daemon 2>/dev/null || true; wait $daemon 2>/dev/null || true; kill $fakes 2>/dev/null || true' EXIT INT TERM
+# A patient-relations user for the console, once the database is up (already there after the first run).
+for _ in $(seq 1 300); do
+    curl -sf http://127.0.0.1:8470/readyz >/dev/null 2>&1 && break
+    sleep 0.2
+done
+echo "carelisten demo password" | "$build_dir/daemon/carelisten" --config build/demo/demo.toml \
+    users add demo --role patient_relations --name "Demo patient relations" --password-stdin >/dev/null 2>&1 || true
 wait $daemon
