@@ -30,7 +30,9 @@ void SecureHeaders(ConsoleResponse& response) {
     response.headers.emplace_back("Content-Security-Policy", kContentSecurityPolicy);
     response.headers.emplace_back("X-Content-Type-Options", "nosniff");
     response.headers.emplace_back("X-Frame-Options", "DENY");
-    response.headers.emplace_back("Referrer-Policy", "no-referrer");
+    // same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on the console's own form
+    // posts, which SameOrigin() must refuse. Other sites still get no referrer (a case URL names a case number).
+    response.headers.emplace_back("Referrer-Policy", "same-origin");
     response.headers.emplace_back("Cross-Origin-Opener-Policy", "same-origin");
 }
 
