@@ -32,6 +32,8 @@ public:
                 return "already stored with different content: choose a new version or key";
             case CrmErrc::kInvalidInput:
                 return "the request does not apply to the stored data";
+            case CrmErrc::kLeaseLost:
+                return "another replica holds this source's lease now";
         }
         return "unknown crm error";
     }

@@ -157,6 +157,31 @@ WHERE id = $1)sql"},
 
     {"crm_load_cursor", "SELECT cursor FROM source_cursor WHERE source = $1"},
 
+    // V009 source leases. The holder keeps its token while its lease is live; a new holder (or the same one after
+    // its lease lapsed) gets the next token. The WHERE leaves a live lease of another holder untouched (no row).
+    {"crm_lease_acquire", R"sql(
+INSERT INTO source_lease AS l (source, holder, fencing_token, acquired_at, heartbeat_at, expires_at)
+VALUES ($1, $2, 1, now(), now(), now() + $3 * interval '1 second')
+ON CONFLICT (source) DO UPDATE SET
+    fencing_token = CASE WHEN l.holder = EXCLUDED.holder AND l.expires_at > now() THEN l.fencing_token
+                         ELSE l.fencing_token + 1 END,
+    acquired_at = CASE WHEN l.holder = EXCLUDED.holder AND l.expires_at > now() THEN l.acquired_at ELSE now() END,
+    holder = EXCLUDED.holder,
+    heartbeat_at = now(),
+    expires_at = EXCLUDED.expires_at
+WHERE l.holder = EXCLUDED.holder OR l.expires_at <= now()
+RETURNING fencing_token)sql"},
+    // The fence of a batch: inside its transaction, under the lease row's lock (so no other replica can take the
+    // lease until this transaction ends), and renewing it.
+    {"crm_lease_fence", R"sql(
+UPDATE source_lease SET heartbeat_at = clock_timestamp(), expires_at = clock_timestamp() + $4 * interval '1 second'
+WHERE source = $1 AND holder = $2 AND fencing_token = $3 AND expires_at > clock_timestamp()
+RETURNING fencing_token)sql"},
+    {"crm_lease_release", "UPDATE source_lease SET expires_at = now() WHERE holder = $1 AND expires_at > now()"},
+    {"crm_lease_list", R"sql(
+SELECT source, holder, fencing_token, (extract(epoch FROM expires_at) * 1000000)::bigint FROM source_lease
+ORDER BY source)sql"},
+
     // V004: patient links of the items just inserted (sms authors are E.164, e-mail authors compared lower-case).
     {"crm_ingest_patient_links", R"sql(
 WITH matches AS (
@@ -599,6 +624,16 @@ Result<IngestOutcome> Store::Ingest(const IngestBatch& batch) {
             }
         }
 
+        if (batch.lease) {
+            // The fence, last, so the lease row is locked only for the moment until the commit: a replica frozen in
+            // the middle of a batch never blocks another from taking the source over.
+            const pqxx::result fenced =
+                txn.exec_prepared("crm_lease_fence", batch.source, batch.lease->holder, batch.lease->fencing_token,
+                                  static_cast<std::int64_t>(batch.lease->duration.count()));
+            if (fenced.empty()) {
+                return CrmErrc::kLeaseLost;  // nothing of the batch is written; the transaction rolls back
+            }
+        }
         txn.commit();
         log::Debug("crm", "ingest for source ", batch.source, ": ", outcome.inserted, " inserted, ", outcome.duplicates,
                    " duplicate(s), ", outcome.near_duplicates, " near-duplicate(s), ", outcome.quarantined,
@@ -609,6 +644,61 @@ Result<IngestOutcome> Store::Ingest(const IngestBatch& batch) {
         impl.transaction_observer(std::chrono::steady_clock::now() - started, result.has_value());
     }
     return result;
+}
+
+Result<std::optional<std::int64_t>> Store::AcquireSourceLease(const std::string& source, const std::string& holder,
+                                                              std::chrono::seconds duration) {
+    return impl_->Run<std::optional<std::int64_t>>(
+        "acquire source lease", [&](pqxx::connection& conn) -> Result<std::optional<std::int64_t>> {
+            pqxx::work txn(conn, "acquire source lease");
+            // The holder's commit locks the row for an instant; never wait long for it.
+            txn.exec("SET LOCAL lock_timeout = '2s'");
+            pqxx::result rows;
+            try {
+                rows = txn.exec_prepared("crm_lease_acquire", source, holder,
+                                         static_cast<std::int64_t>(duration.count()));
+            } catch (const pqxx::sql_error& error) {
+                if (error.sqlstate() == "55P03") {  // lock_not_available: the holder is committing
+                    return std::optional<std::int64_t>{};
+                }
+                throw;
+            }
+            txn.commit();
+            if (rows.empty()) {
+                return std::optional<std::int64_t>{};
+            }
+            return std::optional<std::int64_t>{rows[0][0].as<std::int64_t>()};
+        });
+}
+
+Result<void> Store::LimitIdleTransactions(std::chrono::seconds timeout) {
+    impl_->idle_transaction_timeout = timeout;
+    return impl_->Run<void>("limit idle transactions", [&](pqxx::connection& conn) -> Result<void> {
+        impl_->ApplySessionSettings(conn);
+        return outcome::success();
+    });
+}
+
+Result<void> Store::ReleaseSourceLeases(const std::string& holder) {
+    return impl_->Run<void>("release source leases", [&](pqxx::connection& conn) -> Result<void> {
+        pqxx::work txn(conn, "release source leases");
+        txn.exec_prepared("crm_lease_release", holder);
+        txn.commit();
+        return outcome::success();
+    });
+}
+
+Result<std::vector<SourceLeaseRow>> Store::ListSourceLeases() {
+    return impl_->Run<std::vector<SourceLeaseRow>>(
+        "list source leases", [&](pqxx::connection& conn) -> Result<std::vector<SourceLeaseRow>> {
+            pqxx::nontransaction txn(conn, "list source leases");
+            std::vector<SourceLeaseRow> leases;
+            for (const auto& row : txn.exec_prepared("crm_lease_list")) {
+                leases.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::int64_t>(),
+                                  FromUnixMicros(row[3].as<std::int64_t>())});
+            }
+            return leases;
+        });
 }
 
 Result<std::optional<std::string>> Store::LoadCursor(const std::string& source) {

@@ -28,7 +28,19 @@ struct Store::Impl {
     void Connect() {
         session = std::make_unique<PgSession>(conninfo);
         PrepareStoreStatements(session->conn());
+        ApplySessionSettings(session->conn());
     }
+
+    /// Session settings that must survive a reconnect (LimitIdleTransactions).
+    void ApplySessionSettings(pqxx::connection& conn) const {
+        if (idle_transaction_timeout.count() > 0) {
+            pqxx::nontransaction txn(conn, "session settings");
+            txn.exec("SET idle_in_transaction_session_timeout = " +
+                     std::to_string(std::chrono::milliseconds(idle_transaction_timeout).count()));
+        }
+    }
+
+    std::chrono::seconds idle_transaction_timeout{0};
 
     /// Runs `fn` on a connection (connecting first when there is none) and maps every exception to a CrmErrc.
     /// A lost connection is dropped here, so the next call reconnects.

@@ -55,6 +55,18 @@ const std::array kDaemonSpecs = {
                 .reloadable = true,
                 .min = 100,
                 .max = 3'600'000},
+    SettingSpec{.key = "replica_id",
+                .type = SettingType::kString,
+                .default_value = std::string{""},
+                .description = "This process's name among replicas sharing one database (source leases); empty: "
+                               "<host name>:<process id>."},
+    SettingSpec{.key = "source_lease_seconds",
+                .type = SettingType::kInteger,
+                .default_value = std::int64_t{30},
+                .description = "How long a replica's hold on a polled source lasts without renewal; another "
+                               "replica takes the source over within this time after the holder stops.",
+                .min = 3,
+                .max = 600},
 };
 
 const std::array kDatabaseSpecs = {

@@ -47,9 +47,10 @@ bool NeedsOperator(const std::error_code& error) {
 }  // namespace
 
 Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::string& source, connectors::Batch& batch,
-                                                 const FlagPolicy& policy) {
+                                                 const FlagPolicy& policy, const std::optional<crm::SourceLease>& lease) {
     crm::IngestBatch ingest;
     ingest.source = source;
+    ingest.lease = lease;
     ingest.next_cursor = batch.next_cursor;
     ingest.items.reserve(batch.items.size());
     for (auto& item : batch.items) {
@@ -78,6 +79,9 @@ Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::s
     batch.bad_records.clear();
 
     auto outcome = store.Ingest(ingest);
+    if (!outcome && outcome.error() == crm::CrmErrc::kLeaseLost) {
+        return outcome;  // another replica owns the source now: nothing was written, nothing to retry here
+    }
     if (outcome || IsRetryable(outcome.error()) || ingest.items.size() <= 1) {
         if (!outcome && !IsRetryable(outcome.error()) && ingest.items.size() == 1) {
             // A single item the database refuses: quarantine it instead, with the cursor.
@@ -96,6 +100,7 @@ Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::s
                  "); storing its items one by one");
     crm::IngestOutcome total;
     crm::IngestBatch rest{.source = source,
+                          .lease = lease,
                           .items = {},
                           .quarantined = std::move(ingest.quarantined),
                           .next_cursor = ingest.next_cursor,
@@ -103,6 +108,7 @@ Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::s
                           .delivery_reports = std::move(ingest.delivery_reports)};
     for (auto& item : ingest.items) {
         crm::IngestBatch single{.source = source,
+                                .lease = lease,
                                 .items = {item},
                                 .quarantined = {},
                                 .next_cursor = std::nullopt,
@@ -114,7 +120,7 @@ Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::s
             total.duplicates += one.value().duplicates;
             total.cases_opened += one.value().cases_opened;
             total.cases_extended += one.value().cases_extended;
-        } else if (IsRetryable(one.error())) {
+        } else if (IsRetryable(one.error()) || one.error() == crm::CrmErrc::kLeaseLost) {
             return one.error();
         } else {
             std::string raw = item.text;
@@ -217,6 +223,9 @@ void IngestWorker::UpdateSettings(IngestSettings settings) {
         const std::lock_guard lock(mutex_);
         // The after-commit hook (e-mail acknowledgements) is fixed at start: its settings are restart-only.
         settings.after_commit = settings_.after_commit;
+        // So are the replica's name and lease time: every lease this process holds is under the name it started with.
+        settings.replica_id = settings_.replica_id;
+        settings.source_lease = settings_.source_lease;
         settings_ = std::move(settings);
     }
     wake_.notify_all();
@@ -368,6 +377,15 @@ void IngestWorker::OnStoreJobDone(SourceState& source, StoreJobResult result) {
         FailSource(source, result.what, result.error);
         return;
     }
+    if (result.not_leased) {
+        // Another replica works this source; look again well within a lease's time, to take over soon after
+        // that replica stops renewing.
+        source.cursor_loaded = false;
+        const auto settings = CurrentSettings();
+        Schedule(source, std::max<std::chrono::milliseconds>(std::chrono::milliseconds(500),
+                                                             settings.source_lease / 6));
+        return;
+    }
     if (!source.connector->IsAsync() || result.fetched_batch) {
         source.backoff.Reset();
         source.failures.Reset();
@@ -458,6 +476,9 @@ bool IngestWorker::EnsureStore() {
         auto opened = store_factory_();
         if (opened) {
             store_ = std::move(opened).value();
+            // A replica frozen in the middle of a batch (a stalled VM) must not hold its row locks for long: the
+            // server ends such a session after the lease time, so the replica that took over can write.
+            (void)store_->LimitIdleTransactions(CurrentSettings().source_lease);
             store_backoff_.Reset();
             store_failures_.Reset();
             metrics_.database_ready.store(true);
@@ -532,6 +553,7 @@ void IngestWorker::StoreLoop() {
                 lock.unlock();
                 StoreHeartbeat();
                 CountCasesIfDue(CurrentSettings());
+                RenewLeasesIfDue(CurrentSettings());
                 continue;
             }
             job = std::move(jobs_.front());
@@ -543,6 +565,7 @@ void IngestWorker::StoreLoop() {
         StoreHeartbeat();
         const auto settings = CurrentSettings();
         CountCasesIfDue(settings);  // also under a steady load, when the loop is never idle
+        RenewLeasesIfDue(settings);
         auto result = RunJob(job, settings);
         // A lost connection is retried here with the same job: the upstream is not asked again for a batch
         // the database could not take yet.
@@ -572,6 +595,10 @@ void IngestWorker::StoreLoop() {
             OnStoreJobDone(*source, std::move(result));
         });
     }
+    // A clean stop hands this replica's sources over at once instead of after the lease time.
+    if (store_) {
+        (void)store_->ReleaseSourceLeases(CurrentSettings().replica_id);
+    }
     log::Info(kLogModule, "ingest stopped");
     finished_.store(true);
 }
@@ -593,6 +620,17 @@ IngestWorker::StoreJobResult IngestWorker::RunJob(StoreJob& job, const IngestSet
     };
     if (!EnsureStore()) {
         return database_failure(make_error_code(crm::CrmErrc::kRetry), "connecting to the database");
+    }
+
+    if (!job.pushed_done) {
+        auto held = HoldLease(source, job, settings);
+        if (!held) {
+            return database_failure(held.error(), "taking the source's lease");
+        }
+        if (!held.value()) {
+            result.not_leased = true;
+            return result;
+        }
     }
 
     if (!job.cursor_loaded) {
@@ -636,7 +674,19 @@ IngestWorker::StoreJobResult IngestWorker::RunJob(StoreJob& job, const IngestSet
 
     // Keep the batch for a retry after a lost connection: the store consumes the items it is given.
     connectors::Batch attempt = batch;
-    auto stored = processor_.Store(*store_, source.name, attempt, settings.flag_policy);
+    std::optional<crm::SourceLease> lease;
+    if (!job.pushed_done) {
+        lease = crm::SourceLease{settings.replica_id, source.lease_token, settings.source_lease};
+    }
+    auto stored = processor_.Store(*store_, source.name, attempt, settings.flag_policy, lease);
+    if (!stored && stored.error() == crm::CrmErrc::kLeaseLost) {
+        // The lease ran out and another replica took the source while this batch was in hand: the fence refused
+        // it whole. Not a failure of the source; the upstream is not acknowledged, the new holder fetches it.
+        log::Notice(kLogModule, "source ", source.name, ": another replica took the source; batch dropped unwritten");
+        source.lease_token = 0;
+        result.not_leased = true;
+        return result;
+    }
     if (!stored) {
         if (IsRetryable(stored.error())) {
             job.batch = std::move(batch);  // StoreLoop runs the job again once reconnected
@@ -676,6 +726,53 @@ IngestWorker::StoreJobResult IngestWorker::RunJob(StoreJob& job, const IngestSet
         settings.after_commit(*store_, source.name, batch.items);
     }
     return result;
+}
+
+Result<bool> IngestWorker::HoldLease(SourceState& source, StoreJob& job, const IngestSettings& settings) {
+    BOOST_OUTCOME_TRY(token, store_->AcquireSourceLease(source.name, settings.replica_id, settings.source_lease));
+    if (!token) {
+        if (source.lease_token != 0) {
+            log::Notice(kLogModule, "source ", source.name, ": another replica holds it now");
+        }
+        source.lease_token = 0;
+        return false;
+    }
+    if (*token != source.lease_token) {
+        if (source.lease_token != 0 || *token > 1) {
+            log::Notice(kLogModule, "source ", source.name, ": this replica (", settings.replica_id,
+                        ") holds it now, lease ", *token);
+        }
+        source.lease_token = *token;
+        // The previous holder may have moved the cursor, and a batch fetched before this lease came from a cursor
+        // this replica can no longer trust: start again from the committed one.
+        job.cursor_loaded = false;
+        job.batch.reset();
+    }
+    source.lease_renewed = std::chrono::steady_clock::now();
+    return true;
+}
+
+void IngestWorker::RenewLeasesIfDue(const IngestSettings& settings) {
+    if (!store_) {
+        return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& source : sources_) {
+        if (source->lease_token == 0 || now - source->lease_renewed < settings.source_lease / 3) {
+            continue;
+        }
+        auto token = store_->AcquireSourceLease(source->name, settings.replica_id, settings.source_lease);
+        if (!token) {
+            return;  // the database is away: the next job reconnects
+        }
+        if (!token.value() || *token.value() != source->lease_token) {
+            log::Notice(kLogModule, "source ", source->name, ": lease lost (renewed too late); it is worked again ",
+                        "once this replica holds it");
+            source->lease_token = 0;
+            continue;
+        }
+        source->lease_renewed = now;
+    }
 }
 
 }  // namespace carelisten::daemon

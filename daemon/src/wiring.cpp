@@ -4,6 +4,8 @@
 #include <connectors/registry.hpp>
 #include <crm/store.hpp>
 #include <daemon/wiring.hpp>
+#include <unistd.h>
+#include <cstdio>
 
 namespace carelisten::daemon {
 
@@ -40,6 +42,19 @@ FlagPolicy MakeFlagPolicy(const Config& config) {
     return policy;
 }
 
+std::string ReplicaId(const Config& config) {
+    // Computed once per process: the same name for every lease this process takes, also across reloads.
+    static const std::string kDefault = [] {
+        char host[256] = {};
+        if (gethostname(host, sizeof host - 1) != 0) {
+            std::snprintf(host, sizeof host, "host");
+        }
+        return std::string(host) + ":" + std::to_string(getpid());
+    }();
+    const std::string configured = config.daemon.GetString("replica_id");
+    return configured.empty() ? kDefault : configured;
+}
+
 IngestSettings MakeIngestSettings(const Config& config) {
     IngestSettings settings;
     settings.poll_interval = std::chrono::milliseconds(config.daemon.GetInt("poll_interval_ms"));
@@ -50,6 +65,8 @@ IngestSettings MakeIngestSettings(const Config& config) {
                              .high = std::chrono::hours(config.cases.GetInt("response_target_hours_high")),
                              .low = std::chrono::hours(config.cases.GetInt("response_target_hours_low")),
                              .none = std::chrono::hours(config.cases.GetInt("response_target_hours_none"))};
+    settings.replica_id = ReplicaId(config);
+    settings.source_lease = std::chrono::seconds(config.daemon.GetInt("source_lease_seconds"));
     for (const auto& source : config.sources) {
         if (!source.common.GetBool("enabled")) {
             settings.disabled_sources.push_back(source.name);

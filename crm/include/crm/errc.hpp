@@ -15,6 +15,7 @@ enum class CrmErrc {
     kFatal,              ///< anything else: a bug or a constraint the code did not expect
     kConflict,           ///< the key exists with other content (e.g. a survey definition version): use a new key
     kInvalidInput,       ///< the request itself is wrong (merging a case into itself, a closed case): fix the request
+    kLeaseLost,          ///< another replica holds the source's lease now: stop working the source (nothing written)
 };
 
 const std::error_category& CrmCategory();

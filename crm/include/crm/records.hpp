@@ -84,8 +84,26 @@ struct DeliveryReport {
 ///  - records a consent change for an sms item whose noise_reasons hold "opt_out" or "opt_in" (the keyword
 ///    messages STOP/START: stored as noise, never a case), purpose "all", in batch order;
 ///  - applies delivery reports to the outbox.
+/// The lease a polled source's batch is stored under (several replicas, crm V009): the batch commits only while
+/// `holder` still holds the source with `fencing_token`, and the commit renews the lease for `duration`.
+struct SourceLease {
+    std::string holder;
+    std::int64_t fencing_token = 0;
+    std::chrono::seconds duration{30};
+};
+
+/// A row of source_lease, for status and tests.
+struct SourceLeaseRow {
+    std::string source;
+    std::string holder;
+    std::int64_t fencing_token = 0;
+    Timestamp expires_at;
+};
+
 struct IngestBatch {
     std::string source;
+    /// Set for polled sources: the batch is refused whole (CrmErrc::kLeaseLost) unless the lease still holds.
+    std::optional<SourceLease> lease;
     std::vector<NewItem> items;
     std::vector<NewQuarantine> quarantined;
     std::optional<std::string> next_cursor;  ///< stored in the same transaction, when set

@@ -28,6 +28,17 @@ public:
     /// committed or none of it.
     Result<IngestOutcome> Ingest(const IngestBatch& batch);
 
+    /// Takes or renews `source`'s lease for `holder` until now + `duration`: the fencing token (the same while
+    /// `holder` keeps it, one more at every change of holder), or nullopt while another holder's lease is live.
+    Result<std::optional<std::int64_t>> AcquireSourceLease(const std::string& source, const std::string& holder,
+                                                           std::chrono::seconds duration);
+    /// Has the server end this connection when a transaction stays idle (the client stopped mid-transaction: a
+    /// frozen replica) for `timeout`, releasing its locks; kept across reconnects. 0 turns it off.
+    Result<void> LimitIdleTransactions(std::chrono::seconds timeout);
+    /// Ends every lease of `holder` at once (a clean stop), so other replicas take the sources without waiting.
+    Result<void> ReleaseSourceLeases(const std::string& holder);
+    Result<std::vector<SourceLeaseRow>> ListSourceLeases();
+
     /// The cursor last committed for a source, or nullopt for a new source.
     Result<std::optional<std::string>> LoadCursor(const std::string& source);
 

@@ -44,6 +44,10 @@ struct IngestSettings {
     /// Called on the store thread after a batch is committed and acknowledged upstream (e-mail
     /// acknowledgements); empty: nothing.
     std::function<void(crm::Store&, const std::string&, const std::vector<connectors::RawItem>&)> after_commit;
+    /// Several replicas ([daemon] replica_id, source_lease_seconds): a polled source is worked only by the replica
+    /// holding its lease (crm V009), renewed with every poll and commit and every lease/3 while idle.
+    std::string replica_id = "carelistend";
+    std::chrono::seconds source_lease{30};
 
     std::chrono::milliseconds PollInterval(std::string_view source) const;
     bool Disabled(std::string_view source) const;
@@ -61,9 +65,11 @@ public:
 
     /// Analyzes and stores a fetched batch with its cursor, in one transaction. When the database
     /// rejects the batch as a whole (not a connection problem), items are stored one by one and the
-    /// ones it still rejects are quarantined, so one poison item never blocks a source.
+    /// ones it still rejects are quarantined, so one poison item never blocks a source. With `lease` (a polled
+    /// source) every transaction is fenced by it: CrmErrc::kLeaseLost when another replica holds the source.
     Result<crm::IngestOutcome> Store(crm::Store& store, const std::string& source, connectors::Batch& batch,
-                                     const FlagPolicy& policy);
+                                     const FlagPolicy& policy,
+                                     const std::optional<crm::SourceLease>& lease = std::nullopt);
 
 private:
     const nlp::Analyzer& analyzer_;
@@ -129,6 +135,10 @@ private:
         std::uint64_t consecutive_failures = 0;
         SourceMetrics* metrics = nullptr;
         log::RepeatLimiter failures;
+        // Touched only on the store thread: the lease this replica holds on the source (0: none), and when it
+        // was last renewed.
+        std::int64_t lease_token = 0;
+        std::chrono::steady_clock::time_point lease_renewed{};
     };
 
     /// Work for the store thread. `batch` empty: load the cursor (network connectors), or run a whole
@@ -146,6 +156,7 @@ private:
         bool cursor_known = false;          ///< `cursor` is the committed cursor
         std::optional<std::string> cursor;  ///< meaningful when cursor_known
         bool fetched_batch = false;         ///< for a LoadCursor job: false (go fetch now)
+        bool not_leased = false;            ///< another replica holds the source: try again later
         bool has_more = false;
         connectors::FetchError error;
         std::string what;  ///< which step failed, for the log
@@ -170,6 +181,11 @@ private:
     /// Runs `step` with a connected store, reconnecting with back-off while the database is unreachable;
     /// nullopt when a stop was requested meanwhile.
     bool EnsureStore();
+    /// Renews this replica's live leases that are a third of their time old (sources between polls).
+    void RenewLeasesIfDue(const IngestSettings& settings);
+    /// Takes or renews `source`'s lease; false when another replica holds it. Resets the job's cursor when
+    /// the lease is new (the previous holder may have moved it).
+    Result<bool> HoldLease(SourceState& source, StoreJob& job, const IngestSettings& settings);
     void StoreHeartbeat();
     /// Refreshes the open/overdue case gauges when 30 s have passed since the last count (store thread).
     void CountCasesIfDue(const IngestSettings& settings);

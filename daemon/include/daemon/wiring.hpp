@@ -20,6 +20,8 @@ std::vector<std::unique_ptr<connectors::Connector>> MakeConnectors(const Config&
 std::unique_ptr<connectors::Connector> MakeConnector(const Config& config, const std::string& source_name,
                                                      const connectors::ConnectorContext& context);
 
+/// This replica's name for source leases: [daemon] replica_id, or "<host name>:<process id>".
+std::string ReplicaId(const Config& config);
 IngestSettings MakeIngestSettings(const Config& config);
 FlagPolicy MakeFlagPolicy(const Config& config);
 /// The shared HTTP runtime's options from [upstream].
