@@ -332,6 +332,10 @@ std::string RenderCase(const Context& context, const crm::CaseDetail& detail, co
             out += "<li><time>" + E(FormatLocalTime(event.at, tz)) + "</time> " +
                    E(event.username.empty() ? "system" : event.username) + ": " + E(HumanLabel(event.kind)) +
                    (event.channel.empty() ? "" : " via " + E(event.channel)) +
+                   // What an assignment, correction, merge or resolution set (ids and labels, never text).
+                   (event.detail_json.empty() || event.detail_json == "{}" || event.kind == "response"
+                        ? std::string()
+                        : " <small class=\"detail\">" + E(event.detail_json) + "</small>") +
                    (event.body.empty() ? "" : "<blockquote>" + E(event.body) + "</blockquote>") + "</li>";
         }
         out += "</ol>";

@@ -635,13 +635,24 @@ Result<CaseQueuePage> ConsoleRepository::ListCases(const Viewer& viewer, const C
 Result<CaseDetail> ConsoleRepository::GetCase(const Viewer& viewer, std::int64_t case_id) {
     return store_.impl_->Run<CaseDetail>("get case", [&](pqxx::connection& conn) -> Result<CaseDetail> {
         pqxx::work txn(conn, "get case");
-        BeginCaseRead(txn, viewer, {"view_case", "case", std::to_string(case_id), "{}"});
+        if (viewer.role == kRolePhysician) {
+            BecomePhysician(txn, viewer.physician_id);
+        }
         const pqxx::result rows =
             txn.exec("SELECT " + kCaseColumns + " FROM feedback_case AS c WHERE c.id = " + std::to_string(case_id) +
                      " AND " + ScopeCondition(txn, viewer));
+        // The audit row says whether the case was shown or refused (written as the owner: a physician's role
+        // may not write the log).
+        if (viewer.role == kRolePhysician) {
+            txn.exec("RESET ROLE");
+        }
+        InsertAudit(txn, viewer, {rows.empty() ? "view_case_denied" : "view_case", "case", std::to_string(case_id), "{}"});
         if (rows.empty()) {
             txn.commit();  // the audit row of the attempt stays
             return CrmErrc::kNotFound;
+        }
+        if (viewer.role == kRolePhysician) {
+            BecomePhysician(txn, viewer.physician_id);
         }
         CaseDetail detail;
         detail.summary = ToCaseSummary(rows[0]);
@@ -1007,9 +1018,8 @@ Result<std::optional<PhysicianSurveyView>> ConsoleRepository::PhysicianSurvey(co
     return store_.impl_->Run<std::optional<PhysicianSurveyView>>(
         "physician survey", [&](pqxx::connection& conn) -> Result<std::optional<PhysicianSurveyView>> {
             pqxx::work txn(conn, "physician survey");
-            // Audited before the read, as the owner; the row-level security below decides what is visible.
+            // Row-level security decides what is visible; the audit row (as the owner) says shown or refused.
             const std::string id = std::to_string(survey_id);
-            InsertAudit(txn, viewer, {"view_survey", "survey", id, "{}"});
             BecomePhysician(txn, viewer.physician_id);
             const pqxx::result rows = txn.exec(
                 "SELECT s.id, s.encounter_id, e.visit_number, s.state, s.reason, COALESCE(s.physician_id, ''), "
@@ -1026,6 +1036,9 @@ Result<std::optional<PhysicianSurveyView>> ConsoleRepository::PhysicianSurvey(co
                 txn.commit();
                 return std::optional<PhysicianSurveyView>();
             }
+            txn.exec("RESET ROLE");
+            InsertAudit(txn, viewer, {"view_survey", "survey", id, "{}"});
+            BecomePhysician(txn, viewer.physician_id);
             const pqxx::row& row = rows[0];
             PhysicianSurveyView view;
             view.survey.id = row[0].as<std::int64_t>();

@@ -460,6 +460,9 @@ TEST_F(ConsoleTest, APhysicianSeesOnlyTheirOwnPatients) {
     EXPECT_EQ(Api("dra", "GET", "/api/v1/physician/surveys/" + std::to_string(own)).status, 200u);
     EXPECT_EQ(Api("dra", "GET", "/api/v1/physician/surveys/" + std::to_string(other)).status, 404u);
     EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM audit_log WHERE action = 'view_survey_denied' AND actor = 'dra'"), 1);
+    EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM audit_log WHERE action = 'view_survey' AND actor = 'dra' AND "
+                            "object_id = '" + std::to_string(other) + "'"),
+              0);
     EXPECT_EQ(Api("pr", "GET", "/api/v1/physician/summary").status, 403u);
 
     // The queue: only the physician's red-flag case, not the complaints of other patients.
@@ -467,6 +470,12 @@ TEST_F(ConsoleTest, APhysicianSeesOnlyTheirOwnPatients) {
     EXPECT_NE(queue.body.find("\"total\":1"), std::string::npos) << queue.body;
     const auto other_case = db_->QueryInt("SELECT id FROM feedback_case WHERE physician_id = 'PB'");
     EXPECT_EQ(Api("dra", "GET", "/api/v1/cases/" + std::to_string(other_case)).status, 404u);
+    EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM audit_log WHERE action = 'view_case_denied' AND actor = 'dra' AND "
+                            "object_id = '" + std::to_string(other_case) + "'"),
+              1);
+    EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM audit_log WHERE action = 'view_case' AND actor = 'dra' AND "
+                            "object_id = '" + std::to_string(other_case) + "'"),
+              0);
 
     const std::string session = Login("dra");
     EXPECT_EQ(HeaderOf(last_login_, "Location"), "/console/physician");
