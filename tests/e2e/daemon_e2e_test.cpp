@@ -195,7 +195,15 @@ TEST_F(DaemonE2e, RunsOnTheEmbeddedDatabaseEndToEnd) {
                 HasSubstr("'sources.drop.max_record_bytes' changed but takes effect only after a restart"));
     EXPECT_THAT(ReadWholeFile(log_), HasSubstr("reload: applying 'daemon.log_level'"));
     // The reload protocol of Type=notify on systemd 252: RELOADING=1 (with MONOTONIC_USEC), then READY=1.
-    const auto after_reload = drain_notifications();
+    // READY=1 is sent just after the "configuration reloaded" line: wait for it rather than race it.
+    std::string after_reload;
+    WaitUntil(
+        [&] {
+            after_reload = drain_notifications();
+            const auto at = after_reload.rfind("RELOADING=1");
+            return at != std::string::npos && after_reload.find("READY=1", at) != std::string::npos;
+        },
+        std::chrono::seconds(5));
     const auto reloading_at = after_reload.rfind("RELOADING=1");
     ASSERT_NE(reloading_at, std::string::npos) << after_reload;
     EXPECT_NE(after_reload.find("MONOTONIC_USEC=", reloading_at), std::string::npos);
