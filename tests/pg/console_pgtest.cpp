@@ -381,6 +381,8 @@ TEST_F(ConsoleTest, TheApiScopesAndRedactsByRole) {
     EXPECT_EQ(all.content_type, "application/json");
     EXPECT_NE(all.body.find("\"total\":3"), std::string::npos);
     EXPECT_NE(all.body.find("+447700900123"), std::string::npos) << "patient relations sees contacts";
+    EXPECT_NE(all.body.find("\"category\":{\"environment\":3}"), std::string::npos) << all.body;
+    EXPECT_NE(all.body.find("\"channel\":{\"sms\":1,\"social\":2}"), std::string::npos) << all.body;
 
     const auto unit = Api("lead", "GET", "/api/v1/cases");
     EXPECT_NE(unit.body.find("\"total\":1"), std::string::npos) << "a unit lead sees their unit only";
@@ -407,6 +409,10 @@ TEST_F(ConsoleTest, ApiActionsFollowTheRoles) {
     EXPECT_EQ(db_->QueryValue("SELECT array_to_string(category_override, ',') FROM feedback_case WHERE id = " +
                               std::to_string(cardiology_case_)),
               "safety");
+    // The facets follow the correction: the corrected case counts under its new category only.
+    const auto facets = Api("pr", "GET", "/api/v1/cases");
+    EXPECT_NE(facets.body.find("\"category\":{\"environment\":2,\"safety\":1}"), std::string::npos) << facets.body;
+    EXPECT_NE(Api("pr", "GET", "/api/v1/cases?category=safety").body.find("\"total\":1"), std::string::npos);
     EXPECT_EQ(Api("lead", "POST", target + "assign", R"({"user":"pr"})").status, 200u) << "their unit's case";
     EXPECT_EQ(Api("lead", "POST", "/api/v1/cases/" + std::to_string(social_case_) + "/note", R"({"body":"x"})").status,
               404u)
