@@ -42,7 +42,8 @@ bench: build
 FUZZ_SECONDS ?= 60
 # Every libFuzzer target, without the _fuzz suffix (its seed corpus is tests/fuzz/corpus/<name>).
 FUZZ_TARGETS ?= analyzer jsonl_drop_wire link_header rate_limit_headers x_wire reddit_wire mastodon_wire \
-	discourse_wire google_reviews_wire facebook_page_wire rss_wire twilio_form mime hl7 mllp survey_answer survey_form
+	discourse_wire google_reviews_wire facebook_page_wire rss_wire twilio_form mime hl7 mllp survey_answer survey_form \
+	config console_request http_listener
 fuzz: deps
 	CXX=clang++-14 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCARELISTEN_FUZZ=ON -DCARELISTEN_BUILD_TESTS=OFF
 	cmake --build build/fuzz -j $(JOBS) --target $(addsuffix _fuzz,$(FUZZ_TARGETS))

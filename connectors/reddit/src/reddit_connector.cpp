@@ -15,7 +15,6 @@
 namespace carelisten::connectors::reddit {
 namespace {
 
-constexpr std::string_view kLogModule = "reddit";
 // Refresh the access token this long before Reddit says it expires (clock skew, slow requests).
 constexpr auto kTokenMargin = std::chrono::seconds(120);
 constexpr auto kDefaultTokenLifetime = std::chrono::seconds(3600);
