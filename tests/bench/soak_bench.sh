@@ -4,8 +4,8 @@
 #
 #   tests/bench/soak_bench.sh BUILD_DIR [ITEMS] [SAMPLE_SECONDS]
 #
-# A producer keeps a few 10,000-item files waiting in the drop directory until ITEMS were written (each item a
-# distinct text, a seventh of them complaints that open or extend cases). Prints one line per sample and a summary:
+# A producer keeps a few 10,000-item files waiting in the drop directory until ITEMS were written (each item a text
+# of 14 words drawn from a care vocabulary, so some are complaints that open or extend cases). Prints one line per sample and a summary:
 # resident memory after warm-up (the first 10 % of items) against the end, the largest and smallest fd count,
 # and items/s per sample. Release builds only give meaningful figures.
 set -euo pipefail
@@ -41,11 +41,19 @@ produce() {
     # Keep at most three files waiting; each file is 10,000 items.
     while (( written < items )) && (( $(find "$work/drop" -maxdepth 1 -name '*.jsonl' | wc -l) < 3 )); do
         local n=$(( items - written < 10000 ? items - written : 10000 ))
-        awk -v base="$written" -v n="$n" 'BEGIN { for (i = 0; i < n; i++) { id = base + i
-            printf "{\"external_id\":\"soak-%d\",\"author\":\"patient-%d\",\"text\":\"Visit %d on ward %d: %s\"}\n",
-                   id, id % 5003, id, id % 40,
-                   (id % 7 == 0 ? "I waited four hours and nobody told us anything, the nurse was rude" \
-                                : "kind staff and a clean room, thank you for the care") } }' > "$work/drop/f.tmp"
+        # Texts are drawn from a vocabulary (seeded per file), so they differ the way real messages do: identical
+        # texts would all be near-duplicates of each other, a worst case measured separately (docs/benchmarks.md).
+        awk -v base="$written" -v n="$n" -v seed="$file" 'BEGIN { srand(seed + 1)
+            split("nurse doctor ward waiting hours rude kind clean dirty food parking appointment bill pain " \
+                  "discharge medication night noise staff reception phone letter surgery scan results bed " \
+                  "toilet visitors children mother father husband wife cancelled delayed lost friendly helpful " \
+                  "explained ignored listened caring cold warm quick slow respectful dismissive pharmacy " \
+                  "physiotherapy ambulance emergency clinic outpatient theatre recovery dressing wound fever " \
+                  "thank terrible excellent awful great poor amazing disappointed grateful angry worried", words, " ")
+            for (i = 0; i < n; i++) { id = base + i; text = ""
+                for (w = 0; w < 14; w++) { text = text " " words[int(rand() * 80) + 1] }
+                printf "{\"external_id\":\"soak-%d\",\"author\":\"patient-%d\",\"text\":\"Visit %d:%s\"}\n",
+                       id, id % 5003, id, text } }' > "$work/drop/f.tmp"
         mv "$work/drop/f.tmp" "$work/drop/$(printf 'soak-%06d.jsonl' "$file")"
         written=$(( written + n ))
         file=$(( file + 1 ))
