@@ -148,8 +148,12 @@ hl7_listen_port = 0
     // The example's unit is "cardiology"; this hospital's feed says CARD: a default ('*') version covers it.
     const auto toml =
         ReadWholeFile(std::string(std::getenv("CARELISTEN_SOURCE_DIR")) + "/surveys/examples/cardiology.toml");
-    carelisten::testing::WriteFile(dir.Path() / "default.toml",
-                                   std::regex_replace(toml, std::regex("unit = \"cardiology\""), "unit = \"*\""));
+    // No quiet hours in this copy: the test runs on the real clock, and the example's 21:00-08:00 in Asia/Kolkata
+    // would hold the invitation back whenever the test runs in the Indian evening (15:30-02:30 UTC).
+    std::string default_toml = std::regex_replace(toml, std::regex("unit = \"cardiology\""), "unit = \"*\"");
+    default_toml = std::regex_replace(default_toml, std::regex("quiet_start = \"[0-9:]+\""), "quiet_start = \"00:00\"");
+    default_toml = std::regex_replace(default_toml, std::regex("quiet_end = \"[0-9:]+\""), "quiet_end = \"00:00\"");
+    carelisten::testing::WriteFile(dir.Path() / "default.toml", default_toml);
     ASSERT_EQ(RunCommand({carelisten, "--config", config.string(), "surveys", "define",
                           (dir.Path() / "default.toml").string()})
                   .status,
