@@ -53,7 +53,7 @@ fuzz: deps
 	done
 
 format:
-	find common nlp connectors crm daemon tests \( -name "*.hpp" -o -name "*.cpp" \) -not -path "*layering_fixture*" | xargs clang-format -i
+	find common nlp surveys console connectors crm daemon tests \( -name "*.hpp" -o -name "*.cpp" \) -not -path "*layering_fixture*" | xargs clang-format -i
 
 clean:
 	rm -rf build

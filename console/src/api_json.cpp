@@ -1,11 +1,12 @@
 // The /api/v1 answers: the same data as the pages, as JSON, with the same redaction for the same roles.
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <algorithm>
 #include <cmath>
 #include <console/spikes.hpp>
 #include <ctime>
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "console_context.hpp"
 

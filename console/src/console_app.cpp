@@ -58,7 +58,8 @@ std::vector<std::string> PathParts(std::string_view path, std::string_view prefi
 }
 
 std::optional<std::int64_t> ParseId(const std::string& text) {
-    if (text.empty() || text.size() > 18 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (text.empty() || text.size() > 18 ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         return std::nullopt;
     }
     return std::stoll(text);
@@ -90,8 +91,8 @@ ConsoleResponse LoginPage(const ConsoleSettings& settings, const std::string& me
     // Login CSRF: a random value in a cookie and in the form; a cross-site page can set neither.
     const std::string token = RandomToken(24);
     ConsoleResponse response = detail::Html(status, detail::RenderLogin(settings.site_name, token, message));
-    response.headers.emplace_back("Set-Cookie", std::string(kLoginCookie) + "=" + token + CookieAttributes(settings) +
-                                                    "; Max-Age=3600");
+    response.headers.emplace_back(
+        "Set-Cookie", std::string(kLoginCookie) + "=" + token + CookieAttributes(settings) + "; Max-Age=3600");
     return response;
 }
 
@@ -111,7 +112,8 @@ ConsoleResponse HandleLogin(Context& context) {
         return Error(context, 503, "The database is not available just now; try again in a moment.");
     }
     const bool locked = user.value() && user.value()->locked_until && *user.value()->locked_until > context.now;
-    const bool valid = user.value() && !user.value()->disabled && !locked && VerifyPassword(password, user.value()->password_hash);
+    const bool valid =
+        user.value() && !user.value()->disabled && !locked && VerifyPassword(password, user.value()->password_hash);
     if (!valid) {
         if (!user.value()) {
             // Spend the same time as a real check, so response times do not reveal which usernames exist.
@@ -126,17 +128,17 @@ ConsoleResponse HandleLogin(Context& context) {
                          401);
     }
     const std::string token = RandomToken(32);
-    const auto session = context.repository.CreateSession(user.value()->id, TokenDigest(token), RandomToken(32),
-                                                          context.now, context.now + settings.session_lifetime,
-                                                          context.request.remote_address);
+    const auto session =
+        context.repository.CreateSession(user.value()->id, TokenDigest(token), RandomToken(32), context.now,
+                                         context.now + settings.session_lifetime, context.request.remote_address);
     if (!session) {
         return detail::RepositoryError(context, session.error());
     }
-    ConsoleResponse response = detail::Redirect(user.value()->role == crm::kRolePhysician ? "/console/physician"
-                                                                                     : "/console/queue");
+    ConsoleResponse response =
+        detail::Redirect(user.value()->role == crm::kRolePhysician ? "/console/physician" : "/console/queue");
     response.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) + "=" + token + CookieAttributes(settings));
-    response.headers.emplace_back("Set-Cookie", std::string(kLoginCookie) + "=" + CookieAttributes(settings) +
-                                                    "; Max-Age=0");
+    response.headers.emplace_back("Set-Cookie",
+                                  std::string(kLoginCookie) + "=" + CookieAttributes(settings) + "; Max-Age=0");
     return response;
 }
 
@@ -148,7 +150,8 @@ std::variant<std::string, ConsoleResponse> CaseAction(Context& context, std::int
     if (!detail::MayActOnCases(context.viewer.role)) {
         return Error(context, 403, "Your role may read cases but not change them.");
     }
-    const auto limit = [&](const std::string& text, std::size_t max, const char* what) -> std::optional<ConsoleResponse> {
+    const auto limit = [&](const std::string& text, std::size_t max,
+                           const char* what) -> std::optional<ConsoleResponse> {
         if (text.size() > max) {
             return Error(context, 400, std::string(what) + " is too long (at most " + std::to_string(max) + " bytes).");
         }
@@ -247,9 +250,13 @@ std::variant<std::string, ConsoleResponse> CaseAction(Context& context, std::int
 }
 
 const std::map<std::string, std::string> kNotices = {
-    {"assign", "Assigned."},          {"note", "Note added."},  {"response", "Response recorded."},
+    {"assign", "Assigned."},
+    {"note", "Note added."},
+    {"response", "Response recorded."},
     {"correct", "Correction saved; it is kept as a labelled example for retraining."},
-    {"merge", "Merged."},             {"resolve", "Resolved."}, {"reopen", "Reopened."}};
+    {"merge", "Merged."},
+    {"resolve", "Resolved."},
+    {"reopen", "Reopened."}};
 
 // ---- the read handlers (pages and API) ---------------------------------------------------------------------------
 
@@ -269,7 +276,8 @@ ConsoleResponse Queue(Context& context) {
     if (context.api) {
         return detail::Json(200, detail::QueueJson(context, page.value()));
     }
-    return detail::Html(200, detail::RenderLayout(context, "Queue", "queue", detail::RenderQueue(context, *query, page.value())));
+    return detail::Html(
+        200, detail::RenderLayout(context, "Queue", "queue", detail::RenderQueue(context, *query, page.value())));
 }
 
 ConsoleResponse CaseRead(Context& context, std::int64_t case_id, const std::string& notice) {
@@ -307,15 +315,16 @@ ConsoleResponse Dashboard(Context& context) {
     if (context.api) {
         return detail::Json(200, detail::DashboardJson(context, data.value()));
     }
-    return detail::Html(200,
-                        detail::RenderLayout(context, "Dashboard", "dashboard", detail::RenderDashboard(context, data.value())));
+    return detail::Html(
+        200, detail::RenderLayout(context, "Dashboard", "dashboard", detail::RenderDashboard(context, data.value())));
 }
 
 ConsoleResponse Export(Context& context) {
     if (!detail::MayViewDashboard(context.viewer.role)) {
         return Error(context, 403, "Your role cannot export cases.");
     }
-    const bool deidentified = context.query.Get("deidentified") == "1" || !detail::SeesPersonalData(context.viewer.role);
+    const bool deidentified =
+        context.query.Get("deidentified") == "1" || !detail::SeesPersonalData(context.viewer.role);
     std::string problem;
     auto query = detail::ReadCaseQuery(context, &problem);
     if (!query) {
@@ -343,8 +352,8 @@ ConsoleResponse PhysicianSummary(Context& context) {
     }
     (void)context.repository.Audit(context.viewer, {"view_summary", "physician", context.viewer.physician_id, "{}"});
     crm::SurveyRepository surveys(context.store);
-    const auto summary = surveys.PhysicianSummary(context.viewer.physician_id,
-                                                  context.now - std::chrono::hours(24) * days, context.now);
+    const auto summary =
+        surveys.PhysicianSummary(context.viewer.physician_id, context.now - std::chrono::hours(24) * days, context.now);
     if (!summary) {
         return detail::RepositoryError(context, summary.error());
     }
@@ -389,7 +398,8 @@ ConsoleResponse Audit(Context& context) {
     if (context.api) {
         return detail::Json(200, detail::AuditJson(entries.value()));
     }
-    return detail::Html(200, detail::RenderLayout(context, "Audit log", "audit", detail::RenderAudit(context, entries.value(), filter)));
+    return detail::Html(200, detail::RenderLayout(context, "Audit log", "audit",
+                                                  detail::RenderAudit(context, entries.value(), filter)));
 }
 
 // ---- dispatch -------------------------------------------------------------------------------------------------------
@@ -497,13 +507,14 @@ ConsoleResponse HandlePage(Context& context) {
         if (!SameOrigin(context.request) ||
             !CheckCsrfToken(context.session->csrf_secret, kCsrfPurpose, context.form.Get("csrf"))) {
             (void)context.repository.Audit(context.viewer, {"csrf_refused", "request", "", "{}"});
-            return Error(context, 403, "This form is out of date or did not come from the console. Reload the page and try again.");
+            return Error(context, 403,
+                         "This form is out of date or did not come from the console. Reload the page and try again.");
         }
         if (path == "/console/logout") {
             (void)context.repository.EndSession(context.session->id, context.viewer);
             ConsoleResponse response = detail::Redirect("/console/login");
-            response.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) + "=" +
-                                                            CookieAttributes(context.settings) + "; Max-Age=0");
+            response.headers.emplace_back(
+                "Set-Cookie", std::string(kSessionCookie) + "=" + CookieAttributes(context.settings) + "; Max-Age=0");
             return response;
         }
     }
@@ -518,7 +529,8 @@ ConsoleResponse HandleApi(Context& context) {
         response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"carelisten\"");
         return response;
     }
-    const auto user = context.repository.FindApiTokenUser(TokenDigest(authorization.substr(kBearer.size())), context.now);
+    const auto user =
+        context.repository.FindApiTokenUser(TokenDigest(authorization.substr(kBearer.size())), context.now);
     if (!user) {
         return detail::RepositoryError(context, user.error());
     }

@@ -1,3 +1,6 @@
+#include <unicode/timezone.h>
+#include <unicode/unistr.h>
+
 #include <algorithm>
 #include <cmath>
 #include <console/html.hpp>
@@ -5,22 +8,19 @@
 #include <cstdio>
 #include <ctime>
 #include <memory>
-#include <unicode/timezone.h>
-#include <unicode/unistr.h>
 
 #include "console_context.hpp"
 
 namespace carelisten::console::detail {
 
-const std::vector<std::string> kHcatCategories = {"quality",       "safety",    "environment",
-                                                  "institutional_processes", "listening", "communication",
-                                                  "respect"};
-const std::vector<std::string> kRoutingTags = {"waiting_time", "billing",  "discharge",    "food",
+const std::vector<std::string> kHcatCategories = {
+    "quality", "safety", "environment", "institutional_processes", "listening", "communication", "respect"};
+const std::vector<std::string> kRoutingTags = {"waiting_time", "billing",        "discharge",  "food",
                                                "cleanliness",  "staff_attitude", "medication", "privacy",
                                                "appointments", "parking"};
 const std::vector<std::string> kResponseChannels = {"phone", "email", "letter", "sms", "social", "in_person"};
-const std::vector<std::string> kOutcomes = {"resolved",  "apology_given", "explanation_given", "referred",
-                                            "no_action_needed", "withdrawn", "not_a_complaint"};
+const std::vector<std::string> kOutcomes = {"resolved",         "apology_given", "explanation_given", "referred",
+                                            "no_action_needed", "withdrawn",     "not_a_complaint"};
 const std::vector<std::string> kUrgencies = {"critical", "high", "low", "none"};
 const std::vector<std::string> kChannels = {"sms", "email", "social", "review", "forum", "survey", "unknown"};
 
@@ -112,9 +112,8 @@ std::optional<TimePoint> ParseLocalDate(std::string_view text, const std::string
     int month = 0;
     int day = 0;
     char tail = 0;
-    if (text.size() != 10 ||
-        std::sscanf(std::string(text).c_str(), "%4d-%2d-%2d%c", &year, &month, &day, &tail) != 3 || month < 1 ||
-        month > 12 || day < 1 || day > 31 || year < 1970 || year > 9999) {
+    if (text.size() != 10 || std::sscanf(std::string(text).c_str(), "%4d-%2d-%2d%c", &year, &month, &day, &tail) != 3 ||
+        month < 1 || month > 12 || day < 1 || day > 31 || year < 1970 || year > 9999) {
         return std::nullopt;
     }
     std::tm tm{};
@@ -315,8 +314,8 @@ std::vector<ResponseTimeRow> ResponseTimes(const Context& context, const crm::Da
         if (const auto target = context.settings.targets.find(urgency); target != context.settings.targets.end()) {
             row.target = target->second.duration;
         }
-        const bool business = context.settings.targets.count(urgency) != 0 &&
-                              context.settings.targets.at(urgency).business_hours;
+        const bool business =
+            context.settings.targets.count(urgency) != 0 && context.settings.targets.at(urgency).business_hours;
         std::vector<std::chrono::minutes> times;
         for (const auto& timing : data.case_timings) {
             if (timing.urgency != urgency) {
@@ -327,8 +326,8 @@ std::vector<ResponseTimeRow> ResponseTimes(const Context& context, const crm::Da
                 ++row.responded;
                 times.push_back(business ? BusinessTimeBetween(timing.opened_at, *timing.first_response_at,
                                                                context.settings.calendar)
-                                         : std::chrono::duration_cast<std::chrono::minutes>(
-                                               *timing.first_response_at - timing.opened_at));
+                                         : std::chrono::duration_cast<std::chrono::minutes>(*timing.first_response_at -
+                                                                                            timing.opened_at));
                 if (timing.due_at && *timing.first_response_at <= *timing.due_at) {
                     ++row.within_target;
                 }

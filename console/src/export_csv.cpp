@@ -7,10 +7,10 @@
 namespace carelisten::console::detail {
 
 std::string ExportCsv(const Context& context, const std::vector<crm::ExportRow>& rows, bool deidentified) {
-    std::vector<std::string> header = {"case_id",  "case_status", "case_urgency", "case_categories", "outcome",
-                                       "opened_at", "message_id", "source",       "channel",         "written_at",
-                                       "sentiment", "sentiment_score", "categories", "urgency",      "red_flags",
-                                       "care_unit", "text"};
+    std::vector<std::string> header = {
+        "case_id",    "case_status", "case_urgency", "case_categories", "outcome",   "opened_at",
+        "message_id", "source",      "channel",      "written_at",      "sentiment", "sentiment_score",
+        "categories", "urgency",     "red_flags",    "care_unit",       "text"};
     if (!deidentified) {
         header.insert(header.end() - 1, {"author", "url"});
     }

@@ -1,13 +1,14 @@
 // The console's HTML. Every value from a feed, a patient or a user goes through AppendEscaped/EscapeHtml (the
 // `E` helper below); markup is only ever written from literals here. No inline scripts or styles: the pages run
 // under a Content-Security-Policy that forbids both.
+#include <rapidjson/document.h>
+
 #include <algorithm>
 #include <cmath>
 #include <console/html.hpp>
 #include <console/spikes.hpp>
 #include <console/svg_chart.hpp>
 #include <numeric>
-#include <rapidjson/document.h>
 
 #include "console_context.hpp"
 
@@ -48,14 +49,16 @@ std::string FacetSelect(const std::string& name, const std::string& label, const
     }
     for (const auto& value : values) {
         const auto found = counts.find(value);
-        out += Option(value, HumanLabel(value), current && *current == value, found == counts.end() ? 0 : found->second);
+        out +=
+            Option(value, HumanLabel(value), current && *current == value, found == counts.end() ? 0 : found->second);
     }
     return out + "</select></label>";
 }
 
 std::string DueCell(const Context& context, const crm::CaseSummary& summary) {
     if (summary.status != "open") {
-        return summary.closed_at ? "closed " + E(FormatLocalTime(*summary.closed_at, context.settings.time_zone)) : "closed";
+        return summary.closed_at ? "closed " + E(FormatLocalTime(*summary.closed_at, context.settings.time_zone))
+                                 : "closed";
     }
     if (summary.first_response_at) {
         return "responded";
@@ -109,8 +112,11 @@ std::string RenderErrorPage(const std::string& site_name, unsigned status, const
            std::to_string(status) + " – " + E(site_name) +
            "</title><link rel=\"stylesheet\" href=\"/console/static/console.css\"></head><body><main class=\"narrow\">"
            "<h1>" +
-           (status == 404 ? std::string("Not found") : status == 403 ? std::string("Not allowed") : "Something is wrong") +
-           "</h1><p role=\"alert\">" + E(message) + "</p><p><a href=\"/console/\">Back to the console</a></p></main></body></html>";
+           (status == 404   ? std::string("Not found")
+            : status == 403 ? std::string("Not allowed")
+                            : "Something is wrong") +
+           "</h1><p role=\"alert\">" + E(message) +
+           "</p><p><a href=\"/console/\">Back to the console</a></p></main></body></html>";
 }
 
 std::string RenderLayout(const Context& context, std::string_view title, std::string_view active,
@@ -140,10 +146,10 @@ std::string RenderLayout(const Context& context, std::string_view title, std::st
            "<a class=\"skip\" href=\"#main\">Skip to content</a><header class=\"top\"><span class=\"site\">" +
            E(context.settings.site_name) + "</span><nav aria-label=\"Main\"><ul>" + nav +
            "</ul></nav><form class=\"logout\" method=\"post\" action=\"/console/logout\">" + CsrfField(context) +
-           "<span class=\"who\">" + E(context.user.display_name.empty() ? context.user.username : context.user.display_name) +
-           " · " + E(HumanLabel(role)) +
-           "</span> <button type=\"submit\">Log out</button></form></header><main id=\"main\">" + content +
-           "</main></body></html>";
+           "<span class=\"who\">" +
+           E(context.user.display_name.empty() ? context.user.username : context.user.display_name) + " · " +
+           E(HumanLabel(role)) + "</span> <button type=\"submit\">Log out</button></form></header><main id=\"main\">" +
+           content + "</main></body></html>";
 }
 
 std::string RenderLogin(const std::string& site_name, const std::string& login_token, const std::string& message) {
@@ -157,14 +163,15 @@ std::string RenderLogin(const std::string& site_name, const std::string& login_t
     if (!message.empty()) {
         out += "<p class=\"error\" role=\"alert\" id=\"login-error\">" + E(message) + "</p>";
     }
-    out += "<form method=\"post\" action=\"/console/login\" class=\"stack\"><input type=\"hidden\" name=\"csrf\" "
-           "value=\"" +
-           E(login_token) +
-           "\"><label for=\"username\">Username</label><input id=\"username\" name=\"username\" "
-           "autocomplete=\"username\" required autofocus><label for=\"password\">Password</label><input "
-           "id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required><button "
-           "type=\"submit\">Log in</button></form><p class=\"hint\">Sessions end after inactivity. Accounts lock "
-           "after repeated failed attempts.</p></main></body></html>";
+    out +=
+        "<form method=\"post\" action=\"/console/login\" class=\"stack\"><input type=\"hidden\" name=\"csrf\" "
+        "value=\"" +
+        E(login_token) +
+        "\"><label for=\"username\">Username</label><input id=\"username\" name=\"username\" "
+        "autocomplete=\"username\" required autofocus><label for=\"password\">Password</label><input "
+        "id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required><button "
+        "type=\"submit\">Log in</button></form><p class=\"hint\">Sessions end after inactivity. Accounts lock "
+        "after repeated failed attempts.</p></main></body></html>";
     return out;
 }
 
@@ -172,9 +179,9 @@ std::string RenderQueue(const Context& context, const crm::CaseQuery& query, con
     const crm::CaseFacets& f = page.facets;
     const std::string& tz = context.settings.time_zone;
     std::string out = "<h1>Flagged complaints and inquiries</h1>";
-    out += "<p class=\"summary\"><strong id=\"case-total\">" + std::to_string(f.total) + "</strong> cases match · <a href=\"/console/queue?" +
-           E(CaseQueryString(query, tz)) + "&amp;overdue=1\" class=\"overdue\">" + std::to_string(f.overdue) +
-           " overdue</a></p>";
+    out += "<p class=\"summary\"><strong id=\"case-total\">" + std::to_string(f.total) +
+           "</strong> cases match · <a href=\"/console/queue?" + E(CaseQueryString(query, tz)) +
+           "&amp;overdue=1\" class=\"overdue\">" + std::to_string(f.overdue) + " overdue</a></p>";
     // The filters: a plain GET form, usable without JavaScript.
     std::map<std::string, std::int64_t> status_counts = f.status;
     out += "<form method=\"get\" action=\"/console/queue\" class=\"filters\" aria-label=\"Filters\">";
@@ -207,21 +214,25 @@ std::string RenderQueue(const Context& context, const crm::CaseQuery& query, con
     if (page.cases.empty()) {
         return out + "<p class=\"empty\">No case matches these filters.</p>";
     }
-    out += "<table class=\"queue\"><caption class=\"visually-hidden\">Cases, most urgent and nearest deadline "
-           "first</caption><thead><tr><th scope=\"col\">Case</th><th scope=\"col\">Urgency</th><th "
-           "scope=\"col\">Deadline</th><th scope=\"col\">Categories</th><th scope=\"col\">Channel</th><th "
-           "scope=\"col\">Sentiment</th><th scope=\"col\">Assigned</th><th scope=\"col\">First message</th></tr></thead><tbody>";
+    out +=
+        "<table class=\"queue\"><caption class=\"visually-hidden\">Cases, most urgent and nearest deadline "
+        "first</caption><thead><tr><th scope=\"col\">Case</th><th scope=\"col\">Urgency</th><th "
+        "scope=\"col\">Deadline</th><th scope=\"col\">Categories</th><th scope=\"col\">Channel</th><th "
+        "scope=\"col\">Sentiment</th><th scope=\"col\">Assigned</th><th scope=\"col\">First "
+        "message</th></tr></thead><tbody>";
     for (const auto& c : page.cases) {
         const bool overdue = c.status == "open" && !c.first_response_at && c.due_at && *c.due_at < context.now;
-        out += std::string("<tr") + (overdue ? " class=\"is-overdue\"" : "") + "><td data-label=\"Case\"><a href=\"/console/cases/" +
-               std::to_string(c.id) + "\">#" + std::to_string(c.id) + "</a><br><small>opened " +
-               E(FormatLocalTime(c.opened_at, context.settings.time_zone)) + "</small></td><td data-label=\"Urgency\">" +
-               Badge(c.urgency) + "</td><td data-label=\"Deadline\">" + DueCell(context, c) +
-               "</td><td data-label=\"Categories\">" + Join(c.categories, ", ") + "</td><td data-label=\"Channel\">" +
-               Join(c.channels, ", ") + "</td><td data-label=\"Sentiment\">" + E(HumanLabel(c.sentiment_label)) +
-               "</td><td data-label=\"Assigned\">" +
-               E(c.assigned_username.empty() ? (c.assigned_unit.empty() ? "–" : c.assigned_unit)
-                                             : c.assigned_username + (c.assigned_unit.empty() ? "" : " · " + c.assigned_unit)) +
+        out += std::string("<tr") + (overdue ? " class=\"is-overdue\"" : "") +
+               "><td data-label=\"Case\"><a href=\"/console/cases/" + std::to_string(c.id) + "\">#" +
+               std::to_string(c.id) + "</a><br><small>opened " +
+               E(FormatLocalTime(c.opened_at, context.settings.time_zone)) +
+               "</small></td><td data-label=\"Urgency\">" + Badge(c.urgency) + "</td><td data-label=\"Deadline\">" +
+               DueCell(context, c) + "</td><td data-label=\"Categories\">" + Join(c.categories, ", ") +
+               "</td><td data-label=\"Channel\">" + Join(c.channels, ", ") + "</td><td data-label=\"Sentiment\">" +
+               E(HumanLabel(c.sentiment_label)) + "</td><td data-label=\"Assigned\">" +
+               E(c.assigned_username.empty()
+                     ? (c.assigned_unit.empty() ? "–" : c.assigned_unit)
+                     : c.assigned_username + (c.assigned_unit.empty() ? "" : " · " + c.assigned_unit)) +
                "</td><td data-label=\"First message\" class=\"preview\">" +
                E(VisibleText(context, c.preview, c.channels.empty() ? "unknown" : c.channels.front())) + "</td></tr>";
     }
@@ -244,17 +255,18 @@ std::string RenderCase(const Context& context, const crm::CaseDetail& detail, co
     const std::string& tz = context.settings.time_zone;
     const std::string id = std::to_string(c.id);
     std::string out = "<p><a href=\"/console/queue\">← Queue</a></p><h1>Case #" + id + " " + Badge(c.urgency) +
-                      " <span class=\"status status-" + E(c.status) + "\" id=\"case-status\">" + E(HumanLabel(c.status)) +
-                      "</span></h1>";
+                      " <span class=\"status status-" + E(c.status) + "\" id=\"case-status\">" +
+                      E(HumanLabel(c.status)) + "</span></h1>";
     if (!notice.empty()) {
         out += "<p class=\"notice\" role=\"status\">" + E(notice) + "</p>";
     }
-    out += "<dl class=\"facts\"><dt>Opened</dt><dd>" + E(FormatLocalTime(c.opened_at, tz)) + "</dd><dt>Deadline</dt><dd>" +
-           DueCell(context, c) + "</dd><dt>Categories</dt><dd id=\"case-categories\">" +
+    out += "<dl class=\"facts\"><dt>Opened</dt><dd>" + E(FormatLocalTime(c.opened_at, tz)) +
+           "</dd><dt>Deadline</dt><dd>" + DueCell(context, c) + "</dd><dt>Categories</dt><dd id=\"case-categories\">" +
            (c.categories.empty() ? std::string("none") : Join(c.categories, ", ")) +
-           (c.categories_corrected ? " <small>(corrected by staff)</small>" : "") + "</dd><dt>Sentiment</dt><dd id=\"case-sentiment\">" +
-           E(HumanLabel(c.sentiment_label)) + " (lowest score " + FormatNumber(c.min_sentiment_score, 2) +
-           ")</dd><dt>Assigned</dt><dd>" + E(c.assigned_username.empty() ? "nobody" : c.assigned_username) +
+           (c.categories_corrected ? " <small>(corrected by staff)</small>" : "") +
+           "</dd><dt>Sentiment</dt><dd id=\"case-sentiment\">" + E(HumanLabel(c.sentiment_label)) + " (lowest score " +
+           FormatNumber(c.min_sentiment_score, 2) + ")</dd><dt>Assigned</dt><dd>" +
+           E(c.assigned_username.empty() ? "nobody" : c.assigned_username) +
            (c.assigned_unit.empty() ? "" : " · unit " + E(c.assigned_unit)) + "</dd><dt>From</dt><dd>" +
            E(VisibleAuthor(context, c.author)) + " on " + E(c.source) + "</dd>";
     if (!c.outcome.empty()) {
@@ -267,8 +279,11 @@ std::string RenderCase(const Context& context, const crm::CaseDetail& detail, co
     if (detail.patient) {
         const auto& p = *detail.patient;
         out += "<dt>Patient</dt><dd>" +
-               (SeesPersonalData(context.viewer.role) ? "MRN " + E(p.mrn.empty() ? "unknown" : p.mrn) : std::string("[patient]")) +
-               (p.visit_number.empty() ? "" : " · visit " + E(SeesPersonalData(context.viewer.role) ? p.visit_number : "[visit]")) +
+               (SeesPersonalData(context.viewer.role) ? "MRN " + E(p.mrn.empty() ? "unknown" : p.mrn)
+                                                      : std::string("[patient]")) +
+               (p.visit_number.empty()
+                    ? ""
+                    : " · visit " + E(SeesPersonalData(context.viewer.role) ? p.visit_number : "[visit]")) +
                (p.care_unit.empty() ? "" : " · " + E(p.care_unit)) +
                (p.physician_id.empty() ? "" : " · physician " + E(p.physician_id)) +
                (p.discharged_at ? " · discharged " + E(FormatLocalDate(*p.discharged_at, tz)) : "") + "</dd>";
@@ -286,8 +301,8 @@ std::string RenderCase(const Context& context, const crm::CaseDetail& detail, co
             spans.push_back({span.span.begin, span.span.end, span.kind});
         }
         const std::string shown = redact ? RedactSpans(m.text, spans) : m.text;
-        out += "<li class=\"message\"><article><header><strong>" + E(HumanLabel(m.channel)) + "</strong> · " + E(m.source) +
-               " · " + E(VisibleAuthor(context, m.author)) + " · <time>" +
+        out += "<li class=\"message\"><article><header><strong>" + E(HumanLabel(m.channel)) + "</strong> · " +
+               E(m.source) + " · " + E(VisibleAuthor(context, m.author)) + " · <time>" +
                E(FormatLocalTime(m.posted_at.value_or(m.received_at), tz)) + "</time></header>";
         if (!m.question.empty()) {
             out += "<p class=\"question\">Answering: " + E(m.question) + "</p>";
@@ -308,7 +323,8 @@ std::string RenderCase(const Context& context, const crm::CaseDetail& detail, co
             }
         }
         out += std::string(any_category ? "" : "none") + "</dd><dt>Tags</dt><dd>" +
-               (analysis.tags.empty() ? std::string("none") : Join(analysis.tags, ", ")) + "</dd><dt>Red flags</dt><dd>";
+               (analysis.tags.empty() ? std::string("none") : Join(analysis.tags, ", ")) +
+               "</dd><dt>Red flags</dt><dd>";
         if (analysis.red_flag_details.empty()) {
             out += "none";
         }
@@ -349,21 +365,26 @@ std::string RenderCase(const Context& context, const crm::CaseDetail& detail, co
     if (c.status == "open") {
         out += "<form method=\"post\" action=\"" + action + "assign\" class=\"stack\"><h3>Assign</h3>" + csrf +
                "<label for=\"assign-user\">Person (username)</label><input id=\"assign-user\" name=\"user\" value=\"" +
-               E(c.assigned_username) + "\"><label for=\"assign-unit\">Unit</label><input id=\"assign-unit\" "
-               "name=\"unit\" value=\"" + E(c.assigned_unit) + "\"><button type=\"submit\">Assign</button></form>";
+               E(c.assigned_username) +
+               "\"><label for=\"assign-unit\">Unit</label><input id=\"assign-unit\" "
+               "name=\"unit\" value=\"" +
+               E(c.assigned_unit) + "\"><button type=\"submit\">Assign</button></form>";
         out += "<form method=\"post\" action=\"" + action + "response\" class=\"stack\"><h3>Record a response</h3>" +
-               csrf + "<label for=\"response-channel\">Sent through</label><select id=\"response-channel\" name=\"channel\">";
+               csrf +
+               "<label for=\"response-channel\">Sent through</label><select id=\"response-channel\" name=\"channel\">";
         for (const auto& channel : kResponseChannels) {
             out += Option(channel, HumanLabel(channel), false);
         }
-        out += "</select><label for=\"response-body\">What was said</label><textarea id=\"response-body\" name=\"body\" "
-               "rows=\"3\"></textarea><button type=\"submit\">Record response</button></form>";
+        out +=
+            "</select><label for=\"response-body\">What was said</label><textarea id=\"response-body\" name=\"body\" "
+            "rows=\"3\"></textarea><button type=\"submit\">Record response</button></form>";
     }
-    out += "<form method=\"post\" action=\"" + action + "note\" class=\"stack\"><h3>Add a note</h3>" + csrf +
-           "<label for=\"note-body\">Note</label><textarea id=\"note-body\" name=\"body\" rows=\"3\" required></textarea>"
-           "<button type=\"submit\">Add note</button></form>";
-    out += "<form method=\"post\" action=\"" + action + "correct\" class=\"stack\"><h3>Correct the analysis</h3>" + csrf +
-           "<fieldset><legend>Categories</legend>";
+    out +=
+        "<form method=\"post\" action=\"" + action + "note\" class=\"stack\"><h3>Add a note</h3>" + csrf +
+        "<label for=\"note-body\">Note</label><textarea id=\"note-body\" name=\"body\" rows=\"3\" required></textarea>"
+        "<button type=\"submit\">Add note</button></form>";
+    out += "<form method=\"post\" action=\"" + action + "correct\" class=\"stack\"><h3>Correct the analysis</h3>" +
+           csrf + "<fieldset><legend>Categories</legend>";
     for (const auto& category : kHcatCategories) {
         const bool checked = std::find(c.categories.begin(), c.categories.end(), category) != c.categories.end();
         out += "<label class=\"check\"><input type=\"checkbox\" name=\"category\" value=\"" + E(category) + "\"" +
@@ -377,15 +398,18 @@ std::string RenderCase(const Context& context, const crm::CaseDetail& detail, co
     out += "</fieldset><button type=\"submit\">Save correction</button></form>";
     if (c.status == "open") {
         out += "<form method=\"post\" action=\"" + action + "merge\" class=\"stack\"><h3>Merge as a duplicate</h3>" +
-               csrf + "<label for=\"merge-into\">Into case number</label><input id=\"merge-into\" name=\"into\" "
-               "inputmode=\"numeric\" pattern=\"[0-9]+\" required><button type=\"submit\">Merge into that case</button></form>";
+               csrf +
+               "<label for=\"merge-into\">Into case number</label><input id=\"merge-into\" name=\"into\" "
+               "inputmode=\"numeric\" pattern=\"[0-9]+\" required><button type=\"submit\">Merge into that "
+               "case</button></form>";
         out += "<form method=\"post\" action=\"" + action + "resolve\" class=\"stack\"><h3>Resolve</h3>" + csrf +
                "<label for=\"resolve-outcome\">Outcome</label><select id=\"resolve-outcome\" name=\"outcome\">";
         for (const auto& outcome : kOutcomes) {
             out += Option(outcome, HumanLabel(outcome), false);
         }
-        out += "</select><label for=\"resolve-note\">Note</label><textarea id=\"resolve-note\" name=\"note\" rows=\"2\">"
-               "</textarea><button type=\"submit\">Resolve case</button></form>";
+        out +=
+            "</select><label for=\"resolve-note\">Note</label><textarea id=\"resolve-note\" name=\"note\" rows=\"2\">"
+            "</textarea><button type=\"submit\">Resolve case</button></form>";
     } else if (!c.merged_into) {
         out += "<form method=\"post\" action=\"" + action + "reopen\" class=\"stack\"><h3>Reopen</h3>" + csrf +
                "<label for=\"reopen-reason\">Why</label><textarea id=\"reopen-reason\" name=\"reason\" rows=\"2\">"
@@ -418,8 +442,9 @@ std::string RenderDashboard(const Context& context, const crm::DashboardData& da
     } else {
         out += "<ul class=\"spikes\">";
         for (const auto& spike : spikes) {
-            out += "<li class=\"spike\"><strong>" + E(data.days[spike.index]) + "</strong>: " +
-                   FormatNumber(spike.value, 0) + " complaints (usual " + FormatNumber(spike.baseline, 0) + ")</li>";
+            out += "<li class=\"spike\"><strong>" + E(data.days[spike.index]) +
+                   "</strong>: " + FormatNumber(spike.value, 0) + " complaints (usual " +
+                   FormatNumber(spike.baseline, 0) + ")</li>";
         }
         out += "</ul>";
     }
@@ -453,18 +478,23 @@ std::string RenderDashboard(const Context& context, const crm::DashboardData& da
         }
     }
     out += "<section><h2>Sentiment trend</h2>" + RenderLineChart(sentiment) + "</section>";
-    out += "<section><h2>Response times against targets</h2><table class=\"figures\" id=\"response-times\"><thead><tr>"
-           "<th scope=\"col\">Urgency</th><th scope=\"col\">Cases</th><th scope=\"col\">Responded</th><th "
-           "scope=\"col\">Within target</th><th scope=\"col\">Median time to respond</th><th "
-           "scope=\"col\">Target</th><th scope=\"col\">Overdue, no response</th></tr></thead><tbody>";
+    out +=
+        "<section><h2>Response times against targets</h2><table class=\"figures\" id=\"response-times\"><thead><tr>"
+        "<th scope=\"col\">Urgency</th><th scope=\"col\">Cases</th><th scope=\"col\">Responded</th><th "
+        "scope=\"col\">Within target</th><th scope=\"col\">Median time to respond</th><th "
+        "scope=\"col\">Target</th><th scope=\"col\">Overdue, no response</th></tr></thead><tbody>";
     for (const auto& row : ResponseTimes(context, data)) {
         out += "<tr><th scope=\"row\">" + Badge(row.urgency) + "</th><td>" + std::to_string(row.cases) + "</td><td>" +
                std::to_string(row.responded) + "</td><td>" +
-               (row.responded ? FormatNumber(100.0 * static_cast<double>(row.within_target) / static_cast<double>(row.responded), 0) + " %"
-                              : std::string("–")) +
-               "</td><td>" + (row.median_business_time ? E(FormatDuration(*row.median_business_time)) : std::string("–")) +
-               "</td><td>" + E(FormatDuration(row.target)) + "</td><td" + (row.overdue_open ? " class=\"overdue\"" : "") +
-               ">" + std::to_string(row.overdue_open) + "</td></tr>";
+               (row.responded
+                    ? FormatNumber(100.0 * static_cast<double>(row.within_target) / static_cast<double>(row.responded),
+                                   0) +
+                          " %"
+                    : std::string("–")) +
+               "</td><td>" +
+               (row.median_business_time ? E(FormatDuration(*row.median_business_time)) : std::string("–")) +
+               "</td><td>" + E(FormatDuration(row.target)) + "</td><td" +
+               (row.overdue_open ? " class=\"overdue\"" : "") + ">" + std::to_string(row.overdue_open) + "</td></tr>";
     }
     out += "</tbody></table><p class=\"hint\">Times count business hours where the target does.</p></section>";
     std::vector<std::pair<std::int64_t, std::string>> themes;
@@ -521,11 +551,13 @@ std::string RenderPhysicianSummary(const Context& context, const crm::SummaryDat
         }
         out += "</ul>";
     }
-    out += "</section><section><h2>Questions</h2><table class=\"figures\"><thead><tr><th scope=\"col\">Question</th><th "
-           "scope=\"col\">Answers</th><th scope=\"col\">Mean</th><th scope=\"col\">Previous period</th></tr></thead><tbody>";
+    out +=
+        "</section><section><h2>Questions</h2><table class=\"figures\"><thead><tr><th scope=\"col\">Question</th><th "
+        "scope=\"col\">Answers</th><th scope=\"col\">Mean</th><th scope=\"col\">Previous "
+        "period</th></tr></thead><tbody>";
     for (const auto& question : summary.questions) {
-        const double mean = question.numeric_answers ? question.total / static_cast<double>(question.numeric_answers)
-                                                     : std::nan("");
+        const double mean =
+            question.numeric_answers ? question.total / static_cast<double>(question.numeric_answers) : std::nan("");
         double previous = std::nan("");
         for (const auto& p : summary.previous_questions) {
             if (p.question_id == question.question_id && p.numeric_answers) {
@@ -591,8 +623,9 @@ std::string RenderPhysicianSurvey(const Context& context, const crm::PhysicianSu
     if (view.survey.answered_at) {
         out += "<dt>Answered</dt><dd>" + E(FormatLocalTime(*view.survey.answered_at, tz)) + "</dd>";
     }
-    out += "</dl><h2>Answers</h2><table class=\"figures\" id=\"answers\"><thead><tr><th scope=\"col\">Question</th><th "
-           "scope=\"col\">Answer</th><th scope=\"col\">Red flag</th></tr></thead><tbody>";
+    out +=
+        "</dl><h2>Answers</h2><table class=\"figures\" id=\"answers\"><thead><tr><th scope=\"col\">Question</th><th "
+        "scope=\"col\">Answer</th><th scope=\"col\">Red flag</th></tr></thead><tbody>";
     // Red flags first, then the rest in question order.
     std::vector<crm::SurveyAnswerRecord> answers = view.answers;
     std::stable_sort(answers.begin(), answers.end(),
@@ -601,7 +634,7 @@ std::string RenderPhysicianSurvey(const Context& context, const crm::PhysicianSu
         out += std::string("<tr") + (answer.red_flag.empty() ? "" : " class=\"is-flagged\"") + "><th scope=\"row\">" +
                E(QuestionText(view.definition_json, answer.question_id)) + "</th><td>" +
                E(answer.value_text.empty() && answer.value_number ? std::to_string(*answer.value_number)
-                                                                 : answer.value_text) +
+                                                                  : answer.value_text) +
                "</td><td>" + E(answer.red_flag.empty() ? "–" : HumanLabel(answer.red_flag)) + "</td></tr>";
     }
     out += "</tbody></table>";
@@ -614,15 +647,17 @@ std::string RenderPhysicianSurvey(const Context& context, const crm::PhysicianSu
 
 std::string RenderAudit(const Context& context, const std::vector<crm::AuditEntry>& entries,
                         const crm::AuditFilter& filter) {
-    std::string out = "<h1>Audit log</h1><form method=\"get\" action=\"/console/audit\" class=\"filters\"><label>Who "
-                      "<input name=\"actor\" value=\"" +
-                      E(filter.actor.value_or("")) + "\"></label><label>Action <input name=\"action\" value=\"" +
-                      E(filter.action.value_or("")) + "\"></label><label>Object <input name=\"object_type\" value=\"" +
-                      E(filter.object_type.value_or("")) + "\"></label><label>Id <input name=\"object_id\" value=\"" +
-                      E(filter.object_id.value_or("")) + "\"></label><button type=\"submit\">Filter</button></form>";
-    out += "<table class=\"figures audit\"><thead><tr><th scope=\"col\">When</th><th scope=\"col\">Who</th><th "
-           "scope=\"col\">Role</th><th scope=\"col\">Action</th><th scope=\"col\">Object</th><th scope=\"col\">From</th>"
-           "<th scope=\"col\">Detail</th></tr></thead><tbody>";
+    std::string out =
+        "<h1>Audit log</h1><form method=\"get\" action=\"/console/audit\" class=\"filters\"><label>Who "
+        "<input name=\"actor\" value=\"" +
+        E(filter.actor.value_or("")) + "\"></label><label>Action <input name=\"action\" value=\"" +
+        E(filter.action.value_or("")) + "\"></label><label>Object <input name=\"object_type\" value=\"" +
+        E(filter.object_type.value_or("")) + "\"></label><label>Id <input name=\"object_id\" value=\"" +
+        E(filter.object_id.value_or("")) + "\"></label><button type=\"submit\">Filter</button></form>";
+    out +=
+        "<table class=\"figures audit\"><thead><tr><th scope=\"col\">When</th><th scope=\"col\">Who</th><th "
+        "scope=\"col\">Role</th><th scope=\"col\">Action</th><th scope=\"col\">Object</th><th scope=\"col\">From</th>"
+        "<th scope=\"col\">Detail</th></tr></thead><tbody>";
     for (const auto& entry : entries) {
         out += "<tr><td>" + E(FormatLocalTime(entry.at, context.settings.time_zone)) + "</td><td>" + E(entry.actor) +
                "</td><td>" + E(entry.actor_role) + "</td><td>" + E(entry.action) + "</td><td>" + E(entry.object_type) +

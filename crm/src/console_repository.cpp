@@ -105,9 +105,9 @@ const std::string kCasePreview =
     "ORDER BY COALESCE(i.posted_at, i.received_at), i.id LIMIT 1), '')";
 
 const std::string kCaseColumns =
-    "c.id, c.source, c.author, c.status, c.urgency, c.min_sentiment_score, " + kCaseSentiment +
-    ", c.item_count, " + TimeColumn("c.opened_at") + ", " + TimeColumn("c.updated_at") + ", " +
-    TimeColumn("c.due_at") + ", " + TimeColumn("c.first_response_at") + ", " + TimeColumn("c.closed_at") +
+    "c.id, c.source, c.author, c.status, c.urgency, c.min_sentiment_score, " + kCaseSentiment + ", c.item_count, " +
+    TimeColumn("c.opened_at") + ", " + TimeColumn("c.updated_at") + ", " + TimeColumn("c.due_at") + ", " +
+    TimeColumn("c.first_response_at") + ", " + TimeColumn("c.closed_at") +
     ", c.outcome, COALESCE((SELECT u.username FROM console_user AS u WHERE u.id = c.assigned_user_id), ''), "
     "c.assigned_unit, c.care_unit, COALESCE(c.physician_id, ''), " +
     kCaseCategories + ", c.category_override IS NOT NULL, " + kCaseChannels + ", c.merged_into, c.survey_id, " +
@@ -305,9 +305,9 @@ Result<std::optional<ConsoleUser>> ConsoleRepository::FindUser(const std::string
     return store_.impl_->Run<std::optional<ConsoleUser>>(
         "find console user", [&](pqxx::connection& conn) -> Result<std::optional<ConsoleUser>> {
             pqxx::nontransaction txn(conn, "find console user");
-            const pqxx::result rows = Prepared(
-                txn, "crm_console_4", "SELECT " + kUserColumns + " FROM console_user AS u WHERE u.username = $1",
-                username);
+            const pqxx::result rows =
+                Prepared(txn, "crm_console_4",
+                         "SELECT " + kUserColumns + " FROM console_user AS u WHERE u.username = $1", username);
             if (rows.empty()) {
                 return std::optional<ConsoleUser>();
             }
@@ -320,8 +320,8 @@ Result<std::vector<ConsoleUser>> ConsoleRepository::ListUsers() {
         "list console users", [&](pqxx::connection& conn) -> Result<std::vector<ConsoleUser>> {
             pqxx::nontransaction txn(conn, "list console users");
             std::vector<ConsoleUser> users;
-            for (const auto& row :
-                 Prepared(txn, "crm_console_5", "SELECT " + kUserColumns + " FROM console_user AS u ORDER BY u.username")) {
+            for (const auto& row : Prepared(txn, "crm_console_5",
+                                            "SELECT " + kUserColumns + " FROM console_user AS u ORDER BY u.username")) {
                 users.push_back(ToUser(row));
             }
             return users;
@@ -354,15 +354,16 @@ Result<void> ConsoleRepository::SetPassword(const std::string& username, const s
                                             const Viewer& by) {
     return store_.impl_->Run<void>("reset console password", [&](pqxx::connection& conn) -> Result<void> {
         pqxx::work txn(conn, "reset console password");
-        const pqxx::result rows = Prepared(
-            txn, "crm_console_9",
-            "UPDATE console_user SET password_hash = $2, password_changed_at = now(), failed_logins = 0, "
-            "locked_until = NULL WHERE username = $1 RETURNING id",
-            username, password_hash);
+        const pqxx::result rows =
+            Prepared(txn, "crm_console_9",
+                     "UPDATE console_user SET password_hash = $2, password_changed_at = now(), failed_logins = 0, "
+                     "locked_until = NULL WHERE username = $1 RETURNING id",
+                     username, password_hash);
         if (rows.empty()) {
             return CrmErrc::kNotFound;
         }
-        Prepared(txn, "crm_console_7", "UPDATE console_session SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL",
+        Prepared(txn, "crm_console_7",
+                 "UPDATE console_session SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL",
                  rows[0][0].as<std::int64_t>());
         InsertAudit(txn, by, {"password_reset", "user", username, "{}"});
         txn.commit();
@@ -378,10 +379,14 @@ Result<void> ConsoleRepository::RecordLoginFailure(const std::string& username, 
         const pqxx::result rows = Prepared(
             txn, "crm_console_10",
             "UPDATE console_user SET failed_logins = failed_logins + 1, locked_until = CASE WHEN failed_logins + 1 "
-            ">= $2 THEN " + TimeParam(3) + " ELSE locked_until END WHERE username = $1 RETURNING failed_logins, "
-            "locked_until IS NOT NULL AND locked_until > " + TimeParam(4),
+            ">= $2 THEN " +
+                TimeParam(3) +
+                " ELSE locked_until END WHERE username = $1 RETURNING failed_logins, "
+                "locked_until IS NOT NULL AND locked_until > " +
+                TimeParam(4),
             username, max_failures, ToUnixMicros(now + lock_for), ToUnixMicros(now));
-        Viewer anonymous{.actor = username.empty() ? std::string("(empty)") : username, .remote_address = remote_address};
+        Viewer anonymous{.actor = username.empty() ? std::string("(empty)") : username,
+                         .remote_address = remote_address};
         std::string detail = "{\"known_user\":" + std::string(rows.empty() ? "false" : "true");
         if (!rows.empty()) {
             detail += ",\"failures\":" + std::to_string(rows[0][0].as<int>()) +
@@ -396,31 +401,33 @@ Result<void> ConsoleRepository::RecordLoginFailure(const std::string& username, 
 Result<std::int64_t> ConsoleRepository::CreateSession(std::int64_t user_id, const std::string& token_digest,
                                                       const std::string& csrf_secret, Timestamp now,
                                                       Timestamp expires_at, const std::string& remote_address) {
-    return store_.impl_->Run<std::int64_t>("create console session", [&](pqxx::connection& conn) -> Result<std::int64_t> {
-        pqxx::work txn(conn, "create console session");
-        const pqxx::result user = Prepared(
-            txn, "crm_console_11",
-            "UPDATE console_user SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND NOT disabled "
-            "RETURNING username, role",
-            user_id);
-        if (user.empty()) {
-            return CrmErrc::kNotFound;
-        }
-        const auto id = Prepared1(txn, "crm_console_12",
-                                  "INSERT INTO console_session (token_digest, csrf_secret, user_id, remote_address, "
-                                  "created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, " +
-                                      TimeParam(5) + ", " + TimeParam(5) + ", " + TimeParam(6) + ") RETURNING id",
-                                  token_digest, csrf_secret, user_id, remote_address, ToUnixMicros(now),
-                                  ToUnixMicros(expires_at))[0]
-                            .as<std::int64_t>();
-        const Viewer viewer{.user_id = user_id,
-                            .actor = user[0][0].as<std::string>(),
-                            .role = user[0][1].as<std::string>(),
-                            .remote_address = remote_address};
-        InsertAudit(txn, viewer, {"login", "session", std::to_string(id), "{}"});
-        txn.commit();
-        return id;
-    });
+    return store_.impl_->Run<std::int64_t>(
+        "create console session", [&](pqxx::connection& conn) -> Result<std::int64_t> {
+            pqxx::work txn(conn, "create console session");
+            const pqxx::result user = Prepared(
+                txn, "crm_console_11",
+                "UPDATE console_user SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND NOT disabled "
+                "RETURNING username, role",
+                user_id);
+            if (user.empty()) {
+                return CrmErrc::kNotFound;
+            }
+            const auto id =
+                Prepared1(txn, "crm_console_12",
+                          "INSERT INTO console_session (token_digest, csrf_secret, user_id, remote_address, "
+                          "created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, " +
+                              TimeParam(5) + ", " + TimeParam(5) + ", " + TimeParam(6) + ") RETURNING id",
+                          token_digest, csrf_secret, user_id, remote_address, ToUnixMicros(now),
+                          ToUnixMicros(expires_at))[0]
+                    .as<std::int64_t>();
+            const Viewer viewer{.user_id = user_id,
+                                .actor = user[0][0].as<std::string>(),
+                                .role = user[0][1].as<std::string>(),
+                                .remote_address = remote_address};
+            InsertAudit(txn, viewer, {"login", "session", std::to_string(id), "{}"});
+            txn.commit();
+            return id;
+        });
 }
 
 Result<std::optional<SessionRecord>> ConsoleRepository::TouchSession(const std::string& token_digest, Timestamp now,
@@ -477,11 +484,11 @@ Result<std::int64_t> ConsoleRepository::CreateApiToken(const std::string& userna
                                                        const std::string& token_digest, const Viewer& by) {
     return store_.impl_->Run<std::int64_t>("create api token", [&](pqxx::connection& conn) -> Result<std::int64_t> {
         pqxx::work txn(conn, "create api token");
-        const pqxx::result rows = Prepared(
-            txn, "crm_console_16",
-            "INSERT INTO api_token (token_digest, user_id, name) SELECT $1, u.id, $3 FROM console_user AS u "
-            "WHERE u.username = $2 AND NOT u.disabled RETURNING id",
-            token_digest, username, name);
+        const pqxx::result rows =
+            Prepared(txn, "crm_console_16",
+                     "INSERT INTO api_token (token_digest, user_id, name) SELECT $1, u.id, $3 FROM console_user AS u "
+                     "WHERE u.username = $2 AND NOT u.disabled RETURNING id",
+                     token_digest, username, name);
         if (rows.empty()) {
             return CrmErrc::kNotFound;
         }
@@ -492,14 +499,14 @@ Result<std::int64_t> ConsoleRepository::CreateApiToken(const std::string& userna
     });
 }
 
-Result<std::optional<ConsoleUser>> ConsoleRepository::FindApiTokenUser(const std::string& token_digest,
-                                                                       Timestamp now) {
+Result<std::optional<ConsoleUser>> ConsoleRepository::FindApiTokenUser(const std::string& token_digest, Timestamp now) {
     return store_.impl_->Run<std::optional<ConsoleUser>>(
         "find api token", [&](pqxx::connection& conn) -> Result<std::optional<ConsoleUser>> {
             pqxx::work txn(conn, "find api token");
             const pqxx::result rows = Prepared(
                 txn, "crm_console_17",
-                "UPDATE api_token AS t SET last_used_at = " + TimeParam(2) + " FROM console_user AS u WHERE "
+                "UPDATE api_token AS t SET last_used_at = " + TimeParam(2) +
+                    " FROM console_user AS u WHERE "
                     "u.id = t.user_id AND t.token_digest = $1 AND t.revoked_at IS NULL AND NOT u.disabled RETURNING " +
                     kUserColumns,
                 token_digest, ToUnixMicros(now));
@@ -514,10 +521,9 @@ Result<std::optional<ConsoleUser>> ConsoleRepository::FindApiTokenUser(const std
 Result<void> ConsoleRepository::RevokeApiToken(std::int64_t token_id, const Viewer& by) {
     return store_.impl_->Run<void>("revoke api token", [&](pqxx::connection& conn) -> Result<void> {
         pqxx::work txn(conn, "revoke api token");
-        const pqxx::result rows =
-            Prepared(txn, "crm_console_18",
-                     "UPDATE api_token SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id",
-                     token_id);
+        const pqxx::result rows = Prepared(
+            txn, "crm_console_18",
+            "UPDATE api_token SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id", token_id);
         if (rows.empty()) {
             return CrmErrc::kNotFound;
         }
@@ -600,10 +606,11 @@ Result<CaseQueuePage> ConsoleRepository::ListCases(const Viewer& viewer, const C
         for (const auto& row : txn.exec(sql)) {
             page.cases.push_back(ToCaseSummary(row));
         }
-        const std::string now_sql = "'epoch'::timestamptz + " + std::to_string(ToUnixMicros(now)) +
-                                    " * interval '1 microsecond'";
+        const std::string now_sql =
+            "'epoch'::timestamptz + " + std::to_string(ToUnixMicros(now)) + " * interval '1 microsecond'";
         const pqxx::row totals = txn.exec1(
-            "SELECT count(*), count(*) FILTER (WHERE c.status = 'open' AND c.first_response_at IS NULL AND c.due_at < " +
+            "SELECT count(*), count(*) FILTER (WHERE c.status = 'open' AND c.first_response_at IS NULL AND c.due_at "
+            "< " +
             now_sql + ") FROM feedback_case AS c WHERE " + scope + filters);
         page.facets.total = totals[0].as<std::int64_t>();
         page.facets.overdue = totals[1].as<std::int64_t>();
@@ -616,13 +623,14 @@ Result<CaseQueuePage> ConsoleRepository::ListCases(const Viewer& viewer, const C
         // Categories and channels come from the cases' messages: one join each, not a subquery per case (the
         // queue page's most expensive part with thousands of open cases).
         const std::string category_filters = FilterConditions(txn, query, now, "category");
-        for (const auto& row : txn.exec(
-                 "SELECT v, count(*) FROM (SELECT DISTINCT c.id, x AS v FROM feedback_case AS c JOIN item AS i ON "
-                 "i.case_id = c.id CROSS JOIN LATERAL unnest(i.categories) AS x WHERE c.category_override IS NULL AND " +
-                 scope + category_filters +
-                 " UNION ALL SELECT c.id, x FROM feedback_case AS c CROSS JOIN LATERAL unnest(c.category_override) AS x "
-                 "WHERE c.category_override IS NOT NULL AND " +
-                 scope + category_filters + ") AS t GROUP BY v")) {
+        for (
+            const auto& row : txn.exec(
+                "SELECT v, count(*) FROM (SELECT DISTINCT c.id, x AS v FROM feedback_case AS c JOIN item AS i ON "
+                "i.case_id = c.id CROSS JOIN LATERAL unnest(i.categories) AS x WHERE c.category_override IS NULL AND " +
+                scope + category_filters +
+                " UNION ALL SELECT c.id, x FROM feedback_case AS c CROSS JOIN LATERAL unnest(c.category_override) AS x "
+                "WHERE c.category_override IS NOT NULL AND " +
+                scope + category_filters + ") AS t GROUP BY v")) {
             page.facets.category[row[0].as<std::string>()] = row[1].as<std::int64_t>();
         }
         for (const auto& row : txn.exec("SELECT i.channel, count(DISTINCT c.id) FROM feedback_case AS c JOIN item AS i "
@@ -649,7 +657,8 @@ Result<CaseDetail> ConsoleRepository::GetCase(const Viewer& viewer, std::int64_t
         if (viewer.role == kRolePhysician) {
             txn.exec("RESET ROLE");
         }
-        InsertAudit(txn, viewer, {rows.empty() ? "view_case_denied" : "view_case", "case", std::to_string(case_id), "{}"});
+        InsertAudit(txn, viewer,
+                    {rows.empty() ? "view_case_denied" : "view_case", "case", std::to_string(case_id), "{}"});
         if (rows.empty()) {
             txn.commit();  // the audit row of the attempt stays
             return CrmErrc::kNotFound;
@@ -659,17 +668,17 @@ Result<CaseDetail> ConsoleRepository::GetCase(const Viewer& viewer, std::int64_t
         }
         CaseDetail detail;
         detail.summary = ToCaseSummary(rows[0]);
-        for (const auto& row : txn.exec("SELECT " + kMessageColumns + " FROM item AS i WHERE i.case_id = " +
-                                        std::to_string(case_id) +
-                                        " ORDER BY COALESCE(i.posted_at, i.received_at), i.id")) {
+        for (const auto& row :
+             txn.exec("SELECT " + kMessageColumns + " FROM item AS i WHERE i.case_id = " + std::to_string(case_id) +
+                      " ORDER BY COALESCE(i.posted_at, i.received_at), i.id")) {
             detail.messages.push_back(ToMessage(row));
         }
         if (viewer.role != kRolePhysician) {
-            for (const auto& row : txn.exec(
-                     "SELECT e.id, " + TimeColumn("e.at") +
-                     ", COALESCE(u.username, ''), e.kind, e.channel, e.body, e.detail::text FROM case_event AS e "
-                     "LEFT JOIN console_user AS u ON u.id = e.user_id WHERE e.case_id = " +
-                     std::to_string(case_id) + " ORDER BY e.id")) {
+            for (const auto& row :
+                 txn.exec("SELECT e.id, " + TimeColumn("e.at") +
+                          ", COALESCE(u.username, ''), e.kind, e.channel, e.body, e.detail::text FROM case_event AS e "
+                          "LEFT JOIN console_user AS u ON u.id = e.user_id WHERE e.case_id = " +
+                          std::to_string(case_id) + " ORDER BY e.id")) {
                 CaseEvent event;
                 event.id = row[0].as<std::int64_t>();
                 event.at = FromUnixMicros(row[1].as<std::int64_t>());
@@ -714,27 +723,26 @@ Result<CaseDetail> ConsoleRepository::GetCase(const Viewer& viewer, std::int64_t
 
 Result<void> ConsoleRepository::AssignCase(const Viewer& viewer, std::int64_t case_id, const std::string& username,
                                            const std::string& unit) {
-    return CaseAction(*store_.impl_, "assign case", viewer, case_id,
-                      [&](pqxx::work& txn, const std::string&) -> Result<void> {
-                          std::optional<std::int64_t> user_id;
-                          if (!username.empty()) {
-                              const pqxx::result user = Prepared(
-                                  txn, "crm_console_20",
-                                  "SELECT id FROM console_user WHERE username = $1 AND NOT disabled", username);
-                              if (user.empty()) {
-                                  return CrmErrc::kNotFound;
-                              }
-                              user_id = user[0][0].as<std::int64_t>();
-                          }
-                          Prepared(txn, "crm_console_21",
-                                   "UPDATE feedback_case SET assigned_user_id = $2, assigned_unit = $3 WHERE id = $1",
-                                   case_id, user_id, unit);
-                          const std::string detail =
-                              "{\"user\":" + JsonString(username) + ",\"unit\":" + JsonString(unit) + "}";
-                          InsertEvent(txn, viewer, case_id, "assigned", "", "", detail);
-                          InsertAudit(txn, viewer, {"assign", "case", std::to_string(case_id), detail});
-                          return outcome::success();
-                      });
+    return CaseAction(
+        *store_.impl_, "assign case", viewer, case_id, [&](pqxx::work& txn, const std::string&) -> Result<void> {
+            std::optional<std::int64_t> user_id;
+            if (!username.empty()) {
+                const pqxx::result user =
+                    Prepared(txn, "crm_console_20", "SELECT id FROM console_user WHERE username = $1 AND NOT disabled",
+                             username);
+                if (user.empty()) {
+                    return CrmErrc::kNotFound;
+                }
+                user_id = user[0][0].as<std::int64_t>();
+            }
+            Prepared(txn, "crm_console_21",
+                     "UPDATE feedback_case SET assigned_user_id = $2, assigned_unit = $3 WHERE id = $1", case_id,
+                     user_id, unit);
+            const std::string detail = "{\"user\":" + JsonString(username) + ",\"unit\":" + JsonString(unit) + "}";
+            InsertEvent(txn, viewer, case_id, "assigned", "", "", detail);
+            InsertAudit(txn, viewer, {"assign", "case", std::to_string(case_id), detail});
+            return outcome::success();
+        });
 }
 
 Result<void> ConsoleRepository::AddNote(const Viewer& viewer, std::int64_t case_id, const std::string& body) {
@@ -750,9 +758,10 @@ Result<void> ConsoleRepository::RecordResponse(const Viewer& viewer, std::int64_
                                                const std::string& body) {
     return CaseAction(*store_.impl_, "record case response", viewer, case_id,
                       [&](pqxx::work& txn, const std::string&) -> Result<void> {
-                          txn.exec("UPDATE feedback_case SET first_response_at = COALESCE(first_response_at, now()) "
-                                   "WHERE id = " +
-                                   std::to_string(case_id));
+                          txn.exec(
+                              "UPDATE feedback_case SET first_response_at = COALESCE(first_response_at, now()) "
+                              "WHERE id = " +
+                              std::to_string(case_id));
                           const std::string detail = "{\"channel\":" + JsonString(channel) + "}";
                           InsertEvent(txn, viewer, case_id, "response", channel, body, detail);
                           InsertAudit(txn, viewer, {"response", "case", std::to_string(case_id), detail});
@@ -818,11 +827,12 @@ Result<void> ConsoleRepository::MergeCases(const Viewer& viewer, std::int64_t du
         const std::string dup = std::to_string(duplicate_id);
         const std::string into = std::to_string(into_id);
         txn.exec("UPDATE item SET case_id = " + into + " WHERE case_id = " + dup);
-        txn.exec("UPDATE feedback_case AS t SET item_count = t.item_count + d.item_count, "
-                 "urgency = CASE WHEN urgency_rank(d.urgency) > urgency_rank(t.urgency) THEN d.urgency ELSE t.urgency "
-                 "END, min_sentiment_score = least(t.min_sentiment_score, d.min_sentiment_score), "
-                 "opened_at = least(t.opened_at, d.opened_at) FROM feedback_case AS d WHERE t.id = " +
-                 into + " AND d.id = " + dup);
+        txn.exec(
+            "UPDATE feedback_case AS t SET item_count = t.item_count + d.item_count, "
+            "urgency = CASE WHEN urgency_rank(d.urgency) > urgency_rank(t.urgency) THEN d.urgency ELSE t.urgency "
+            "END, min_sentiment_score = least(t.min_sentiment_score, d.min_sentiment_score), "
+            "opened_at = least(t.opened_at, d.opened_at) FROM feedback_case AS d WHERE t.id = " +
+            into + " AND d.id = " + dup);
         txn.exec("UPDATE feedback_case SET status = 'closed', closed_at = now(), outcome = 'merged', merged_into = " +
                  into + " WHERE id = " + dup);
         const std::string detail = "{\"duplicate\":" + dup + ",\"into\":" + into + "}";
@@ -909,7 +919,8 @@ Result<DashboardData> ConsoleRepository::Dashboard(const Viewer& viewer, Timesta
         const std::int64_t from_micros = ToUnixMicros(from);
         constexpr std::int64_t kDayMicros = 86'400'000'000;
         for (std::size_t d = 0; d < day_count; ++d) {
-            const auto day_time = std::chrono::system_clock::to_time_t(from + std::chrono::hours(24) * static_cast<int>(d));
+            const auto day_time =
+                std::chrono::system_clock::to_time_t(from + std::chrono::hours(24) * static_cast<int>(d));
             std::tm tm{};
             gmtime_r(&day_time, &tm);
             char buffer[16];
@@ -935,24 +946,28 @@ Result<DashboardData> ConsoleRepository::Dashboard(const Viewer& viewer, Timesta
              txn.exec("SELECT " + day_index + ", count(*)" + flagged_from + flagged_where + " GROUP BY 1")) {
             add_count(data.complaints_per_day, row[0].as<int>(), row[1].as<std::int64_t>());
         }
-        for (const auto& row : txn.exec("SELECT " + day_index + ", x, count(*)" + flagged_from +
-                                        " CROSS JOIN LATERAL unnest(i.categories) AS x" + flagged_where +
-                                        " GROUP BY 1, 2")) {
+        for (const auto& row :
+             txn.exec("SELECT " + day_index + ", x, count(*)" + flagged_from +
+                      " CROSS JOIN LATERAL unnest(i.categories) AS x" + flagged_where + " GROUP BY 1, 2")) {
             add_count(data.complaints_by_category[row[1].as<std::string>()], row[0].as<int>(),
                       row[2].as<std::int64_t>());
         }
-        for (const auto& row : txn.exec("SELECT " + day_index +
-                                        ", COALESCE(NULLIF(i.care_unit, ''), c.care_unit), count(*)" + flagged_from +
-                                        flagged_where + " GROUP BY 1, 2")) {
+        for (const auto& row :
+             txn.exec("SELECT " + day_index + ", COALESCE(NULLIF(i.care_unit, ''), c.care_unit), count(*)" +
+                      flagged_from + flagged_where + " GROUP BY 1, 2")) {
             add_count(data.complaints_by_unit[row[1].as<std::string>()], row[0].as<int>(), row[2].as<std::int64_t>());
         }
         // Sentiment per source: every scored, non-noise message the viewer may see. Physicians only see their
         // patients' messages (row-level security); staff see all sources.
         const std::string sentiment_scope =
             viewer.role == kRoleUnitLead ? "i.care_unit = " + txn.quote(viewer.care_unit) : std::string("TRUE");
-        for (const auto& row : txn.exec("SELECT " + day_index + ", i.source, avg(i.sentiment_score) FROM item AS i "
-                                        "WHERE " + sentiment_scope + " AND NOT i.is_noise AND i.sentiment_scored AND "
-                                        "i.received_at >= " + from_sql + " GROUP BY 1, 2")) {
+        for (const auto& row : txn.exec("SELECT " + day_index +
+                                        ", i.source, avg(i.sentiment_score) FROM item AS i "
+                                        "WHERE " +
+                                        sentiment_scope +
+                                        " AND NOT i.is_noise AND i.sentiment_scored AND "
+                                        "i.received_at >= " +
+                                        from_sql + " GROUP BY 1, 2")) {
             const int index = row[0].as<int>();
             auto& series = data.sentiment_by_source[row[1].as<std::string>()];
             series.resize(day_count, std::numeric_limits<double>::quiet_NaN());
@@ -960,22 +975,26 @@ Result<DashboardData> ConsoleRepository::Dashboard(const Viewer& viewer, Timesta
                 series[static_cast<std::size_t>(index)] = row[2].as<double>();
             }
         }
-        for (const auto& row : txn.exec("SELECT c.urgency, " + TimeColumn("c.opened_at") + ", " + TimeColumn("c.due_at") +
-                                        ", " + TimeColumn("c.first_response_at") +
-                                        " FROM feedback_case AS c WHERE " + scope + " AND c.opened_at >= " + from_sql +
-                                        " AND c.merged_into IS NULL")) {
+        for (const auto& row :
+             txn.exec("SELECT c.urgency, " + TimeColumn("c.opened_at") + ", " + TimeColumn("c.due_at") + ", " +
+                      TimeColumn("c.first_response_at") + " FROM feedback_case AS c WHERE " + scope +
+                      " AND c.opened_at >= " + from_sql + " AND c.merged_into IS NULL")) {
             data.case_timings.push_back({row[0].as<std::string>(), FromUnixMicros(row[1].as<std::int64_t>()),
                                          OptionalTime(row[2]), OptionalTime(row[3])});
         }
         const std::int64_t week_micros = 7 * kDayMicros;
         const std::int64_t end_micros = ToUnixMicros(today_start) + kDayMicros;
         const auto themes = [&](std::int64_t start, std::int64_t end, std::map<std::string, std::int64_t>& out) {
-            for (const auto& row : txn.exec(
-                     "SELECT x, count(*) FROM item AS i JOIN feedback_case AS c ON c.id = i.case_id, "
-                     "unnest(i.categories) AS x WHERE " + scope + " AND NOT i.is_noise AND i.received_at >= "
-                     "'epoch'::timestamptz + " + std::to_string(start) + " * interval '1 microsecond' AND "
-                     "i.received_at < 'epoch'::timestamptz + " + std::to_string(end) +
-                     " * interval '1 microsecond' GROUP BY 1")) {
+            for (const auto& row :
+                 txn.exec("SELECT x, count(*) FROM item AS i JOIN feedback_case AS c ON c.id = i.case_id, "
+                          "unnest(i.categories) AS x WHERE " +
+                          scope +
+                          " AND NOT i.is_noise AND i.received_at >= "
+                          "'epoch'::timestamptz + " +
+                          std::to_string(start) +
+                          " * interval '1 microsecond' AND "
+                          "i.received_at < 'epoch'::timestamptz + " +
+                          std::to_string(end) + " * interval '1 microsecond' GROUP BY 1")) {
                 out[row[0].as<std::string>()] = row[1].as<std::int64_t>();
             }
         };
@@ -988,32 +1007,32 @@ Result<DashboardData> ConsoleRepository::Dashboard(const Viewer& viewer, Timesta
 
 Result<std::vector<ExportRow>> ConsoleRepository::Export(const Viewer& viewer, const CaseQuery& query,
                                                          bool deidentified, std::size_t max_rows) {
-    return store_.impl_->Run<std::vector<ExportRow>>("export cases", [&](pqxx::connection& conn)
-                                                                         -> Result<std::vector<ExportRow>> {
-        pqxx::work txn(conn, "export cases");
-        BeginCaseRead(txn, viewer,
-                      {"export", "cases", "", std::string("{\"deidentified\":") + (deidentified ? "true" : "false") + "}"});
-        std::vector<ExportRow> rows;
-        const std::string sql = "SELECT c.id, c.status, c.urgency, " + kCaseCategories + ", c.outcome, " +
-                                TimeColumn("c.opened_at") + ", " + kMessageColumns +
-                                " FROM feedback_case AS c JOIN item AS i ON i.case_id = c.id WHERE " +
-                                ScopeCondition(txn, viewer) + FilterConditions(txn, query, Timestamp{}) +
-                                " ORDER BY c.id, COALESCE(i.posted_at, i.received_at), i.id LIMIT " +
-                                std::to_string(max_rows);
-        for (const auto& row : txn.exec(sql)) {
-            ExportRow out;
-            out.case_id = row[0].as<std::int64_t>();
-            out.case_status = row[1].as<std::string>();
-            out.case_urgency = row[2].as<std::string>();
-            out.case_categories = ParseTextArray(row[3]);
-            out.outcome = row[4].as<std::string>();
-            out.opened_at = FromUnixMicros(row[5].as<std::int64_t>());
-            out.message = ToMessage(row, 6);
-            rows.push_back(std::move(out));
-        }
-        txn.commit();
-        return rows;
-    });
+    return store_.impl_->Run<std::vector<ExportRow>>(
+        "export cases", [&](pqxx::connection& conn) -> Result<std::vector<ExportRow>> {
+            pqxx::work txn(conn, "export cases");
+            BeginCaseRead(
+                txn, viewer,
+                {"export", "cases", "", std::string("{\"deidentified\":") + (deidentified ? "true" : "false") + "}"});
+            std::vector<ExportRow> rows;
+            const std::string sql =
+                "SELECT c.id, c.status, c.urgency, " + kCaseCategories + ", c.outcome, " + TimeColumn("c.opened_at") +
+                ", " + kMessageColumns + " FROM feedback_case AS c JOIN item AS i ON i.case_id = c.id WHERE " +
+                ScopeCondition(txn, viewer) + FilterConditions(txn, query, Timestamp{}) +
+                " ORDER BY c.id, COALESCE(i.posted_at, i.received_at), i.id LIMIT " + std::to_string(max_rows);
+            for (const auto& row : txn.exec(sql)) {
+                ExportRow out;
+                out.case_id = row[0].as<std::int64_t>();
+                out.case_status = row[1].as<std::string>();
+                out.case_urgency = row[2].as<std::string>();
+                out.case_categories = ParseTextArray(row[3]);
+                out.outcome = row[4].as<std::string>();
+                out.opened_at = FromUnixMicros(row[5].as<std::int64_t>());
+                out.message = ToMessage(row, 6);
+                rows.push_back(std::move(out));
+            }
+            txn.commit();
+            return rows;
+        });
 }
 
 Result<std::optional<PhysicianSurveyView>> ConsoleRepository::PhysicianSurvey(const Viewer& viewer,
@@ -1032,7 +1051,8 @@ Result<std::optional<PhysicianSurveyView>> ConsoleRepository::PhysicianSurvey(co
                 ", s.reminders_sent, s.definition_id, COALESCE(p.mrn, ''), d.definition::text, "
                 "(SELECT c.id FROM feedback_case AS c WHERE c.survey_id = s.id) FROM survey AS s "
                 "JOIN encounter AS e ON e.id = s.encounter_id LEFT JOIN patient AS p ON p.id = e.patient_id "
-                "JOIN survey_definition AS d ON d.id = s.definition_id WHERE s.id = " + id);
+                "JOIN survey_definition AS d ON d.id = s.definition_id WHERE s.id = " +
+                id);
             if (rows.empty()) {
                 txn.exec("RESET ROLE");
                 InsertAudit(txn, viewer, {"view_survey_denied", "survey", id, "{}"});
@@ -1064,7 +1084,8 @@ Result<std::optional<PhysicianSurveyView>> ConsoleRepository::PhysicianSurvey(co
                 view.case_id = row[16].as<std::int64_t>();
             }
             for (const auto& answer : txn.exec("SELECT question_id, value_number, value_text, red_flag, is_free_text "
-                                               "FROM survey_answer WHERE survey_id = " + id + " ORDER BY question_id")) {
+                                               "FROM survey_answer WHERE survey_id = " +
+                                               id + " ORDER BY question_id")) {
                 SurveyAnswerRecord record;
                 record.question_id = answer[0].as<std::string>();
                 if (!answer[1].is_null()) {
@@ -1085,13 +1106,14 @@ Result<std::vector<ConsoleRepository::Correction>> ConsoleRepository::ListCorrec
         "list corrections", [&](pqxx::connection& conn) -> Result<std::vector<Correction>> {
             pqxx::nontransaction txn(conn, "list corrections");
             std::vector<Correction> corrections;
-            for (const auto& row : Prepared(
-                     txn, "crm_console_30",
-                     "SELECT l.id, l.item_id, l.field, l.analyzer_value, l.corrected_value, l.analyzer_version, "
-                     "i.channel, i.text, " + TimeColumn("l.created_at") +
-                         " FROM labelled_example AS l JOIN item AS i ON i.id = l.item_id WHERE l.created_at >= " +
-                         TimeParam(1) + " ORDER BY l.id",
-                     ToUnixMicros(since))) {
+            for (const auto& row :
+                 Prepared(txn, "crm_console_30",
+                          "SELECT l.id, l.item_id, l.field, l.analyzer_value, l.corrected_value, l.analyzer_version, "
+                          "i.channel, i.text, " +
+                              TimeColumn("l.created_at") +
+                              " FROM labelled_example AS l JOIN item AS i ON i.id = l.item_id WHERE l.created_at >= " +
+                              TimeParam(1) + " ORDER BY l.id",
+                          ToUnixMicros(since))) {
                 Correction c;
                 c.id = row[0].as<std::int64_t>();
                 c.item_id = row[1].as<std::int64_t>();

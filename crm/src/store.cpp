@@ -655,8 +655,8 @@ Result<std::optional<std::int64_t>> Store::AcquireSourceLease(const std::string&
             txn.exec("SET LOCAL lock_timeout = '2s'");
             pqxx::result rows;
             try {
-                rows = txn.exec_prepared("crm_lease_acquire", source, holder,
-                                         static_cast<std::int64_t>(duration.count()));
+                rows =
+                    txn.exec_prepared("crm_lease_acquire", source, holder, static_cast<std::int64_t>(duration.count()));
             } catch (const pqxx::sql_error& error) {
                 if (error.sqlstate() == "55P03") {  // lock_not_available: the holder is committing
                     return std::optional<std::int64_t>{};

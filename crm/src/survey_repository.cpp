@@ -264,7 +264,6 @@ SummaryData ReadSummary(pqxx::work& txn, const std::string& scope_column, const 
     return data;
 }
 
-
 }  // namespace
 
 Result<SurveyDefinitionRow> SurveyRepository::AddDefinition(const SurveyDefinitionRow& definition) {

@@ -11,6 +11,7 @@
 #include <ctime>
 #include <daemon/analyze_command.hpp>
 #include <daemon/config.hpp>
+#include <daemon/console_commands.hpp>
 #include <daemon/database_target.hpp>
 #include <daemon/eval_command.hpp>
 #include <daemon/reanalyze.hpp>
@@ -18,7 +19,6 @@
 #include <daemon/sms_command.hpp>
 #include <daemon/status.hpp>
 #include <daemon/status_client.hpp>
-#include <daemon/console_commands.hpp>
 #include <daemon/survey_commands.hpp>
 #include <daemon/survey_summary.hpp>
 #include <daemon/train_command.hpp>

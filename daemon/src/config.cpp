@@ -514,10 +514,10 @@ const SettingsTable& SourceCommonSettingsTable() {
 }
 
 std::vector<const SettingsTable*> TopLevelSettingsTables() {
-    return {&kDaemonTable,         &kDatabaseTable, &kHttpTable,
-            &kAnalysisTable,       &kUpstreamTable, &kWebhooksTable,
-            &kRoutingTable,        &kCasesTable,    &MailAcknowledgementSettingsTable(),
-            &SurveySettingsTable(),  &ConsoleSettingsTable()};
+    return {&kDaemonTable,          &kDatabaseTable,        &kHttpTable,
+            &kAnalysisTable,        &kUpstreamTable,        &kWebhooksTable,
+            &kRoutingTable,         &kCasesTable,           &MailAcknowledgementSettingsTable(),
+            &SurveySettingsTable(), &ConsoleSettingsTable()};
 }
 
 Config LoadConfigFile(const std::string& path) {

@@ -1,12 +1,13 @@
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <unistd.h>
+
 #include <console/passwords.hpp>
 #include <console/tokens.hpp>
 #include <ctime>
 #include <daemon/console_commands.hpp>
 #include <istream>
 #include <ostream>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-#include <unistd.h>
 
 namespace carelisten::daemon {
 namespace {
@@ -55,8 +56,8 @@ crm::Viewer CliViewer() {
 
 int RunUsersAdd(crm::Store& store, crm::NewConsoleUser user, bool password_from_stdin, std::istream& in,
                 std::ostream& out, std::ostream& err) {
-    if (user.role != crm::kRolePatientRelations && user.role != crm::kRolePhysician && user.role != crm::kRoleUnitLead &&
-        user.role != crm::kRoleAdmin) {
+    if (user.role != crm::kRolePatientRelations && user.role != crm::kRolePhysician &&
+        user.role != crm::kRoleUnitLead && user.role != crm::kRoleAdmin) {
         err << "users add: role must be patient_relations, physician, unit_lead or admin\n";
         return 2;
     }
@@ -107,7 +108,8 @@ int RunUsersReset(crm::Store& store, const std::string& username, bool password_
     if (!password) {
         return 2;
     }
-    const auto done = crm::ConsoleRepository(store).SetPassword(username, console::HashPassword(*password), CliViewer());
+    const auto done =
+        crm::ConsoleRepository(store).SetPassword(username, console::HashPassword(*password), CliViewer());
     if (!done) {
         err << "users reset " << username << ": " << done.error().message() << "\n";
         return 1;
@@ -134,11 +136,11 @@ int RunUsersList(crm::Store& store, std::ostream& out, std::ostream& err) {
 int RunTokensCreate(crm::Store& store, const std::string& username, const std::string& name, std::ostream& out,
                     std::ostream& err) {
     const std::string token = console::RandomToken(32);
-    const auto id = crm::ConsoleRepository(store).CreateApiToken(username, name, console::TokenDigest(token), CliViewer());
+    const auto id =
+        crm::ConsoleRepository(store).CreateApiToken(username, name, console::TokenDigest(token), CliViewer());
     if (!id) {
-        err << "tokens create: " << (id.error() == crm::CrmErrc::kNotFound ? "no active user " + username
-                                                                           : id.error().message())
-            << "\n";
+        err << "tokens create: "
+            << (id.error() == crm::CrmErrc::kNotFound ? "no active user " + username : id.error().message()) << "\n";
         return 1;
     }
     out << "token " << id.value() << " for " << username << ": " << token << "\n"

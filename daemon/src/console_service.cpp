@@ -162,8 +162,8 @@ void ConsoleService::Register(HttpServer& server) {
                 return;
             }
         }
-        reply(HttpResponse{503, "text/plain; charset=utf-8", "the console is busy or stopping; try again\n",
-                           {{"Retry-After", "2"}}});
+        reply(HttpResponse{
+            503, "text/plain; charset=utf-8", "the console is busy or stopping; try again\n", {{"Retry-After", "2"}}});
     };
     server.AddPrefixRoute("/console", enqueue);
     server.AddPrefixRoute("/api/v1", enqueue);
@@ -241,7 +241,9 @@ void ConsoleService::Work(std::size_t index) {
             continue;
         }
         if (!store) {
-            job.reply(HttpResponse{503, "text/plain; charset=utf-8", "the database is not reachable; try again\n",
+            job.reply(HttpResponse{503,
+                                   "text/plain; charset=utf-8",
+                                   "the database is not reachable; try again\n",
                                    {{"Retry-After", "5"}}});
             continue;
         }

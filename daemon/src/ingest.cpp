@@ -47,7 +47,8 @@ bool NeedsOperator(const std::error_code& error) {
 }  // namespace
 
 Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::string& source, connectors::Batch& batch,
-                                                 const FlagPolicy& policy, const std::optional<crm::SourceLease>& lease) {
+                                                 const FlagPolicy& policy,
+                                                 const std::optional<crm::SourceLease>& lease) {
     crm::IngestBatch ingest;
     ingest.source = source;
     ingest.lease = lease;
@@ -382,8 +383,8 @@ void IngestWorker::OnStoreJobDone(SourceState& source, StoreJobResult result) {
         // that replica stops renewing.
         source.cursor_loaded = false;
         const auto settings = CurrentSettings();
-        Schedule(source, std::max<std::chrono::milliseconds>(std::chrono::milliseconds(500),
-                                                             settings.source_lease / 6));
+        Schedule(source,
+                 std::max<std::chrono::milliseconds>(std::chrono::milliseconds(500), settings.source_lease / 6));
         return;
     }
     if (!source.connector->IsAsync() || result.fetched_batch) {

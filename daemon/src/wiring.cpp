@@ -1,11 +1,11 @@
 #include <unicode/uversion.h>
+#include <unistd.h>
 
 #include <boost/version.hpp>
 #include <connectors/registry.hpp>
 #include <crm/store.hpp>
-#include <daemon/wiring.hpp>
-#include <unistd.h>
 #include <cstdio>
+#include <daemon/wiring.hpp>
 
 namespace carelisten::daemon {
 

@@ -1,7 +1,7 @@
 // Several replicas on one database (crm V009): three carelistend processes share four jsonl_drop sources, one
 // replica at a time per source under a lease. Replicas are killed with SIGKILL at random moments and restarted
-// (once one is frozen with SIGSTOP past its lease and thawed); the others take its sources within the lease time. At the end every item is stored exactly once,
-// every file is in done/, and the takeover times are printed.
+// (once one is frozen with SIGSTOP past its lease and thawed); the others take its sources within the lease time. At
+// the end every item is stored exactly once, every file is in done/, and the takeover times are printed.
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -52,12 +52,12 @@ TEST(Replicas, ThreeReplicasShareTheSourcesAndSurviveKills) {
         const auto state = dir.Path() / ("replica" + std::to_string(replica));
         std::filesystem::create_directories(state);
         configs.push_back(state / "carelistend.toml");
-        testing::WriteFile(configs.back(), "[daemon]\nstate_dir = \"" + state.string() + "\"\nreplica_id = \"r" +
-                                               std::to_string(replica) +
-                                               "\"\nbatch_size = 10\npoll_interval_ms = 100\nsource_lease_seconds = " +
-                                               std::to_string(kLeaseSeconds) + "\n[database]\nurl = \"" +
-                                               database.Conninfo() +
-                                               "\"\n[http]\nlisten_port = 0\n[console]\nenabled = false\n" + sources);
+        testing::WriteFile(
+            configs.back(),
+            "[daemon]\nstate_dir = \"" + state.string() + "\"\nreplica_id = \"r" + std::to_string(replica) +
+                "\"\nbatch_size = 10\npoll_interval_ms = 100\nsource_lease_seconds = " + std::to_string(kLeaseSeconds) +
+                "\n[database]\nurl = \"" + database.Conninfo() +
+                "\"\n[http]\nlisten_port = 0\n[console]\nenabled = false\n" + sources);
     }
     const auto log = dir.Path() / "replicas.log";
     std::vector<std::unique_ptr<DaemonProcess>> replicas;
@@ -76,7 +76,8 @@ TEST(Replicas, ThreeReplicasShareTheSourcesAndSurviveKills) {
         }
         return out;
     };
-    ASSERT_TRUE(WaitUntil([&] { return holders().size() == kSources; }, std::chrono::seconds(60))) << ReadWholeFile(log);
+    ASSERT_TRUE(WaitUntil([&] { return holders().size() == kSources; }, std::chrono::seconds(60)))
+        << ReadWholeFile(log);
 
     std::mt19937 random(20261202);
     std::vector<double> takeover_seconds;
@@ -121,8 +122,7 @@ TEST(Replicas, ThreeReplicasShareTheSourcesAndSurviveKills) {
                 return true;
             },
             std::chrono::seconds(kLeaseSeconds * 3));
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
         ASSERT_TRUE(taken) << "sources of r" << victim << " not taken over\n" << ReadWholeFile(log);
         if (!its_sources.empty()) {
             takeover_seconds.push_back(seconds);
@@ -179,9 +179,9 @@ TEST(Replicas, ThreeReplicasShareTheSourcesAndSurviveKills) {
         worst = std::max(worst, s);
     }
     std::cout << "replicas: " << kReplicas << ", sources: " << kSources << ", items: " << expected
-              << ", kills: " << kKills << " (" << kills_mid_flow << " mid-flow), takeovers measured: "
-              << takeover_seconds.size() << ", worst takeover " << worst << " s with a " << kLeaseSeconds
-              << " s lease\n";
+              << ", kills: " << kKills << " (" << kills_mid_flow
+              << " mid-flow), takeovers measured: " << takeover_seconds.size() << ", worst takeover " << worst
+              << " s with a " << kLeaseSeconds << " s lease\n";
 }
 
 }  // namespace

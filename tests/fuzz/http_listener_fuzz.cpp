@@ -28,9 +28,10 @@ struct Listener {
     std::thread thread;
 
     Listener() {
-        server = std::make_unique<HttpServer>(
-            io, std::map<std::string, carelisten::daemon::HttpHandler>{
-                    {"/healthz", [] { return HttpResponse{200, "text/plain", "ok\n"}; }}});
+        server = std::make_unique<HttpServer>(io, std::map<std::string, carelisten::daemon::HttpHandler>{
+                                                      {"/healthz", [] {
+                                                           return HttpResponse{200, "text/plain", "ok\n"};
+                                                       }}});
         // An asynchronous route that echoes what it was given, as the console and the webhooks receive it.
         server->AddPrefixRoute("/console", [](HttpRequest request, std::function<void(HttpResponse)> reply) {
             HttpResponse response{200, "text/plain", request.method + " " + request.path + "?" + request.query};
@@ -76,8 +77,7 @@ std::string Exchange(const tcp::endpoint& endpoint, std::string_view bytes) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     Listener& listener = TheListener();
-    const std::string answer =
-        Exchange(listener.endpoint, std::string_view(reinterpret_cast<const char*>(data), size));
+    const std::string answer = Exchange(listener.endpoint, std::string_view(reinterpret_cast<const char*>(data), size));
     if (!answer.empty() && answer.rfind("HTTP/1.1 ", 0) != 0) {
         std::abort();
     }

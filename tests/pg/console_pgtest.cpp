@@ -58,7 +58,8 @@ std::string HeaderOf(const ConsoleResponse& response, const std::string& name) {
 }
 
 /// The value of `cookie` in the response's Set-Cookie fields ("" when none sets it).
-std::string SetCookieValue(const ConsoleResponse& response, const std::string& cookie, std::string* attributes = nullptr) {
+std::string SetCookieValue(const ConsoleResponse& response, const std::string& cookie,
+                           std::string* attributes = nullptr) {
     for (const auto& [key, value] : response.headers) {
         if (key == "Set-Cookie" && value.rfind(cookie + "=", 0) == 0) {
             const auto end = value.find(';');
@@ -216,10 +217,9 @@ protected:
             [](const crm::SurveyDefinitionRow&, Timestamp at) { return std::optional<Timestamp>(at); });
         EXPECT_TRUE(outcome);
         const std::int64_t survey = outcome.value().survey_id.value();
-        const auto submitted =
-            surveys.SubmitAnswers(survey, "phone", {{.question_id = "fever", .value_number = 1, .value_text = "yes",
-                                                     .red_flag = "fever"}},
-                                  {}, crm::RedFlagAlert{.flags = {"fever"}, .message = "red flag"}, kNow - hours(2));
+        const auto submitted = surveys.SubmitAnswers(
+            survey, "phone", {{.question_id = "fever", .value_number = 1, .value_text = "yes", .red_flag = "fever"}},
+            {}, crm::RedFlagAlert{.flags = {"fever"}, .message = "red flag"}, kNow - hours(2));
         EXPECT_TRUE(submitted && submitted.value().accepted);
         return survey;
     }
@@ -350,7 +350,8 @@ TEST_F(ConsoleTest, PatientRelationsWorksACaseFromAssignmentToResolution) {
               "merged");
     EXPECT_EQ(Post(session, base + "merge", {{"into", id}}, csrf).status, 400u) << "not into itself";
 
-    EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM case_event WHERE case_id = " + id), 7);  // the refused ones wrote none
+    EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM case_event WHERE case_id = " + id),
+              7);  // the refused ones wrote none
     for (const char* action : {"assign", "note", "response", "correct", "resolve", "reopen", "merge", "view_case"}) {
         EXPECT_GE(db_->QueryInt(std::string("SELECT count(*) FROM audit_log WHERE actor = 'pr' AND action = '") +
                                 action + "'"),
@@ -467,7 +468,8 @@ TEST_F(ConsoleTest, APhysicianSeesOnlyTheirOwnPatients) {
     EXPECT_EQ(Api("dra", "GET", "/api/v1/physician/surveys/" + std::to_string(other)).status, 404u);
     EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM audit_log WHERE action = 'view_survey_denied' AND actor = 'dra'"), 1);
     EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM audit_log WHERE action = 'view_survey' AND actor = 'dra' AND "
-                            "object_id = '" + std::to_string(other) + "'"),
+                            "object_id = '" +
+                            std::to_string(other) + "'"),
               0);
     EXPECT_EQ(Api("pr", "GET", "/api/v1/physician/summary").status, 403u);
 
@@ -477,10 +479,12 @@ TEST_F(ConsoleTest, APhysicianSeesOnlyTheirOwnPatients) {
     const auto other_case = db_->QueryInt("SELECT id FROM feedback_case WHERE physician_id = 'PB'");
     EXPECT_EQ(Api("dra", "GET", "/api/v1/cases/" + std::to_string(other_case)).status, 404u);
     EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM audit_log WHERE action = 'view_case_denied' AND actor = 'dra' AND "
-                            "object_id = '" + std::to_string(other_case) + "'"),
+                            "object_id = '" +
+                            std::to_string(other_case) + "'"),
               1);
     EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM audit_log WHERE action = 'view_case' AND actor = 'dra' AND "
-                            "object_id = '" + std::to_string(other_case) + "'"),
+                            "object_id = '" +
+                            std::to_string(other_case) + "'"),
               0);
 
     const std::string session = Login("dra");
@@ -502,9 +506,10 @@ TEST_F(ConsoleTest, DeadlinesCountBusinessHoursAndCriticalCasesCountEveryHour) {
     EXPECT_EQ(CaseDueTime(settings, "high", friday), friday + hours(24 * 5 - 6));
     EXPECT_EQ(CaseDueTime(settings, "critical", friday), friday + hours(4));
 
-    db_->Execute("UPDATE feedback_case SET opened_at = 'epoch'::timestamptz + interval '1796205600 seconds' - "
-                 "interval '5 days' WHERE id = " +
-                 std::to_string(social_case_));
+    db_->Execute(
+        "UPDATE feedback_case SET opened_at = 'epoch'::timestamptz + interval '1796205600 seconds' - "
+        "interval '5 days' WHERE id = " +
+        std::to_string(social_case_));
     const auto refreshed = repository_->RefreshDeadlines(
         DeadlineFingerprint(settings),
         [&](const std::string& urgency, Timestamp opened) { return CaseDueTime(settings, urgency, opened); }, 100);
