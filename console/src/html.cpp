@@ -1,39 +1,14 @@
+#include <common/web_text.hpp>
 #include <console/html.hpp>
 
 namespace carelisten::console {
 
 void AppendEscaped(std::string& out, std::string_view text) {
-    out.reserve(out.size() + text.size());
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            case '\0':
-                out += "\xEF\xBF\xBD";
-                break;
-            default:
-                out += c;
-        }
-    }
+    web::AppendEscapedHtml(out, text);
 }
 
 std::string EscapeHtml(std::string_view text) {
-    std::string out;
-    AppendEscaped(out, text);
-    return out;
+    return web::EscapeHtml(text);
 }
 
 std::string EncodeUrlComponent(std::string_view text) {

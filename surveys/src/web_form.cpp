@@ -1,3 +1,4 @@
+#include <common/web_text.hpp>
 #include <surveys/web_form.hpp>
 
 #include "text_util.hpp"
@@ -83,74 +84,10 @@ std::string PageShell(std::string_view language, std::string_view hospital_name,
     return html;
 }
 
-int HexValue(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-std::optional<std::string> Decode(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c == '+') {
-            out += ' ';
-        } else if (c == '%') {
-            if (i + 2 >= text.size()) {
-                return std::nullopt;
-            }
-            const int high = HexValue(text[i + 1]);
-            const int low = HexValue(text[i + 2]);
-            if (high < 0 || low < 0) {
-                return std::nullopt;
-            }
-            out += static_cast<char>(high * 16 + low);
-            i += 2;
-        } else {
-            out += c;
-        }
-    }
-    if (!detail::IsValidUtf8(out) || out.find('\0') != std::string::npos) {
-        return std::nullopt;
-    }
-    return out;
-}
-
 }  // namespace
 
 std::string HtmlEscape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
+    return web::EscapeHtml(text);
 }
 
 std::string_view FormStylesheet() {
@@ -275,8 +212,9 @@ std::optional<std::map<std::string, std::string>> ParseUrlEncodedForm(std::strin
             continue;
         }
         const auto equals = pair.find('=');
-        auto key = Decode(pair.substr(0, equals));
-        auto value = Decode(equals == std::string_view::npos ? std::string_view{} : pair.substr(equals + 1));
+        auto key = web::DecodeFormComponent(pair.substr(0, equals));
+        auto value =
+            web::DecodeFormComponent(equals == std::string_view::npos ? std::string_view{} : pair.substr(equals + 1));
         if (!key || !value || key->empty()) {
             return std::nullopt;
         }
