@@ -17,20 +17,13 @@
 #include <pg/pg_test_database.hpp>
 #include <support/temp_dir.hpp>
 
+#include "channel_clients.hpp"
 #include "daemon_process.hpp"
 
 namespace carelisten::e2e {
 namespace {
 
 constexpr const char* kPassword = "correct horse battery staple";
-
-std::string TrimmedFile(const std::filesystem::path& path) {
-    auto text = ReadWholeFile(path);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
-        text.pop_back();
-    }
-    return text;
-}
 
 /// The first executable called `name` on $PATH, or "".
 std::string FindOnPath(const std::string& name) {

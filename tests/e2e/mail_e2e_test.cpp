@@ -13,6 +13,7 @@
 #include <sstream>
 #include <string>
 
+#include "channel_clients.hpp"
 #include "daemon_process.hpp"
 #include "pg/pg_test_database.hpp"
 #include "support/temp_dir.hpp"
@@ -22,46 +23,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Trimmed(std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
-        text.pop_back();
-    }
-    return text;
-}
-
-fs::path DovecotDir() {
-    const char* dir = std::getenv("CARELISTEN_TEST_DOVECOT_DIR");
-    return dir != nullptr ? fs::path(dir) : fs::path();
-}
-
 std::string Fixture(const std::string& name) {
     return ReadWholeFile(fs::path(std::getenv("CARELISTEN_SOURCE_DIR")) / "tests/fixtures/mail" / name);
 }
 
-/// Delivers into the maildir as an MDA does (tmp/ then new/), owned by the server user.
-void Deliver(const std::string& mailbox, const std::string& name, const std::string& message) {
-    struct stat owner {};
-    ASSERT_EQ(::stat((DovecotDir() / "dovecot.conf").c_str(), &owner), 0);
-    const fs::path home = DovecotDir() / "home/patientmail";
-    const fs::path box = home / "Maildir" / ("." + mailbox);
-    for (const auto& path : {home, home / "Maildir", box, box / "new", box / "cur", box / "tmp"}) {
-        fs::create_directories(path);
-        ASSERT_EQ(::chown(path.c_str(), owner.st_uid, owner.st_gid), 0);
-    }
-    const fs::path tmp = box / "tmp" / name;
-    {
-        std::ofstream out(tmp, std::ios::binary);
-        out << message;
-    }
-    ASSERT_EQ(::chown(tmp.c_str(), owner.st_uid, owner.st_gid), 0);
-    fs::rename(tmp, box / "new" / name);
-}
-
 long long MessageCount(const std::string& mailbox) {
     const auto result = RunCommand({"/usr/bin/curl", "-s", "--cacert", (DovecotDir() / "cert.pem").string(), "-u",
-                                    "patientmail:" + Trimmed(ReadWholeFile(DovecotDir() / "password")),
-                                    "imaps://127.0.0.1:" + Trimmed(ReadWholeFile(DovecotDir() / "imaps_port")) + "/",
-                                    "-X", "STATUS \"" + mailbox + "\" (MESSAGES)"});
+                                    "patientmail:" + TrimmedFile(DovecotDir() / "password"),
+                                    "imaps://127.0.0.1:" + TrimmedFile(DovecotDir() / "imaps_port") + "/", "-X",
+                                    "STATUS \"" + mailbox + "\" (MESSAGES)"});
     const auto at = result.out.find("MESSAGES ");
     return at == std::string::npos ? -1 : std::stoll(result.out.substr(at + 9));
 }
@@ -77,7 +47,7 @@ TEST(MailE2e, KillBetweenCommitAndMoveStoresNothingTwiceAndMovesEverything) {
     const std::vector<std::string> fixtures = {"plain.eml",  "reply.eml",      "auto_reply.eml",
                                                "bounce.eml", "newsletter.eml", "shift_jis.eml"};
     for (std::size_t i = 0; i < fixtures.size(); ++i) {
-        Deliver("E2E", "m" + std::to_string(i) + ".eml", Fixture(fixtures[i]));
+        DeliverMail("E2E", "m" + std::to_string(i) + ".eml", Fixture(fixtures[i]));
     }
     testing::WriteFile(dir.Path() / "carelistend.toml", R"([daemon]
 state_dir = ")" + dir.Path().string() + R"("
@@ -88,7 +58,7 @@ url = ")" + database.Conninfo() + R"("
 listen_port = 0
 [sources.feedback_mail]
 type = "imap"
-url = "imaps://127.0.0.1:)" + Trimmed(ReadWholeFile(DovecotDir() / "imaps_port")) +
+url = "imaps://127.0.0.1:)" + TrimmedFile(DovecotDir() / "imaps_port") +
                                                             R"("
 username = "patientmail"
 password_file = ")" + (DovecotDir() / "password").string() +
@@ -116,7 +86,7 @@ move_to = "E2EDone"
     EXPECT_TRUE(WaitUntil([&] { return MessageCount("E2EDone") == static_cast<long long>(fixtures.size()); },
                           std::chrono::seconds(60)))
         << ReadWholeFile(log);
-    Deliver("E2E", "late.eml", Fixture("latin1.eml"));
+    DeliverMail("E2E", "late.eml", Fixture("latin1.eml"));
     EXPECT_TRUE(
         WaitUntil([&] { return database.QueryInt("SELECT count(*) FROM item WHERE source = 'feedback_mail'") == 7; },
                   std::chrono::seconds(60)))

@@ -19,6 +19,7 @@
 #include <support/fake_upstream.hpp>
 #include <support/temp_dir.hpp>
 
+#include "channel_clients.hpp"
 #include "daemon_process.hpp"
 
 namespace carelisten::e2e {
@@ -33,47 +34,13 @@ constexpr std::string_view kAccount = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 constexpr std::string_view kToken = "e2e-auth-t0ken";
 constexpr std::string_view kPublicBase = "https://listen.stelsewhere.example";
 
-std::string TrimmedFile(const std::filesystem::path& path) {
-    auto text = ReadWholeFile(path);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
-        text.pop_back();
-    }
-    return text;
-}
-
-/// POSTs a form as Twilio does; `token` signs it (empty: no signature header). Returns the whole answer.
 std::string PostForm(const std::string& address, const std::string& target, const twilio::FormParams& params,
                      std::string_view token) {
-    std::string body;
-    for (const auto& [name, value] : params) {
-        body += (body.empty() ? "" : "&") + twilio::FormEncode(name) + "=" + twilio::FormEncode(value);
-    }
-    std::string request =
-        "POST " + target + " HTTP/1.1\r\nHost: " + address + "\r\nContent-Type: application/x-www-form-urlencoded\r\n";
-    if (!token.empty()) {
-        request += "X-Twilio-Signature: " + twilio::ComputeSignature(token, std::string(kPublicBase) + target, params) +
-                   "\r\n";
-    }
-    request += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-    return HttpExchange(address, request);
-}
-
-int StatusOf(const std::string& answer) {
-    return answer.size() > 12 ? std::stoi(answer.substr(9, 3)) : 0;
+    return PostTwilioForm(address, target, params, token, kPublicBase);
 }
 
 twilio::FormParams Inbound(const std::string& sid, const std::string& from, const std::string& body) {
-    return {{"ToCountry", "IN"},
-            {"SmsMessageSid", sid},
-            {"NumMedia", "0"},
-            {"Body", body},
-            {"SmsSid", sid},
-            {"From", from},
-            {"To", "+912240001234"},
-            {"NumSegments", "1"},
-            {"MessageSid", sid},
-            {"AccountSid", std::string(kAccount)},
-            {"ApiVersion", "2010-04-01"}};
+    return TwilioInbound(kAccount, sid, from, body);
 }
 
 std::string Rfc2822Now() {

@@ -17,6 +17,7 @@
 #include <support/smtp_sink.hpp>
 #include <support/temp_dir.hpp>
 
+#include "channel_clients.hpp"
 #include "daemon_process.hpp"
 
 namespace carelisten::e2e {
@@ -26,50 +27,9 @@ constexpr const char* kPatientEmail = "ravi.testpatient@example.com";
 constexpr const char* kMrn = "MRN4455667";
 constexpr const char* kPhysicianEmail = "asha.rao@cityhosp.example";
 
-std::string TrimmedFile(const std::filesystem::path& path) {
-    auto text = ReadWholeFile(path);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
-        text.pop_back();
-    }
-    return text;
-}
-
-std::string Hl7Time(std::time_t seconds) {
-    std::tm utc{};
-    ::gmtime_r(&seconds, &utc);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y%m%d%H%M%S+0000", &utc);
-    return text;
-}
-
 // A discharge 15 days ago: the survey is due at once.
 std::string DischargeMessage(const std::string& control_id) {
-    const std::string discharged = Hl7Time(std::time(nullptr) - 15 * 86400);
-    return "MSH|^~\\&|EPICADT|CITYHOSP|CARELISTEN|CITYHOSP|" + discharged + "||ADT^A03^ADT_A03|" + control_id +
-           "|P|2.5\rEVN|A03|" + discharged + "\rPID|1||" + kMrn +
-           "^^^CITYHOSP^MR||TESTPATIENT^RAVI||19700412|M|||||^NET^Internet^" + kPatientEmail +
-           "||en\rPV1|1|I|CARD^W12^B04^CITYHOSP|R|||D1001^RAO^ASHA^^^DR|||CAR||||7|||D1001^RAO^ASHA|IP|V2026-77^^^"
-           "CITYHOSP^VN|||||||||||||||||01||||||||20261101093000+0000|" +
-           discharged + "\r";
-}
-
-/// Sends MLLP frames on one connection and reads one framed answer per frame.
-std::vector<std::string> MllpExchange(const std::string& address, const std::vector<std::string>& messages) {
-    const auto colon = address.rfind(':');
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::socket socket(io);
-    socket.connect({boost::asio::ip::make_address(address.substr(0, colon)),
-                    static_cast<unsigned short>(std::stoi(address.substr(colon + 1)))});
-    std::vector<std::string> answers;
-    std::string buffer;
-    for (const auto& message : messages) {
-        const std::string frame = "\x0b" + message + "\x1c\r";
-        boost::asio::write(socket, boost::asio::buffer(frame));
-        const auto end = boost::asio::read_until(socket, boost::asio::dynamic_buffer(buffer), "\x1c\r");
-        answers.push_back(buffer.substr(0, end));
-        buffer.erase(0, end);
-    }
-    return answers;
+    return Hl7Discharge(control_id, kMrn, "TESTPATIENT", kPatientEmail, 15);
 }
 
 std::string QuotedPrintableDecoded(const std::string& text) {
@@ -86,10 +46,6 @@ std::string QuotedPrintableDecoded(const std::string& text) {
         }
     }
     return out;
-}
-
-int StatusOf(const std::string& answer) {
-    return answer.size() > 12 ? std::stoi(answer.substr(9, 3)) : 0;
 }
 
 std::string Request(const std::string& method, const std::string& address, const std::string& path,
@@ -146,14 +102,7 @@ hl7_listen_port = 0
                     std::string(std::getenv("CARELISTEN_SOURCE_DIR")) + "/surveys/examples/cardiology.toml"});
     ASSERT_EQ(define.status, 0) << define.err;
     // The example's unit is "cardiology"; this hospital's feed says CARD: a default ('*') version covers it.
-    const auto toml =
-        ReadWholeFile(std::string(std::getenv("CARELISTEN_SOURCE_DIR")) + "/surveys/examples/cardiology.toml");
-    // No quiet hours in this copy: the test runs on the real clock, and the example's 21:00-08:00 in Asia/Kolkata
-    // would hold the invitation back whenever the test runs in the Indian evening (15:30-02:30 UTC).
-    std::string default_toml = std::regex_replace(toml, std::regex("unit = \"cardiology\""), "unit = \"*\"");
-    default_toml = std::regex_replace(default_toml, std::regex("quiet_start = \"[0-9:]+\""), "quiet_start = \"00:00\"");
-    default_toml = std::regex_replace(default_toml, std::regex("quiet_end = \"[0-9:]+\""), "quiet_end = \"00:00\"");
-    carelisten::testing::WriteFile(dir.Path() / "default.toml", default_toml);
+    carelisten::testing::WriteFile(dir.Path() / "default.toml", AnyHourQuestionSet());
     ASSERT_EQ(RunCommand({carelisten, "--config", config.string(), "surveys", "define",
                           (dir.Path() / "default.toml").string()})
                   .status,

@@ -3,6 +3,7 @@
 #
 #   pg_cluster.sh start DIR   remove any old cluster in DIR, initdb, start, wait until it accepts connections
 #   pg_cluster.sh stop DIR    stop the cluster in DIR (fast shutdown) and remove DIR
+#   pg_cluster.sh restart|pause|resume DIR   restart it, or stop it keeping its data and start it again (faults)
 #
 # The cluster listens on a Unix socket only (DIR/socket/.s.PGSQL.5432; port 5432 only names the socket file),
 # trusts local connections and runs with fsync=off: it is for tests, never for data. Tests connect with
@@ -24,7 +25,7 @@ note() {
 }
 
 usage() {
-    echo "usage: $0 start|stop|restart DIR" >&2
+    echo "usage: $0 start|stop|restart|pause|resume DIR" >&2
     exit 2
 }
 
@@ -185,9 +186,31 @@ restart_cluster() {
     note "restarted ${dir}"
 }
 
+# The server down for a while, its data kept (the fault suite's "database stopped for a minute"); resume starts it.
+pause_cluster() {
+    [[ -e "${data_dir}/PG_VERSION" ]] || die "no cluster in ${dir}"
+    local bindir user
+    bindir="$(find_bindir)"
+    user="$(server_user)"
+    run_as "${user}" "${bindir}/pg_ctl" -D "${data_dir}" -w -t 60 -m fast stop >/dev/null || die "the server did not stop"
+    note "paused ${dir}"
+}
+
+resume_cluster() {
+    [[ -e "${data_dir}/PG_VERSION" ]] || die "no cluster in ${dir}"
+    local bindir user
+    bindir="$(find_bindir)"
+    user="$(server_user)"
+    run_as "${user}" "${bindir}/pg_ctl" -D "${data_dir}" -l "${log_file}" -w -t 60 start >/dev/null ||
+        die "the server did not start"
+    note "resumed ${dir}"
+}
+
 case "${command}" in
 start) start_cluster ;;
 stop) stop_cluster ;;
 restart) restart_cluster ;;
+pause) pause_cluster ;;
+resume) resume_cluster ;;
 *) usage ;;
 esac
