@@ -57,6 +57,15 @@ std::string ReadWholeFile(const std::filesystem::path& path) {
     return text.str();
 }
 
+std::size_t CountDirectoryEntries(const std::filesystem::path& directory) {
+    std::error_code error;
+    std::size_t count = 0;
+    for (std::filesystem::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
+        ++count;
+    }
+    return count;
+}
+
 DaemonProcess::DaemonProcess(std::filesystem::path config, std::filesystem::path log_path,
                              std::vector<std::string> extra_env)
     : config_(std::move(config)), log_path_(std::move(log_path)), extra_env_(std::move(extra_env)) {}

@@ -15,6 +15,8 @@ namespace carelisten::e2e {
 
 std::filesystem::path BinaryDir();  ///< $CARELISTEN_BINARY_DIR
 std::string ReadWholeFile(const std::filesystem::path& path);
+/// Entries in `directory`; 0 while it does not exist yet (the daemon creates done/ on its first move).
+std::size_t CountDirectoryEntries(const std::filesystem::path& directory);
 
 /// One carelistend process; its stderr goes to `log_path` (appended, so restarts share one log).
 /// The destructor kills a process still running.

@@ -105,12 +105,9 @@ directory = ")" + drop.string() + R"("
         },
         std::chrono::minutes(1)))
         << ReadWholeFile(log);
-    const bool drained = WaitUntil(
-        [&] {
-            return std::distance(std::filesystem::directory_iterator(drop / "done"),
-                                 std::filesystem::directory_iterator()) == kFiles;
-        },
-        std::chrono::minutes(5));
+    const bool drained =
+        WaitUntil([&] { return CountDirectoryEntries(drop / "done") == static_cast<std::size_t>(kFiles); },
+                  std::chrono::minutes(5));
     daemon.Signal(SIGTERM);
     EXPECT_EQ(daemon.Wait(std::chrono::seconds(30)), 0);
     ASSERT_TRUE(drained) << ReadWholeFile(log);

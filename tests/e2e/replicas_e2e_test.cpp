@@ -142,9 +142,7 @@ TEST(Replicas, ThreeReplicasShareTheSourcesAndSurviveKills) {
         [&] {
             for (int source = 0; source < kSources; ++source) {
                 const auto done = dir.Path() / ("drop" + std::to_string(source)) / "done";
-                if (!std::filesystem::exists(done) ||
-                    std::distance(std::filesystem::directory_iterator(done), std::filesystem::directory_iterator()) !=
-                        kFilesPerSource) {
+                if (CountDirectoryEntries(done) != static_cast<std::size_t>(kFilesPerSource)) {
                     return false;
                 }
             }
