@@ -1,12 +1,15 @@
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <common/log.hpp>
 #include <crm/errc.hpp>
 #include <crm/store.hpp>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <pqxx/pqxx>
 #include <tuple>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -18,11 +21,17 @@
 namespace carelisten::crm {
 namespace {
 
-// Ingest stages a batch with COPY, which has no ON CONFLICT, then moves it into item with one INSERT ... SELECT.
-// ON COMMIT DROP: the table lives exactly as long as the batch's transaction (a rollback removes it as well),
-// so a batch can never see another batch's rows. `ord` keeps the batch order, so item ids follow it.
+// Ingest stages a batch with COPY, completes every staged row there (near-duplicate link, case, patient link), and
+// only then moves it into item with one INSERT ... SELECT: each item is written once, never inserted and then
+// updated (an UPDATE of item is a new row version with an entry in each of item's indexes; updating the linked,
+// flagged and patient-linked items after their insert cost as much as the insert itself).
+// The table is the session's (created by the first batch on a connection, again after a rollback of that one):
+// ON COMMIT DELETE ROWS empties it at every commit and a rollback discards the rows too, so a batch never sees
+// another batch's rows, and the statements that read it keep their plans instead of being planned again for a
+// new table every batch (creating it per batch was a tenth of the flow's database time). `ord` keeps the
+// batch order; `item_id` is drawn before staging, in that order.
 constexpr const char* kCreateStageSql = R"sql(
-CREATE TEMP TABLE ingest_stage (
+CREATE TEMP TABLE IF NOT EXISTS ingest_stage (
     ord bigint NOT NULL,
     source text NOT NULL,
     external_id text NOT NULL,
@@ -50,56 +59,64 @@ CREATE TEMP TABLE ingest_stage (
     similarity_hash bigint,
     question text NOT NULL,
     care_unit text NOT NULL,
-    item_id bigint
-) ON COMMIT DROP)sql";
+    item_id bigint NOT NULL,
+    duplicate_of bigint,
+    case_id bigint,
+    patient_id bigint,
+    patient_match text NOT NULL DEFAULT ''
+) ON COMMIT DELETE ROWS)sql";
 
 const std::vector<std::string> kStageColumns{
     "ord",          "source",   "external_id",     "channel",          "author",           "text",      "url",
     "posted_at_us", "language", "sentiment_label", "sentiment_score",  "sentiment_scored", "is_noise",  "noise_reasons",
     "categories",   "urgency",  "red_flags",       "analyzer_version", "flagged",          "thread_id", "reply_to",
-    "item_version", "rating",   "community",       "similarity_hash",  "question",         "care_unit"};
+    "item_version", "rating",   "community",       "similarity_hash",  "question",         "care_unit", "item_id",
+    "duplicate_of"};
 
 struct Statement {
     const char* name;
     const char* sql;
 };
 
-// Every statement is prepared per connection (libpqxx registers it with the server on first use). The two
-// ingest statements refer to the staging table, which each batch re-creates: PostgreSQL re-plans them then.
+// Every statement is prepared per connection (libpqxx registers it with the server on first use, so the ingest
+// statements that refer to the session's staging table are registered after it exists).
 constexpr Statement kStatements[] = {
-    // Moves the staged batch into item. A row whose (source, external_id, item_version) is already stored is
-    // skipped: that is what makes re-delivery a no-op. The staging rows of the new items get their ids, for the
-    // case step.
+    // For each of the batch's (source, external_id, item_version) keys (1-based position in the arrays): whether it
+    // is stored already (re-delivery is a no-op, so those are not staged at all), else a new item id, drawn here
+    // so that each staging row knows its item's id without a join back from the insert.
+    {"crm_check_keys_draw_ids", R"sql(
+WITH sequence AS MATERIALIZED (SELECT pg_get_serial_sequence('item', 'id')::regclass AS name)
+SELECT k.ord, CASE WHEN s.stored THEN NULL ELSE nextval(sequence.name) END AS id
+FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS k(source, external_id, item_version, ord)
+CROSS JOIN sequence
+CROSS JOIN LATERAL (
+    SELECT EXISTS (SELECT 1 FROM item AS i
+                   WHERE i.source = k.source AND i.external_id = k.external_id
+                     AND i.item_version = k.item_version) AS stored) AS s)sql"},
+    // Moves the completed staged batch into item with the drawn ids. ON CONFLICT skips a row that a concurrent
+    // transaction (another replica) stored after the check above; the caller sees fewer rows inserted than staged
+    // and runs the batch again, so no case or link is counted for an item this batch did not store.
     {"crm_ingest_items", R"sql(
-WITH inserted AS (
-    INSERT INTO item (source, external_id, channel, author, text, url, posted_at, language, sentiment_label,
-                      sentiment_score, sentiment_scored, is_noise, noise_reasons, categories, urgency, red_flags,
-                      analyzer_version, thread_id, reply_to, item_version, rating, community, similarity_hash,
-                      question, care_unit)
-    SELECT source, external_id, channel, author, text, url,
-           'epoch'::timestamptz + posted_at_us * interval '1 microsecond',
-           language, sentiment_label, sentiment_score, sentiment_scored, is_noise, noise_reasons, categories,
-           urgency, red_flags, analyzer_version, thread_id, reply_to, item_version, rating, community,
-           similarity_hash, question, care_unit
-    FROM ingest_stage
-    ORDER BY ord
-    ON CONFLICT (source, external_id, item_version) DO NOTHING
-    RETURNING id, source, external_id, item_version
-), staged AS (
-    UPDATE ingest_stage AS s SET item_id = i.id
-    FROM inserted AS i
-    WHERE s.source = i.source AND s.external_id = i.external_id AND s.item_version = i.item_version
-    RETURNING s.flagged
-)
-SELECT count(*) AS inserted, count(*) FILTER (WHERE flagged) AS flagged FROM staged)sql"},
+INSERT INTO item (id, source, external_id, channel, author, text, url, posted_at, language, sentiment_label,
+                  sentiment_score, sentiment_scored, is_noise, noise_reasons, categories, urgency, red_flags,
+                  analyzer_version, thread_id, reply_to, item_version, rating, community, similarity_hash,
+                  question, care_unit, duplicate_of, case_id, patient_id, patient_match)
+SELECT item_id, source, external_id, channel, author, text, url,
+       'epoch'::timestamptz + posted_at_us * interval '1 microsecond',
+       language, sentiment_label, sentiment_score, sentiment_scored, is_noise, noise_reasons, categories,
+       urgency, red_flags, analyzer_version, thread_id, reply_to, item_version, rating, community,
+       similarity_hash, question, care_unit, duplicate_of, case_id, patient_id, patient_match
+FROM ingest_stage
+ORDER BY ord
+ON CONFLICT (source, external_id, item_version) DO NOTHING)sql"},
 
-    // Opens or extends cases for the newly inserted flagged items, in one statement:
+    // Opens or extends cases for the batch's flagged items (before they are inserted), in one statement:
     //  - named authors: one upsert per (source, author) on the partial unique index of open cases, so a
     //    concurrent ingest for the same author extends rather than duplicates; grouping first because one
     //    statement may not update the same case twice, and in key order so two batches lock cases in the
     //    same order instead of deadlocking. xmax = 0 on the returned row means it was inserted.
     //  - anonymous authors (''): a new case per item, its id drawn up front so the item can point at it.
-    //  - every such item gets its case_id.
+    //  - every such staged item gets its case_id.
     {"crm_ingest_cases", R"sql(
 WITH flagged AS MATERIALIZED (
     SELECT item_id, source, author, urgency, sentiment_score
@@ -130,11 +147,11 @@ WITH flagged AS MATERIALIZED (
     INSERT INTO feedback_case (id, source, author, status, urgency, min_sentiment_score, item_count)
     SELECT case_id, source, '', 'open', urgency, sentiment_score, 1 FROM anonymous
 ), linked AS (
-    UPDATE item SET case_id = m.case_id
+    UPDATE ingest_stage AS s SET case_id = m.case_id
     FROM (SELECT f.item_id, n.id AS case_id FROM flagged AS f JOIN named AS n USING (source, author)
           UNION ALL
           SELECT item_id, case_id FROM anonymous) AS m
-    WHERE item.id = m.item_id
+    WHERE s.item_id = m.item_id
 )
 SELECT (SELECT count(*) FROM named WHERE opened) + (SELECT count(*) FROM anonymous) AS opened,
        (SELECT count(*) FROM named WHERE NOT opened) AS extended)sql"},
@@ -182,7 +199,7 @@ RETURNING fencing_token)sql"},
 SELECT source, holder, fencing_token, (extract(epoch FROM expires_at) * 1000000)::bigint FROM source_lease
 ORDER BY source)sql"},
 
-    // V004: patient links of the items just inserted (sms authors are E.164, e-mail authors compared lower-case).
+    // V004: patient links of the staged items (sms authors are E.164, e-mail authors compared lower-case).
     {"crm_ingest_patient_links", R"sql(
 WITH matches AS (
     SELECT s.item_id, count(DISTINCT c.patient_id) AS patients, min(c.patient_id) AS patient_id
@@ -195,12 +212,12 @@ WITH matches AS (
     WHERE s.item_id IS NOT NULL AND s.channel IN ('sms', 'email', 'forum') AND s.author <> ''
     GROUP BY s.item_id
 ), updated AS (
-    UPDATE item AS i
+    UPDATE ingest_stage AS s
     SET patient_id = CASE WHEN m.patients = 1 THEN m.patient_id END,
         patient_match = CASE m.patients WHEN 0 THEN 'none' WHEN 1 THEN 'matched' ELSE 'ambiguous' END
     FROM matches AS m
-    WHERE i.id = m.item_id
-    RETURNING i.patient_match
+    WHERE s.item_id = m.item_id
+    RETURNING s.patient_match
 )
 SELECT count(*) FILTER (WHERE patient_match = 'matched') FROM updated)sql"},
     {"crm_ingest_consent_items", R"sql(
@@ -369,16 +386,16 @@ std::optional<std::int64_t> SimilarityHashParam(const std::optional<std::uint64_
     return static_cast<std::int64_t>(*hash);
 }
 
-// Links the batch's new items to the first copy of their text: an item received in the window (any source,
-// lower id, so also an earlier item of the same batch) whose hash is at most $2 bits away. Per band, the
-// most recent such item is found by walking that band's index backwards from the new item (bounded below by
-// the first id of the window); it names the first copy (itself, or its duplicate_of), and the lowest first
-// copy over the four bands wins. A linked item becomes noise "near_duplicate" and its staging row is
-// unflagged, so the case step opens no case for it.
+// Links the staged items to the first copy of their text among the stored items: an item received in the window
+// (any source, lower id) whose hash is at most $2 bits away. Per band, the most recent such item is found by
+// walking that band's index backwards from the new item (bounded below by the first id of the window); it names
+// the first copy (itself, or its duplicate_of), and the lowest first copy over the four bands wins, also over a
+// link to an earlier copy in the same batch (BatchNearDuplicates, made before staging). A linked row becomes noise
+// "near_duplicate" and is unflagged, so the case step opens no case for it. Returns the rows linked here.
 constexpr const char* kLinkNearDuplicatesSql = R"sql(
 WITH fresh AS MATERIALIZED (
     SELECT item_id, similarity_hash AS h, source, external_id
-    FROM ingest_stage WHERE item_id IS NOT NULL AND similarity_hash IS NOT NULL
+    FROM ingest_stage WHERE similarity_hash IS NOT NULL
 ), window_start AS MATERIALIZED (
     SELECT now() - $1 * interval '1 second' AS since,
            coalesce((SELECT min(id) FROM item WHERE received_at >= now() - $1 * interval '1 second'), 0) AS min_id
@@ -424,39 +441,93 @@ WITH fresh AS MATERIALIZED (
         ORDER BY (i.similarity_hash & 65535) DESC, i.id DESC LIMIT 1) AS c
 ), chosen AS (
     SELECT item_id, min(first_id) AS first_id FROM candidates GROUP BY item_id
-), linked AS (
-    UPDATE item
-    SET duplicate_of = c.first_id,
-        is_noise = true,
-        noise_reasons = CASE WHEN 'near_duplicate' = ANY (item.noise_reasons) THEN item.noise_reasons
-                             ELSE array_append(item.noise_reasons, 'near_duplicate') END
-    FROM chosen AS c
-    WHERE item.id = c.item_id
-    RETURNING item.id
-), unflagged AS (
-    UPDATE ingest_stage AS s SET flagged = false FROM linked AS l WHERE s.item_id = l.id
 )
-SELECT count(*) FROM linked)sql";
+UPDATE ingest_stage AS s
+SET duplicate_of = least(c.first_id, s.duplicate_of),
+    is_noise = true,
+    noise_reasons = CASE WHEN 'near_duplicate' = ANY (s.noise_reasons) THEN s.noise_reasons
+                         ELSE array_append(s.noise_reasons, 'near_duplicate') END,
+    flagged = false
+FROM chosen AS c
+WHERE s.item_id = c.item_id
+RETURNING s.item_id)sql";
 
-// Within one batch a copy may have been linked to an earlier copy of the same batch in the statement above
-// (which could not see that copy's own link yet): point it at that copy's first copy instead.
+// A row linked in the batch points at the batch's first copy of its text; when the statement above found a
+// stored first copy for that one, point the row there too. One pass is enough: a first copy within the batch
+// links to nothing else in the batch.
 constexpr const char* kFlattenNearDuplicatesSql = R"sql(
-UPDATE item SET duplicate_of = parent.duplicate_of
-FROM item AS parent, ingest_stage AS s
-WHERE s.item_id = item.id AND item.duplicate_of = parent.id AND parent.duplicate_of IS NOT NULL)sql";
+UPDATE ingest_stage AS s SET duplicate_of = first_copy.duplicate_of
+FROM ingest_stage AS first_copy
+WHERE s.duplicate_of = first_copy.item_id AND first_copy.duplicate_of IS NOT NULL)sql";
 
-std::size_t LinkNearDuplicates(pqxx::work& txn) {
+/// Near-duplicates among the items of one batch, found before staging: for each item, the position of the
+/// batch's first copy of its text, or nullopt. The rule is the one kLinkNearDuplicatesSql applies to stored
+/// items: per 16-bit band the most recent earlier item within kNearDuplicateMaxDistance bits (not another version
+/// of the same item) names its first copy, and the lowest first copy over the four bands wins.
+class BatchNearDuplicates {
+public:
+    explicit BatchNearDuplicates(std::size_t size) : first_copy_(size) {}
+
+    /// Items are added in batch order.
+    void Add(std::size_t position, const std::string& source, const std::string& external_id,
+             const std::optional<std::uint64_t>& hash) {
+        entries_.push_back(Entry{hash.value_or(0), &source, &external_id});
+        if (!hash) {
+            return;
+        }
+        std::optional<std::size_t> first;
+        for (int band = 0; band < 4; ++band) {
+            auto& bucket = buckets_[BandKey(*hash, band)];
+            for (auto it = bucket.rbegin(); it != bucket.rend(); ++it) {
+                const Entry& earlier = entries_[*it];
+                if (std::popcount(earlier.hash ^ *hash) <= kNearDuplicateMaxDistance &&
+                    (*earlier.source != source || *earlier.external_id != external_id)) {
+                    const std::size_t candidate = first_copy_[*it].value_or(*it);
+                    first = first ? std::min(*first, candidate) : candidate;
+                    break;
+                }
+            }
+            bucket.push_back(position);
+        }
+        first_copy_[position] = first;
+        linked_ += first ? 1 : 0;
+    }
+
+    const std::optional<std::size_t>& FirstCopy(std::size_t position) const { return first_copy_[position]; }
+    std::size_t Linked() const { return linked_; }
+
+private:
+    struct Entry {
+        std::uint64_t hash;
+        const std::string* source;
+        const std::string* external_id;
+    };
+
+    static std::uint32_t BandKey(std::uint64_t hash, int band) {
+        return (static_cast<std::uint32_t>(band) << 16) |
+               static_cast<std::uint32_t>((hash >> (48 - 16 * band)) & 0xffffU);
+    }
+
+    std::vector<Entry> entries_;
+    std::vector<std::optional<std::size_t>> first_copy_;
+    std::unordered_map<std::uint32_t, std::vector<std::size_t>> buckets_;
+    std::size_t linked_ = 0;
+};
+
+/// Links staged rows to stored first copies and returns how many rows of the batch are near-duplicates.
+std::size_t LinkNearDuplicates(pqxx::work& txn, const std::vector<std::int64_t>& linked_in_batch) {
     const auto window_seconds =
         static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(kNearDuplicateWindow).count());
-    const pqxx::row linked = txn.exec_params1(kLinkNearDuplicatesSql, window_seconds, kNearDuplicateMaxDistance);
-    const auto count = linked[0].as<std::size_t>();
-    // Each pass halves the longest chain of copies within the batch (a copy of a copy of ...).
-    for (std::size_t pass = 0; count > 0 && pass < 64; ++pass) {
-        if (txn.exec(kFlattenNearDuplicatesSql).affected_rows() == 0) {
-            break;
-        }
+    const pqxx::result linked =
+        txn.exec_prepared("crm_link_near_duplicates", window_seconds, kNearDuplicateMaxDistance);
+    std::unordered_set<std::int64_t> ids(linked_in_batch.begin(), linked_in_batch.end());
+    for (const auto& row : linked) {
+        ids.insert(row[0].as<std::int64_t>());
     }
-    return count;
+    if (!linked_in_batch.empty() && !linked.empty()) {
+        txn.exec_prepared("crm_flatten_near_duplicates");
+    }
+    return ids.size();
 }
 
 static_assert(kMaxQuarantineRawBytes == 65536, "V001__init.sql's CHECK on quarantine.raw allows 65536 bytes");
@@ -504,6 +575,9 @@ void PrepareStoreStatements(pqxx::connection& conn) {
     for (const auto& statement : kStatements) {
         conn.prepare(statement.name, statement.sql);
     }
+    // Prepared too, so that the four band lookups are not planned anew for every batch.
+    conn.prepare("crm_link_near_duplicates", kLinkNearDuplicatesSql);
+    conn.prepare("crm_flatten_near_duplicates", kFlattenNearDuplicatesSql);
 }
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -525,120 +599,200 @@ void Store::SetTransactionObserver(TransactionObserver observer) {
     impl_->transaction_observer = std::move(observer);
 }
 
+namespace {
+
+/// Stages, completes and inserts the batch's items. False when a concurrent transaction stored one of them after
+/// the check for stored items: the caller rolls back and runs the batch again.
+bool IngestItems(pqxx::work& txn, const IngestBatch& batch, IngestOutcome& outcome, bool& copy_in_progress) {
+    txn.exec(kCreateStageSql);
+    // The same (source, external_id, version) twice in one batch is a duplicate like any other; dropping it
+    // here keeps the staging-to-item mapping one to one.
+    std::unordered_set<std::string> seen;
+    seen.reserve(batch.items.size());
+    std::string key;
+    std::vector<const NewItem*> distinct;
+    distinct.reserve(batch.items.size());
+    std::vector<std::string> sources;
+    std::vector<std::string> external_ids;
+    std::vector<std::string> versions;
+    for (const NewItem& item : batch.items) {
+        const std::string& source = OrDefault(item.source, batch.source);
+        key.assign(source).append(1, '\0').append(item.external_id).append(1, '\0').append(item.version);
+        if (seen.insert(key).second) {
+            distinct.push_back(&item);
+            sources.push_back(source);
+            external_ids.push_back(item.external_id);
+            versions.push_back(item.version);
+        }
+    }
+    // Re-delivered items (stored already) are not staged; the others get their ids, in batch order.
+    std::vector<bool> stored(distinct.size(), true);
+    std::vector<std::int64_t> ids;
+    ids.reserve(distinct.size());
+    for (const auto& row : txn.exec_prepared("crm_check_keys_draw_ids", TextArrayLiteral(sources),
+                                             TextArrayLiteral(external_ids), TextArrayLiteral(versions))) {
+        if (!row[1].is_null()) {
+            stored[row[0].as<std::size_t>() - 1] = false;
+            ids.push_back(row[1].as<std::int64_t>());
+        }
+    }
+    std::sort(ids.begin(), ids.end());
+    std::vector<const NewItem*> fresh;
+    fresh.reserve(distinct.size());
+    for (std::size_t i = 0; i < distinct.size(); ++i) {
+        if (!stored[i]) {
+            fresh.push_back(distinct[i]);
+        }
+    }
+    if (fresh.empty()) {
+        return true;
+    }
+
+    BatchNearDuplicates near_duplicates(fresh.size());
+    for (std::size_t i = 0; i < fresh.size(); ++i) {
+        near_duplicates.Add(i, OrDefault(fresh[i]->source, batch.source), fresh[i]->external_id,
+                            fresh[i]->similarity_hash);
+    }
+    const auto item_id = [&](std::size_t position) { return ids[position]; };
+    std::vector<std::int64_t> linked_in_batch;
+    bool any_flagged = false;
+    copy_in_progress = true;
+    pqxx::stream_to stream(txn, "ingest_stage", kStageColumns);
+    std::vector<std::string> noise_reasons;
+    for (std::size_t position = 0; position < fresh.size(); ++position) {
+        const NewItem& item = *fresh[position];
+        const std::string& source = OrDefault(item.source, batch.source);
+        std::optional<std::int16_t> rating;
+        if (item.rating) {
+            rating = static_cast<std::int16_t>(*item.rating);
+        }
+        std::optional<std::int64_t> posted_at_us;
+        if (item.posted_at) {
+            posted_at_us = ToUnixMicros(*item.posted_at);
+        }
+        noise_reasons = item.noise_reasons;
+        std::optional<std::int64_t> duplicate_of;
+        if (const auto& first_copy = near_duplicates.FirstCopy(position)) {
+            duplicate_of = item_id(*first_copy);
+            linked_in_batch.push_back(item_id(position));
+            if (std::find(noise_reasons.begin(), noise_reasons.end(), "near_duplicate") == noise_reasons.end()) {
+                noise_reasons.emplace_back("near_duplicate");
+            }
+        }
+        const bool flagged = item.flagged && !duplicate_of;
+        any_flagged = any_flagged || flagged;
+        stream << std::forward_as_tuple(
+            static_cast<std::int64_t>(position), source, item.external_id, OrDefault(item.channel, kDefaultChannel),
+            item.author, item.text, item.url, posted_at_us, item.language,
+            OrDefault(item.sentiment_label, kDefaultSentimentLabel), item.sentiment_score, item.sentiment_scored,
+            item.is_noise || duplicate_of.has_value(), TextArrayLiteral(noise_reasons),
+            TextArrayLiteral(item.categories), OrDefault(item.urgency, kDefaultUrgency),
+            TextArrayLiteral(item.red_flags), item.analyzer_version, flagged, item.thread_id, item.reply_to,
+            item.version, rating, item.community, SimilarityHashParam(item.similarity_hash), item.question,
+            item.care_unit, item_id(position), duplicate_of);
+    }
+    stream.complete();
+    copy_in_progress = false;
+    outcome.near_duplicates = LinkNearDuplicates(txn, linked_in_batch);
+    if (any_flagged) {
+        const pqxx::row cases = txn.exec_prepared1("crm_ingest_cases");
+        outcome.cases_opened = cases[0].as<std::size_t>();
+        outcome.cases_extended = cases[1].as<std::size_t>();
+    }
+    outcome.patients_linked = txn.exec_prepared1("crm_ingest_patient_links")[0].as<std::size_t>();
+    outcome.inserted = static_cast<std::size_t>(txn.exec_prepared("crm_ingest_items").affected_rows());
+    if (outcome.inserted < fresh.size()) {
+        return false;
+    }
+    // Consent keywords in arrival order, one statement each: a STOP then a START leaves the number opted in.
+    for (const auto& row : txn.exec_prepared("crm_ingest_consent_items")) {
+        const bool opted_out = row[2].as<bool>();
+        txn.exec_prepared("crm_consent_upsert", row[1].as<std::string>(), "sms", "all",
+                          opted_out ? "opted_out" : "opted_in", opted_out ? "keyword:opt_out" : "keyword:opt_in",
+                          row[0].as<std::int64_t>());
+        ++outcome.consent_changes;
+    }
+    return true;
+}
+
+// How often a batch is run again when another replica stored one of its items concurrently (each run sees what
+// the previous one collided with, so a second run normally succeeds).
+constexpr int kConcurrentStoreAttempts = 3;
+
+}  // namespace
+
 Result<IngestOutcome> Store::Ingest(const IngestBatch& batch) {
     Impl& impl = *impl_;
     const auto started = std::chrono::steady_clock::now();
     auto result = impl.Run<IngestOutcome>("ingest", [&](pqxx::connection& conn) -> Result<IngestOutcome> {
-        IngestOutcome outcome;
-        pqxx::work txn(conn, "ingest");
+        for (int attempt = 1;; ++attempt) {
+            IngestOutcome outcome;
+            pqxx::work txn(conn, "ingest");
 
-        if (!batch.items.empty()) {
-            txn.exec(kCreateStageSql);
-            // The same (source, external_id, version) twice in one batch is a duplicate like any other; dropping it
-            // here keeps the staging-to-item mapping one to one.
-            std::unordered_set<std::string> seen;
-            seen.reserve(batch.items.size());
-            std::string key;
-            impl.copy_in_progress = true;
-            pqxx::stream_to stream(txn, "ingest_stage", kStageColumns);
-            std::int64_t ord = 0;
-            for (const NewItem& item : batch.items) {
-                const std::string& source = OrDefault(item.source, batch.source);
-                key.assign(source).append(1, '\0').append(item.external_id).append(1, '\0').append(item.version);
-                if (!seen.insert(key).second) {
+            if (!batch.items.empty() && !IngestItems(txn, batch, outcome, impl.copy_in_progress)) {
+                txn.abort();
+                if (attempt < kConcurrentStoreAttempts) {
                     continue;
                 }
-                std::optional<std::int16_t> rating;
-                if (item.rating) {
-                    rating = static_cast<std::int16_t>(*item.rating);
-                }
-                std::optional<std::int64_t> posted_at_us;
-                if (item.posted_at) {
-                    posted_at_us = ToUnixMicros(*item.posted_at);
-                }
-                stream << std::forward_as_tuple(
-                    ord++, source, item.external_id, OrDefault(item.channel, kDefaultChannel), item.author, item.text,
-                    item.url, posted_at_us, item.language, OrDefault(item.sentiment_label, kDefaultSentimentLabel),
-                    item.sentiment_score, item.sentiment_scored, item.is_noise, TextArrayLiteral(item.noise_reasons),
-                    TextArrayLiteral(item.categories), OrDefault(item.urgency, kDefaultUrgency),
-                    TextArrayLiteral(item.red_flags), item.analyzer_version, item.flagged, item.thread_id,
-                    item.reply_to, item.version, rating, item.community, SimilarityHashParam(item.similarity_hash),
-                    item.question, item.care_unit);
+                log::Warning("crm", "ingest for source ", batch.source,
+                             ": items stored concurrently by another writer in ", attempt, " runs; will retry");
+                return CrmErrc::kRetry;
             }
-            stream.complete();
-            impl.copy_in_progress = false;
-
-            const pqxx::row counts = txn.exec_prepared1("crm_ingest_items");
-            outcome.inserted = counts[0].as<std::size_t>();
             outcome.duplicates = batch.items.size() - outcome.inserted;
-            outcome.near_duplicates = LinkNearDuplicates(txn);
-            outcome.patients_linked = txn.exec_prepared1("crm_ingest_patient_links")[0].as<std::size_t>();
-            // Consent keywords in arrival order, one statement each: a STOP then a START leaves the number opted in.
-            for (const auto& row : txn.exec_prepared("crm_ingest_consent_items")) {
-                const bool opted_out = row[2].as<bool>();
-                txn.exec_prepared("crm_consent_upsert", row[1].as<std::string>(), "sms", "all",
-                                  opted_out ? "opted_out" : "opted_in",
-                                  opted_out ? "keyword:opt_out" : "keyword:opt_in", row[0].as<std::int64_t>());
-                ++outcome.consent_changes;
-            }
-            if (counts[1].as<std::int64_t>() > 0) {
-                const pqxx::row cases = txn.exec_prepared1("crm_ingest_cases");
-                outcome.cases_opened = cases[0].as<std::size_t>();
-                outcome.cases_extended = cases[1].as<std::size_t>();
-            }
-        }
 
-        for (const NewQuarantine& record : batch.quarantined) {
-            const bool cut = record.raw.size() > kMaxQuarantineRawBytes;
-            const pqxx::binarystring raw(record.raw.data(), cut ? kMaxQuarantineRawBytes : record.raw.size());
-            const pqxx::result inserted =
-                txn.exec_prepared("crm_quarantine_insert", OrDefault(record.source, batch.source), record.locator,
-                                  record.reason, raw, record.raw_truncated || cut);
-            outcome.quarantined += static_cast<std::size_t>(inserted.affected_rows());
-        }
-
-        if (batch.next_cursor) {
-            txn.exec_prepared("crm_cursor_upsert", batch.source, *batch.next_cursor);
-        }
-
-        for (const DeliveryReport& report : batch.delivery_reports) {
-            outcome.delivery_reports +=
-                static_cast<std::size_t>(txn.exec_prepared("crm_delivery_report", report.marker, report.upstream_id,
-                                                           report.status, report.error_code)
-                                             .affected_rows());
-        }
-
-        if (batch.replayed_quarantine_id) {
-            std::optional<std::string> item_source;
-            std::optional<std::string> item_external_id;
-            if (!batch.items.empty()) {
-                item_source = OrDefault(batch.items.front().source, batch.source);
-                item_external_id = batch.items.front().external_id;
+            for (const NewQuarantine& record : batch.quarantined) {
+                const bool cut = record.raw.size() > kMaxQuarantineRawBytes;
+                const pqxx::binarystring raw(record.raw.data(), cut ? kMaxQuarantineRawBytes : record.raw.size());
+                const pqxx::result inserted =
+                    txn.exec_prepared("crm_quarantine_insert", OrDefault(record.source, batch.source), record.locator,
+                                      record.reason, raw, record.raw_truncated || cut);
+                outcome.quarantined += static_cast<std::size_t>(inserted.affected_rows());
             }
-            const pqxx::result marked = txn.exec_prepared("crm_quarantine_replayed", *batch.replayed_quarantine_id,
-                                                          item_source, item_external_id);
-            if (marked.affected_rows() == 0) {
-                log::Warning("crm", "ingest for source ", batch.source, ": replayed quarantine id ",
-                             *batch.replayed_quarantine_id, " does not exist; batch not stored");
-                return CrmErrc::kNotFound;
-            }
-        }
 
-        if (batch.lease) {
-            // The fence, last, so the lease row is locked only for the moment until the commit: a replica frozen in
-            // the middle of a batch never blocks another from taking the source over.
-            const pqxx::result fenced =
-                txn.exec_prepared("crm_lease_fence", batch.source, batch.lease->holder, batch.lease->fencing_token,
-                                  static_cast<std::int64_t>(batch.lease->duration.count()));
-            if (fenced.empty()) {
-                return CrmErrc::kLeaseLost;  // nothing of the batch is written; the transaction rolls back
+            if (batch.next_cursor) {
+                txn.exec_prepared("crm_cursor_upsert", batch.source, *batch.next_cursor);
             }
+
+            for (const DeliveryReport& report : batch.delivery_reports) {
+                outcome.delivery_reports +=
+                    static_cast<std::size_t>(txn.exec_prepared("crm_delivery_report", report.marker, report.upstream_id,
+                                                               report.status, report.error_code)
+                                                 .affected_rows());
+            }
+
+            if (batch.replayed_quarantine_id) {
+                std::optional<std::string> item_source;
+                std::optional<std::string> item_external_id;
+                if (!batch.items.empty()) {
+                    item_source = OrDefault(batch.items.front().source, batch.source);
+                    item_external_id = batch.items.front().external_id;
+                }
+                const pqxx::result marked = txn.exec_prepared("crm_quarantine_replayed", *batch.replayed_quarantine_id,
+                                                              item_source, item_external_id);
+                if (marked.affected_rows() == 0) {
+                    log::Warning("crm", "ingest for source ", batch.source, ": replayed quarantine id ",
+                                 *batch.replayed_quarantine_id, " does not exist; batch not stored");
+                    return CrmErrc::kNotFound;
+                }
+            }
+
+            if (batch.lease) {
+                // The fence, last, so the lease row is locked only for the moment until the commit: a replica frozen in
+                // the middle of a batch never blocks another from taking the source over.
+                const pqxx::result fenced =
+                    txn.exec_prepared("crm_lease_fence", batch.source, batch.lease->holder, batch.lease->fencing_token,
+                                      static_cast<std::int64_t>(batch.lease->duration.count()));
+                if (fenced.empty()) {
+                    return CrmErrc::kLeaseLost;  // nothing of the batch is written; the transaction rolls back
+                }
+            }
+            txn.commit();
+            log::Debug("crm", "ingest for source ", batch.source, ": ", outcome.inserted, " inserted, ",
+                       outcome.duplicates, " duplicate(s), ", outcome.near_duplicates, " near-duplicate(s), ",
+                       outcome.quarantined, " quarantined, ", outcome.cases_opened, " case(s) opened, ",
+                       outcome.cases_extended, " extended");
+            return outcome;
         }
-        txn.commit();
-        log::Debug("crm", "ingest for source ", batch.source, ": ", outcome.inserted, " inserted, ", outcome.duplicates,
-                   " duplicate(s), ", outcome.near_duplicates, " near-duplicate(s), ", outcome.quarantined,
-                   " quarantined, ", outcome.cases_opened, " case(s) opened, ", outcome.cases_extended, " extended");
-        return outcome;
     });
     if (impl.transaction_observer) {
         impl.transaction_observer(std::chrono::steady_clock::now() - started, result.has_value());

@@ -10,7 +10,9 @@
 #include <crm/store.hpp>
 #include <memory>
 #include <mutex>
+#include <pqxx/pqxx>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "pg/pg_test_database.hpp"
@@ -164,6 +166,105 @@ TEST_F(CrmStoreTest, DuplicatesWithinOneBatchAreStoredOnce) {
     EXPECT_EQ(outcome.value().inserted, 3U);
     EXPECT_EQ(outcome.value().duplicates, 1U);
     EXPECT_EQ(ItemCount("dup_src"), 3);
+}
+
+// Near-duplicates are linked before the items are written: a copy in the batch of a stored item, a copy of that
+// copy (too far from the stored item itself to match it directly), a copy of another item of the same batch, and
+// a re-delivered item next to its copy.
+TEST_F(CrmStoreTest, NearDuplicatesInOneBatchLinkToTheirFirstCopy) {
+    constexpr std::uint64_t kStored = 0x1234'5678'9abc'def0ULL;
+    constexpr std::uint64_t kOther = 0x0fed'cba9'8765'4321ULL;
+    IngestBatch first;
+    first.source = "nd_batch";
+    first.items.push_back(MakeFlagged("nd_batch", "a", "", "low", -0.6));
+    first.items.back().similarity_hash = kStored;
+    ASSERT_TRUE(store_->Ingest(first));
+
+    IngestBatch second;
+    second.source = "nd_batch";
+    second.items.push_back(first.items.front());  // re-delivered
+    second.items.push_back(MakeFlagged("nd_batch", "b", "", "low", -0.6));
+    second.items.back().similarity_hash = kStored ^ 0b111ULL;  // 3 bits from a
+    second.items.push_back(MakeFlagged("nd_batch", "c", "", "low", -0.6));
+    second.items.back().similarity_hash = kStored ^ 0b111'000ULL ^ 0b111ULL;  // 3 bits from b, 6 from a
+    second.items.push_back(MakeFlagged("nd_batch", "d", "", "high", -0.7));
+    second.items.back().similarity_hash = kOther;
+    second.items.push_back(MakeFlagged("nd_batch", "e", "", "low", -0.6));
+    second.items.back().similarity_hash = kOther ^ (1ULL << 63);  // 1 bit from d
+    second.items.push_back(MakeFlagged("nd_batch", "f", "", "low", -0.6));
+    second.items.back().similarity_hash = kOther ^ 0xffffULL;  // 16 bits from d: not a copy
+    const auto outcome = store_->Ingest(second);
+    ASSERT_TRUE(outcome) << outcome.error().message();
+    EXPECT_EQ(outcome.value().inserted, 5U);
+    EXPECT_EQ(outcome.value().duplicates, 1U);
+    EXPECT_EQ(outcome.value().near_duplicates, 3U);
+    EXPECT_EQ(outcome.value().cases_opened, 2U) << "d and f open cases; the copies open none";
+
+    const auto id_of = [&](const std::string& external_id) {
+        return db_
+            ->QueryValue("SELECT id::text FROM item WHERE source = 'nd_batch' AND external_id = '" + external_id + "'")
+            .value_or("missing");
+    };
+    const auto duplicate_of = [&](const std::string& external_id) {
+        return db_
+            ->QueryValue(
+                "SELECT coalesce(duplicate_of::text, 'NULL') FROM item WHERE source = 'nd_batch' AND "
+                "external_id = '" +
+                external_id + "'")
+            .value_or("missing");
+    };
+    EXPECT_EQ(duplicate_of("b"), id_of("a"));
+    EXPECT_EQ(duplicate_of("c"), id_of("a")) << "a copy of a copy points at the first copy";
+    EXPECT_EQ(duplicate_of("e"), id_of("d"));
+    EXPECT_EQ(duplicate_of("d"), "NULL");
+    EXPECT_EQ(duplicate_of("f"), "NULL");
+    EXPECT_EQ(Count("SELECT count(*) FROM item WHERE source = 'nd_batch' AND external_id IN ('b', 'c', 'e') AND "
+                    "is_noise AND noise_reasons = '{near_duplicate}' AND case_id IS NULL"),
+              3);
+    EXPECT_EQ(Count("SELECT count(*) FROM item WHERE source = 'nd_batch' AND external_id IN ('a', 'd', 'f') AND "
+                    "NOT is_noise AND case_id IS NOT NULL"),
+              3);
+    EXPECT_EQ(Count("SELECT coalesce(sum(item_count), 0) FROM feedback_case WHERE source = 'nd_batch'"), 3);
+}
+
+// Another writer (a second replica) stores one of the batch's items after the batch checked for stored items: the
+// batch waits for that writer, runs again, and stores and counts only its own item.
+TEST_F(CrmStoreTest, AnItemStoredConcurrentlyIsStoredAndCountedOnce) {
+    pqxx::connection other(db_->Conninfo());
+    pqxx::work writer(other);
+    writer.exec(
+        "INSERT INTO item (source, external_id, channel, author, text, sentiment_label, sentiment_score, "
+        "sentiment_scored, is_noise, urgency, analyzer_version) "
+        "VALUES ('race_src', 'r-1', 'review', 'carol', 'x', 'negative', -0.5, true, false, 'low', 'test-1')");
+
+    IngestBatch batch;
+    batch.source = "race_src";
+    batch.items.push_back(MakeFlagged("race_src", "r-1", "carol", "low", -0.5));
+    batch.items.push_back(MakeFlagged("race_src", "r-2", "carol", "low", -0.5));
+    Result<IngestOutcome> outcome = CrmErrc::kRetry;
+    std::thread ingest([&] { outcome = store_->Ingest(batch); });
+    // Wait until the batch's INSERT waits on the other writer's uncommitted row, then commit that row.
+    bool waiting = false;
+    for (int i = 0; i < 200 && !waiting; ++i) {
+        waiting = Count(
+                      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+                      "wait_event_type = 'Lock'") > 0;
+        if (!waiting) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+    writer.commit();
+    ingest.join();
+    EXPECT_TRUE(waiting) << "the batch never met the other writer's row";
+    ASSERT_TRUE(outcome) << outcome.error().message();
+    EXPECT_EQ(outcome.value().inserted, 1U);
+    EXPECT_EQ(outcome.value().duplicates, 1U);
+    EXPECT_EQ(outcome.value().cases_opened, 1U);
+    EXPECT_EQ(ItemCount("race_src"), 2);
+    EXPECT_EQ(Count("SELECT coalesce(sum(item_count), 0) FROM feedback_case WHERE source = 'race_src'"), 1);
+    EXPECT_EQ(Count("SELECT count(*) FROM item WHERE source = 'race_src' AND external_id = 'r-2' AND "
+                    "case_id IS NOT NULL"),
+              1);
 }
 
 TEST_F(CrmStoreTest, AnEditedItemIsANewVersionAndEachVersionIsStoredOnce) {

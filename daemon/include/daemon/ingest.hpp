@@ -59,9 +59,17 @@ using StoreFactory = std::function<Result<std::unique_ptr<crm::Store>>()>;
 /// Processes one batch of one source. Also used by the benchmark and by quarantine replay.
 class BatchProcessor {
 public:
+    /// A batch is analyzed on up to this many threads, each taking at least kMinItemsPerAnalysisThread items
+    /// (below that, starting a thread costs more than it saves).
+    static constexpr std::size_t kMaxAnalysisThreads = 8;
+    static constexpr std::size_t kMinItemsPerAnalysisThread = 32;
+    /// One per core, at most kMaxAnalysisThreads.
+    static std::size_t DefaultAnalysisThreads();
+
     /// `metrics`, when given, receives each item's analysis time (the analysis latency histogram).
-    explicit BatchProcessor(const nlp::Analyzer& analyzer, Metrics* metrics = nullptr)
-        : analyzer_(analyzer), metrics_(metrics) {}
+    explicit BatchProcessor(const nlp::Analyzer& analyzer, Metrics* metrics = nullptr,
+                            std::size_t analysis_threads = DefaultAnalysisThreads())
+        : analyzer_(analyzer), metrics_(metrics), analysis_threads_(std::max<std::size_t>(analysis_threads, 1)) {}
 
     /// Analyzes and stores a fetched batch with its cursor, in one transaction. When the database
     /// rejects the batch as a whole (not a connection problem), items are stored one by one and the
@@ -74,6 +82,7 @@ public:
 private:
     const nlp::Analyzer& analyzer_;
     Metrics* metrics_;
+    std::size_t analysis_threads_;
 };
 
 /// The ingest pipeline, in two threads:
