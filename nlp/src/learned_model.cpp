@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <iterator>
@@ -7,6 +8,7 @@
 #include <nlp/learned_model.hpp>
 #include <nlp/models.hpp>
 #include <nlp/sentiment.hpp>
+#include <unordered_map>
 
 namespace carelisten::nlp {
 namespace {
@@ -265,22 +267,202 @@ QuestionKind ClassifyQuestion(std::string_view question) {
 
 namespace {
 
-/// The word features (sorted, unique) with each long word's prefix feature added: a sorted merge, so the
-/// word features of a text are hashed once even when models with both feature sets read it.
-std::vector<std::uint32_t> AddPrefixFeatures(const NormalizedText& text, std::uint32_t bits,
-                                             const std::vector<std::uint32_t>& words) {
-    std::vector<std::uint32_t> prefixes;
-    for (const Token& token : text.tokens) {
-        const std::string_view word = TokenText(token);
-        if (token.kind == TokenKind::kWord && word.size() > kPrefixLength) {
-            prefixes.push_back(Bucket(FeatureHash().Add("p=").Add(word.substr(0, kPrefixLength)).Value(), bits));
+// Appends the character n-grams of a word (bounded by '<' and '>', so "wait" gives "<wa", "wai", "ait",
+// "it>"): n-grams of the whole word, byte-wise (a multi-byte letter's bytes stay in order, so n-grams of
+// UTF-8 text are still stable, if less meaningful).
+void AddCharNgrams(std::string_view word, std::uint32_t bits, std::vector<std::uint32_t>& out) {
+    if (word.size() < kCharNgramLength - 1 || word.size() > kMaxCharNgramWord) {
+        return;
+    }
+    char padded[kMaxCharNgramWord + 2];
+    padded[0] = '<';
+    std::memcpy(padded + 1, word.data(), word.size());
+    padded[word.size() + 1] = '>';
+    const std::size_t length = word.size() + 2;
+    for (std::size_t i = 0; i + kCharNgramLength <= length; ++i) {
+        out.push_back(
+            Bucket(FeatureHash().Add("c=").Add(std::string_view(padded + i, kCharNgramLength)).Value(), bits));
+    }
+}
+
+// The shape of a word that holds a digit: runs of letters, digits and other bytes collapsed to a, 9, x
+// ("150ppm" → "9a", "4txt" → "9a", "box42wr29c" → "a9a9a"), at most 6 runs.
+void AddShape(std::string_view word, std::uint32_t bits, std::vector<std::uint32_t>& out) {
+    char shape[6];
+    std::size_t length = 0;
+    bool digit = false;
+    for (const char c : word) {
+        const char cls = (c >= '0' && c <= '9') ? '9' : ((c >= 'a' && c <= 'z') || (c & 0x80) != 0) ? 'a' : 'x';
+        digit = digit || cls == '9';
+        if (length == 0 || shape[length - 1] != cls) {
+            if (length == sizeof shape) {
+                break;
+            }
+            shape[length++] = cls;
         }
     }
-    SortBuckets(prefixes, bits);
-    prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());  // set_union keeps repeats
+    if (digit) {
+        out.push_back(Bucket(FeatureHash().Add("s=w").Add(std::string_view(shape, length)).Value(), bits));
+    }
+}
+
+// Typed-token and whole-text features for spam: the digit count of numbers and phone numbers (with the
+// first digit of long ones: "0871…", "09…" premium-rate numbers, five-digit short codes), the shapes of
+// words with digits, currency signs anywhere in the text, many capitals, many '!', and the length.
+void AddShapeFeatures(const NormalizedText& text, std::uint32_t bits, std::vector<std::uint32_t>& out) {
+    std::size_t caps = 0;
+    for (const Token& token : text.tokens) {
+        caps += token.all_caps && token.text.size() > 1 ? 1 : 0;
+        if (token.kind == TokenKind::kNumber || token.kind == TokenKind::kPhone) {
+            std::size_t digits = 0;
+            char first = 0;
+            for (const char c : token.text) {
+                if (c >= '0' && c <= '9') {
+                    first = digits == 0 ? c : first;
+                    ++digits;
+                }
+            }
+            const char length[2] = {static_cast<char>('a' + std::min<std::size_t>(digits, 16)), first};
+            out.push_back(Bucket(FeatureHash().Add("s=n").Add(std::string_view(length, 1)).Value(), bits));
+            if (digits >= 5) {
+                out.push_back(Bucket(FeatureHash().Add("s=n").Add(std::string_view(length, 2)).Value(), bits));
+            }
+        } else if (token.kind == TokenKind::kWord) {
+            AddShape(token.text, bits, out);
+        }
+    }
+    constexpr std::string_view kCurrencies[] = {"\xc2\xa3", "$", "\xe2\x82\xac"};  // £ $ €
+    for (const std::string_view currency : kCurrencies) {
+        if (text.text.find(currency) != std::string::npos) {
+            out.push_back(Bucket(FeatureHash().Add("s=$").Add(currency).Value(), bits));
+        }
+    }
+    const char counts[3] = {static_cast<char>('0' + std::min<std::size_t>(caps, 3)),
+                            static_cast<char>('0' + std::min<std::uint32_t>(text.exclamation_marks, 3)),
+                            static_cast<char>('0' + std::min<std::size_t>(std::bit_width(text.tokens.size()), 9))};
+    out.push_back(Bucket(FeatureHash().Add("s=C").Add(std::string_view(counts, 1)).Value(), bits));
+    out.push_back(Bucket(FeatureHash().Add("s=!").Add(std::string_view(counts + 1, 1)).Value(), bits));
+    out.push_back(Bucket(FeatureHash().Add("s=L").Add(std::string_view(counts + 2, 1)).Value(), bits));
+}
+
+// Concept features for the category model: word stems that the HCAT categories' definitions (Reader,
+// Gillespie & Roberts 2014, and the NHS framework themes they map from) name, so a category seen in few
+// training comments still fires on its own vocabulary. A word matches a stem when it starts with it.
+struct Concept {
+    std::string_view name;
+    std::string_view stems;  // space-separated
+};
+constexpr Concept kConcepts[] = {
+    {"quality",
+     "treat medic diagnos pain therap exercis surger operat procedur prescri tablet inject recover skill "
+     "compet knowledg train assess scan test result physio nursing clinical symptom condition"},
+    {"safety",
+     "safe unsafe secur danger harm abus bull threat protect risk fall fell injur neglect scared frighten "
+     "afraid vulnerab safeguard violen aggress"},
+    {"environment",
+     "clean dirty filth room ward food meal drink tea coffee parking toilet bathroom shower bed noise "
+     "noisy quiet temperat tv television wifi garden outside fresh activit facilit equipment chair "
+     "decor smell building environment location comfort lunch dinner breakfast"},
+    {"process",
+     "wait appoint delay late quick prompt letter phone call contact book cancel refer discharg admi "
+     "transport shortag understaff busy organi record fund continu queue slot hour week month time"},
+    {"listening", "listen understand understood involv heard hear consider opinion choice decision concern wish"},
+    {"communication",
+     "inform explain told tell communic updat kept clear clarit confus leaflet advice advis family "
+     "relative carer husband wife daughter answer question"},
+    {"respect",
+     "kind friend polite rude caring compassion respect dignit lovely nice helpful attitud manner warm "
+     "welcom empath courteous cheerful smil pleasant gentle patien"},
+};
+
+// Stem → the concepts naming it (bit i: kConcepts[i]), and the longest stem: built once, read-only.
+struct ConceptIndex {
+    std::unordered_map<std::string_view, std::uint8_t> stems;
+    std::size_t longest = 0;
+};
+
+const ConceptIndex& Concepts() {
+    static const ConceptIndex index = [] {
+        ConceptIndex built;
+        for (std::size_t i = 0; i < std::size(kConcepts); ++i) {
+            std::string_view stems = kConcepts[i].stems;
+            while (!stems.empty()) {
+                const std::size_t space = stems.find(' ');
+                const std::string_view stem = stems.substr(0, space);
+                stems.remove_prefix(space == std::string_view::npos ? stems.size() : space + 1);
+                built.stems[stem] |= static_cast<std::uint8_t>(1U << i);
+                built.longest = std::max(built.longest, stem.size());
+            }
+        }
+        return built;
+    }();
+    return index;
+}
+
+// "k=<concept>" when a word starts with one of the concept's stems, "k2=<concept>" when two words do.
+void AddConceptFeatures(const NormalizedText& text, std::uint32_t bits, std::vector<std::uint32_t>& out) {
+    static_assert(std::size(kConcepts) <= 8);
+    const ConceptIndex& index = Concepts();
+    std::array<std::uint32_t, std::size(kConcepts)> hits{};
+    for (const Token& token : text.tokens) {
+        if (token.kind != TokenKind::kWord) {
+            continue;
+        }
+        std::uint8_t matched = 0;
+        const std::size_t longest = std::min(token.text.size(), index.longest);
+        for (std::size_t length = 2; length <= longest; ++length) {
+            const auto it = index.stems.find(std::string_view(token.text).substr(0, length));
+            if (it != index.stems.end()) {
+                matched |= it->second;
+            }
+        }
+        for (std::size_t i = 0; i < hits.size(); ++i) {
+            hits[i] += (matched >> i) & 1U;
+        }
+    }
+    for (std::size_t i = 0; i < hits.size(); ++i) {
+        if (hits[i] > 0) {
+            out.push_back(Bucket(FeatureHash().Add("k=").Add(kConcepts[i].name).Value(), bits));
+            if (hits[i] > 1) {
+                out.push_back(Bucket(FeatureHash().Add("k2=").Add(kConcepts[i].name).Value(), bits));
+            }
+        }
+    }
+}
+
+bool Has(FeatureSet set, FeatureSet flag) {
+    return (static_cast<std::uint8_t>(set) & static_cast<std::uint8_t>(flag)) != 0;
+}
+
+/// The word features (sorted, unique) with the set's further features added (each long word's prefix,
+/// character n-grams, spam shapes): a sorted merge, so the word features of a text are hashed once even
+/// when models with several feature sets read it.
+std::vector<std::uint32_t> AddExtraFeatures(const NormalizedText& text, std::uint32_t bits,
+                                            const std::vector<std::uint32_t>& words, FeatureSet set) {
+    std::vector<std::uint32_t> extra;
+    for (const Token& token : text.tokens) {
+        if (token.kind != TokenKind::kWord) {
+            continue;
+        }
+        const std::string_view word = token.text;
+        if (Has(set, FeatureSet::kWordsAndPrefixes) && word.size() > kPrefixLength) {
+            extra.push_back(Bucket(FeatureHash().Add("p=").Add(word.substr(0, kPrefixLength)).Value(), bits));
+        }
+        if (Has(set, FeatureSet::kCharNgramsFlag)) {
+            AddCharNgrams(word, bits, extra);
+        }
+    }
+    if (Has(set, FeatureSet::kShapesFlag)) {
+        AddShapeFeatures(text, bits, extra);
+    }
+    if (Has(set, FeatureSet::kConceptsFlag)) {
+        AddConceptFeatures(text, bits, extra);
+    }
+    SortBuckets(extra, bits);
+    extra.erase(std::unique(extra.begin(), extra.end()), extra.end());  // set_union keeps repeats
     std::vector<std::uint32_t> merged;
-    merged.reserve(words.size() + prefixes.size());
-    std::set_union(words.begin(), words.end(), prefixes.begin(), prefixes.end(), std::back_inserter(merged));
+    merged.reserve(words.size() + extra.size());
+    std::set_union(words.begin(), words.end(), extra.begin(), extra.end(), std::back_inserter(merged));
     return merged;
 }
 
@@ -307,7 +489,7 @@ std::vector<std::uint32_t> ExtractFeatures(const NormalizedText& text, QuestionK
     }
     SortBuckets(features, bits);
     features.erase(std::unique(features.begin(), features.end()), features.end());
-    return set == FeatureSet::kWordsAndPrefixes ? AddPrefixFeatures(text, bits, features) : features;
+    return set == FeatureSet::kWords ? features : AddExtraFeatures(text, bits, features, set);
 }
 
 LinearModel::LinearModel(OutputKind kind, std::uint32_t bits, std::vector<std::string> labels)
@@ -328,8 +510,8 @@ Result<LinearModel> LinearModel::Parse(std::string_view bytes) {
     std::uint8_t set = 0;
     if (!reader.Bytes(kMagic.size(), magic) || magic != kMagic || !reader.U32(version) ||
         (version != kFormatVersion && version != kFormatVersionSets) || !reader.U8(kind) || kind > 1 ||
-        (version == kFormatVersionSets && (!reader.U8(set) || set > 1)) || !reader.U32(bits) || bits == 0 ||
-        bits > kMaxBits || !reader.U32(label_count) || label_count == 0 || label_count > kMaxLabels) {
+        (version == kFormatVersionSets && (!reader.U8(set) || set > kMaxFeatureSet)) || !reader.U32(bits) ||
+        bits == 0 || bits > kMaxBits || !reader.U32(label_count) || label_count == 0 || label_count > kMaxLabels) {
         return NlpErrc::kCorruptModel;
     }
     std::vector<std::string> labels;
@@ -470,6 +652,23 @@ LinearModel TrainLinearModel(const std::vector<TrainingExample>& examples, const
             list, [&](std::uint32_t feature) { return document_frequency[feature] < options.min_document_frequency; });
     }
 
+    // One-vs-rest: a rare label's positives weigh (negatives / positives)^positive_weight_power.
+    std::vector<double> positive_weights(width, 1.0);
+    if (options.kind == OutputKind::kOneVsRest && options.positive_weight_power != 0.0) {
+        for (std::size_t label = 0; label < width; ++label) {
+            std::size_t positives = 0;
+            std::size_t negatives = 0;
+            for (const TrainingExample& example : examples) {
+                if (example.targets.size() == width && example.targets[label] != kUnknownTarget) {
+                    (example.targets[label] != 0 ? positives : negatives) += 1;
+                }
+            }
+            if (positives > 0 && negatives > positives) {
+                positive_weights[label] = std::pow(static_cast<double>(negatives) / static_cast<double>(positives),
+                                                   options.positive_weight_power);
+            }
+        }
+    }
     std::vector<float>& weights = model.Weights();
     std::vector<float>& biases = model.Biases();
     std::vector<float> squared(weights.size(), 0.0F);
@@ -492,7 +691,12 @@ LinearModel TrainLinearModel(const std::vector<TrainingExample>& examples, const
             }
             const std::vector<double> probabilities = model.Predict(features[index]);
             for (std::size_t label = 0; label < width; ++label) {
-                gradient[label] = probabilities[label] - static_cast<double>(example.targets[label]);
+                const std::uint8_t target = example.targets[label];
+                // kUnknownTarget: this example says nothing about the label (one-vs-rest only).
+                gradient[label] = target == kUnknownTarget
+                                      ? 0.0
+                                      : (probabilities[label] - static_cast<double>(target)) * example.weight *
+                                            (target != 0 ? positive_weights[label] : 1.0);
             }
             for (std::size_t label = 0; label < width; ++label) {
                 bias_squared[label] += gradient[label] * gradient[label];
@@ -519,13 +723,18 @@ LinearModel TrainLinearModel(const std::vector<TrainingExample>& examples, const
 
 std::vector<double> ChooseThresholds(const LinearModel& model, const std::vector<TrainingExample>& validation,
                                      std::vector<double>* f1s) {
-    const std::size_t width = model.Labels().size();
     std::vector<std::vector<double>> probabilities;
     probabilities.reserve(validation.size());
     for (const TrainingExample& example : validation) {
         probabilities.push_back(model.Predict(ExtractFeatures(
             Normalize(example.text), ClassifyQuestion(example.question), model.Bits(), model.Features())));
     }
+    return ChooseThresholds(probabilities, validation, model.Labels().size(), f1s, kFirstThresholdStep);
+}
+
+std::vector<double> ChooseThresholds(const std::vector<std::vector<double>>& probabilities,
+                                     const std::vector<TrainingExample>& validation, std::size_t width,
+                                     std::vector<double>* f1s, int first_step) {
     std::vector<double> thresholds(width, kDefaultThreshold);
     if (f1s != nullptr) {
         f1s->assign(width, 0.0);
@@ -539,7 +748,7 @@ std::vector<double> ChooseThresholds(const LinearModel& model, const std::vector
             continue;
         }
         double best_f1 = -1.0;
-        for (int step = kFirstThresholdStep; step <= kLastThresholdStep; ++step) {
+        for (int step = first_step; step <= kLastThresholdStep; ++step) {
             const double threshold = 0.05 * step;
             std::size_t tp = 0;
             std::size_t fp = 0;
@@ -593,10 +802,10 @@ const std::vector<std::uint32_t>& TextFeatures::Get(QuestionKind question, std::
             return entry.features;
         }
     }
-    if (set == FeatureSet::kWordsAndPrefixes) {
+    if (set != FeatureSet::kWords) {
         // Reuse the word features another model already asked for (copied: the push below may move them).
         std::vector<std::uint32_t> words = Get(question, bits, FeatureSet::kWords);
-        entries_.push_back(Entry{question, bits, set, AddPrefixFeatures(text_, bits, words)});
+        entries_.push_back(Entry{question, bits, set, AddExtraFeatures(text_, bits, words, set)});
         return entries_.back().features;
     }
     entries_.push_back(Entry{question, bits, set, ExtractFeatures(text_, question, bits, set)});
