@@ -14,8 +14,9 @@ namespace carelisten::nlp {
 namespace {
 
 constexpr std::string_view kMagic = "CLLM";
-constexpr std::uint32_t kFormatVersion = 1;      // kWords models
-constexpr std::uint32_t kFormatVersionSets = 2;  // models that name their feature set
+constexpr std::uint32_t kFormatVersion = 1;       // kWords models
+constexpr std::uint32_t kFormatVersionSets = 2;   // models that name their feature set
+constexpr std::uint32_t kFormatVersionEmail = 3;  // v2 and e-mail thresholds after the thresholds
 constexpr std::uint32_t kMaxBits = 24;
 constexpr std::uint32_t kMaxLabels = 64;
 constexpr double kAdagradEpsilon = 1e-8;
@@ -308,7 +309,8 @@ void AddShape(std::string_view word, std::uint32_t bits, std::vector<std::uint32
 
 // Typed-token and whole-text features for spam: the digit count of numbers and phone numbers (with the
 // first digit of long ones: "0871…", "09…" premium-rate numbers, five-digit short codes), the shapes of
-// words with digits, currency signs anywhere in the text, many capitals, many '!', and the length.
+// words with digits, currency signs anywhere in the text, many capitals, and the length (a count of '!'
+// was worse on validation: SMS ham shouts too).
 void AddShapeFeatures(const NormalizedText& text, std::uint32_t bits, std::vector<std::uint32_t>& out) {
     std::size_t caps = 0;
     for (const Token& token : text.tokens) {
@@ -337,12 +339,10 @@ void AddShapeFeatures(const NormalizedText& text, std::uint32_t bits, std::vecto
             out.push_back(Bucket(FeatureHash().Add("s=$").Add(currency).Value(), bits));
         }
     }
-    const char counts[3] = {static_cast<char>('0' + std::min<std::size_t>(caps, 3)),
-                            static_cast<char>('0' + std::min<std::uint32_t>(text.exclamation_marks, 3)),
+    const char counts[2] = {static_cast<char>('0' + std::min<std::size_t>(caps, 3)),
                             static_cast<char>('0' + std::min<std::size_t>(std::bit_width(text.tokens.size()), 9))};
     out.push_back(Bucket(FeatureHash().Add("s=C").Add(std::string_view(counts, 1)).Value(), bits));
-    out.push_back(Bucket(FeatureHash().Add("s=!").Add(std::string_view(counts + 1, 1)).Value(), bits));
-    out.push_back(Bucket(FeatureHash().Add("s=L").Add(std::string_view(counts + 2, 1)).Value(), bits));
+    out.push_back(Bucket(FeatureHash().Add("s=L").Add(std::string_view(counts + 1, 1)).Value(), bits));
 }
 
 // Concept features for the category model: word stems that the HCAT categories' definitions (Reader,
@@ -509,9 +509,10 @@ Result<LinearModel> LinearModel::Parse(std::string_view bytes) {
     std::uint32_t label_count = 0;
     std::uint8_t set = 0;
     if (!reader.Bytes(kMagic.size(), magic) || magic != kMagic || !reader.U32(version) ||
-        (version != kFormatVersion && version != kFormatVersionSets) || !reader.U8(kind) || kind > 1 ||
-        (version == kFormatVersionSets && (!reader.U8(set) || set > kMaxFeatureSet)) || !reader.U32(bits) ||
-        bits == 0 || bits > kMaxBits || !reader.U32(label_count) || label_count == 0 || label_count > kMaxLabels) {
+        (version != kFormatVersion && version != kFormatVersionSets && version != kFormatVersionEmail) ||
+        !reader.U8(kind) || kind > 1 || (version != kFormatVersion && (!reader.U8(set) || set > kMaxFeatureSet)) ||
+        !reader.U32(bits) || bits == 0 || bits > kMaxBits || !reader.U32(label_count) || label_count == 0 ||
+        label_count > kMaxLabels) {
         return NlpErrc::kCorruptModel;
     }
     std::vector<std::string> labels;
@@ -528,6 +529,14 @@ Result<LinearModel> LinearModel::Parse(std::string_view bytes) {
     for (double& threshold : model.thresholds_) {
         if (!reader.F64(threshold) || threshold < 0.0 || threshold > 1.0) {
             return NlpErrc::kCorruptModel;
+        }
+    }
+    if (version == kFormatVersionEmail) {
+        model.email_thresholds_.resize(model.thresholds_.size());
+        for (double& threshold : model.email_thresholds_) {
+            if (!reader.F64(threshold) || threshold < 0.0 || threshold > 1.0) {
+                return NlpErrc::kCorruptModel;
+            }
         }
     }
     for (float& bias : model.biases_) {
@@ -560,9 +569,12 @@ Result<LinearModel> LinearModel::Parse(std::string_view bytes) {
 
 std::string LinearModel::Serialize() const {
     std::string out(kMagic);
-    PutU32(out, features_ == FeatureSet::kWords ? kFormatVersion : kFormatVersionSets);
+    const std::uint32_t version = !email_thresholds_.empty()        ? kFormatVersionEmail
+                                  : features_ == FeatureSet::kWords ? kFormatVersion
+                                                                    : kFormatVersionSets;
+    PutU32(out, version);
     out.push_back(static_cast<char>(kind_));
-    if (features_ != FeatureSet::kWords) {
+    if (version != kFormatVersion) {
         out.push_back(static_cast<char>(features_));
     }
     PutU32(out, bits_);
@@ -572,6 +584,9 @@ std::string LinearModel::Serialize() const {
         out += label;
     }
     for (const double threshold : thresholds_) {
+        PutF64(out, threshold);
+    }
+    for (const double threshold : email_thresholds_) {
         PutF64(out, threshold);
     }
     for (const float bias : biases_) {

@@ -31,7 +31,7 @@ inline constexpr std::uint32_t kDefaultFeatureBits = 18;
 /// 6) was chosen by the validation macro-F1 that `carelisten train` logs, never on the held-out split.
 /// The values are flags: kCharNgramsFlag adds each word's character n-grams (kCharNgramLength bytes, the word
 /// bounded by '<' and '>'), kShapesFlag the spam model's typed-token shapes (digit counts of numbers, shapes
-/// of words with digits, currency signs, capitals, '!' and length buckets).
+/// of words with digits, currency signs, capitals and length buckets).
 enum class FeatureSet : std::uint8_t {
     kWords = 0,
     kWordsAndPrefixes = 1,
@@ -84,8 +84,9 @@ public:
 
     /// Parses Serialize()'s bytes. Fails with NlpErrc::kCorruptModel.
     static Result<LinearModel> Parse(std::string_view bytes);
-    /// "CLLM", format version, kind, [v2: feature set,] bits, labels, thresholds, biases, then the non-zero
-    /// weight rows. kWords models are written as version 1 (byte-identical to before feature sets existed).
+    /// "CLLM", format version, kind, [v2, v3: feature set,] bits, labels, thresholds, [v3: e-mail thresholds,]
+    /// biases, then the non-zero weight rows. kWords models are written as version 1 (byte-identical to
+    /// before feature sets existed), models with e-mail thresholds as version 3, the others as version 2.
     std::string Serialize() const;
 
     /// Per-label probabilities (summing to 1 for kSoftmax), in Labels() order.
@@ -100,6 +101,10 @@ public:
     /// For kOneVsRest: a label applies when its probability is at or above its threshold.
     const std::vector<double>& Thresholds() const { return thresholds_; }
     void SetThresholds(std::vector<double> thresholds) { thresholds_ = std::move(thresholds); }
+    /// Thresholds for e-mail text (the spam model: e-mail ham scores higher than SMS ham, so each channel
+    /// has its own); empty when e-mail uses Thresholds(). Otherwise one per label.
+    const std::vector<double>& EmailThresholds() const { return email_thresholds_; }
+    void SetEmailThresholds(std::vector<double> thresholds) { email_thresholds_ = std::move(thresholds); }
 
     /// Mutable access for training.
     std::vector<float>& Weights() { return weights_; }
@@ -113,6 +118,7 @@ private:
     FeatureSet features_ = FeatureSet::kWords;
     std::vector<std::string> labels_;
     std::vector<double> thresholds_;
+    std::vector<double> email_thresholds_;
     std::vector<float> biases_;
     std::vector<float> weights_;  ///< bucket-major: weights_[bucket * labels + label]
 };
