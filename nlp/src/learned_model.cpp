@@ -8,7 +8,6 @@
 #include <nlp/learned_model.hpp>
 #include <nlp/models.hpp>
 #include <nlp/sentiment.hpp>
-#include <unordered_map>
 
 namespace carelisten::nlp {
 namespace {
@@ -375,47 +374,95 @@ constexpr Concept kConcepts[] = {
      "welcom empath courteous cheerful smil pleasant gentle patien"},
 };
 
-// Stem → the concepts naming it (bit i: kConcepts[i]), and the longest stem: built once, read-only.
-struct ConceptIndex {
-    std::unordered_map<std::string_view, std::uint8_t> stems;
-    std::size_t longest = 0;
-};
-
-const ConceptIndex& Concepts() {
-    static const ConceptIndex index = [] {
-        ConceptIndex built;
+// Stem → the concepts naming it (bit i: kConcepts[i]), built once, read-only: an open-addressing table keyed
+// by the FNV-1a hash of the stem, probed with the hash of each prefix of a word as it is computed byte by
+// byte, behind a filter of the stems' first two bytes (most words match no stem's start).
+class ConceptIndex {
+public:
+    ConceptIndex() {
         for (std::size_t i = 0; i < std::size(kConcepts); ++i) {
             std::string_view stems = kConcepts[i].stems;
             while (!stems.empty()) {
                 const std::size_t space = stems.find(' ');
                 const std::string_view stem = stems.substr(0, space);
                 stems.remove_prefix(space == std::string_view::npos ? stems.size() : space + 1);
-                built.stems[stem] |= static_cast<std::uint8_t>(1U << i);
-                built.longest = std::max(built.longest, stem.size());
+                Insert(stem, static_cast<std::uint8_t>(1U << i));
             }
         }
-        return built;
-    }();
-    return index;
-}
+    }
+
+    /// The concepts whose stems begin `word`.
+    std::uint8_t Match(std::string_view word) const {
+        if (word.size() < 2 || !FirstTwo(word)) {
+            return 0;
+        }
+        std::uint8_t matched = 0;
+        FeatureHash hash;
+        const std::size_t longest = std::min(word.size(), longest_);
+        for (std::size_t length = 1; length <= longest; ++length) {
+            hash.Add(word.substr(length - 1, 1));
+            if (length < 2) {
+                continue;
+            }
+            for (std::size_t slot = Slot(hash.Value());; slot = (slot + 1) & kMask) {
+                const Entry& entry = table_[slot];
+                if (entry.mask == 0) {
+                    break;
+                }
+                if (entry.hash == hash.Value() && entry.stem == word.substr(0, length)) {
+                    matched |= entry.mask;
+                    break;
+                }
+            }
+        }
+        return matched;
+    }
+
+private:
+    static constexpr std::size_t kSlots = 1024;  // more than twice the stems
+    static constexpr std::size_t kMask = kSlots - 1;
+    struct Entry {
+        std::uint64_t hash = 0;
+        std::string_view stem;
+        std::uint8_t mask = 0;
+    };
+
+    static std::size_t Slot(std::uint64_t hash) { return static_cast<std::size_t>(hash ^ (hash >> 32)) & kMask; }
+    static std::size_t Pair(std::string_view word) {
+        return static_cast<std::size_t>(static_cast<unsigned char>(word[0])) << 8 | static_cast<unsigned char>(word[1]);
+    }
+    bool FirstTwo(std::string_view word) const { return first_two_[Pair(word)]; }
+
+    void Insert(std::string_view stem, std::uint8_t mask) {
+        const std::uint64_t hash = FeatureHash().Add(stem).Value();
+        for (std::size_t slot = Slot(hash);; slot = (slot + 1) & kMask) {
+            Entry& entry = table_[slot];
+            if (entry.mask == 0 || entry.stem == stem) {
+                entry.hash = hash;
+                entry.stem = stem;
+                entry.mask |= mask;
+                break;
+            }
+        }
+        first_two_[Pair(stem)] = true;
+        longest_ = std::max(longest_, stem.size());
+    }
+
+    std::array<Entry, kSlots> table_{};
+    std::vector<bool> first_two_ = std::vector<bool>(std::size_t{1} << 16, false);
+    std::size_t longest_ = 0;
+};
 
 // "k=<concept>" when a word starts with one of the concept's stems, "k2=<concept>" when two words do.
 void AddConceptFeatures(const NormalizedText& text, std::uint32_t bits, std::vector<std::uint32_t>& out) {
     static_assert(std::size(kConcepts) <= 8);
-    const ConceptIndex& index = Concepts();
+    static const ConceptIndex index;
     std::array<std::uint32_t, std::size(kConcepts)> hits{};
     for (const Token& token : text.tokens) {
         if (token.kind != TokenKind::kWord) {
             continue;
         }
-        std::uint8_t matched = 0;
-        const std::size_t longest = std::min(token.text.size(), index.longest);
-        for (std::size_t length = 2; length <= longest; ++length) {
-            const auto it = index.stems.find(std::string_view(token.text).substr(0, length));
-            if (it != index.stems.end()) {
-                matched |= it->second;
-            }
-        }
+        const std::uint8_t matched = index.Match(token.text);
         for (std::size_t i = 0; i < hits.size(); ++i) {
             hits[i] += (matched >> i) & 1U;
         }
