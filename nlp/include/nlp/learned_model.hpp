@@ -156,7 +156,7 @@ LinearModel TrainLinearModel(const std::vector<TrainingExample>& examples, const
 std::vector<double> ChooseThresholds(const LinearModel& model, const std::vector<TrainingExample>& validation,
                                      std::vector<double>* f1s = nullptr);
 /// The same from the examples' predicted probabilities (`probabilities[i]` for `validation[i]`, `width`
-/// labels each), e.g. out-of-fold predictions of cross-validation.
+/// labels each), e.g. out-of-fold predictions of cross-validation; the grid starts at 0.05 × `first_step`.
 std::vector<double> ChooseThresholds(const std::vector<std::vector<double>>& probabilities,
                                      const std::vector<TrainingExample>& validation, std::size_t width,
                                      std::vector<double>* f1s = nullptr, int first_step = 5);
