@@ -13,6 +13,32 @@
 #include <nlp/urgency.hpp>
 
 namespace carelisten::nlp {
+namespace {
+
+// SMS has its own threshold, e-mail its own (when the model has one); text of unknown origin gets the
+// stricter of the two: dropping a patient's message is worse than keeping a spam.
+double SpamThreshold(const LinearModel& model, Channel channel) {
+    const double sms = model.Thresholds()[0];
+    if (model.EmailThresholds().empty()) {
+        return sms;
+    }
+    const double email = model.EmailThresholds()[0];
+    switch (channel) {
+        case Channel::kSms:
+            return sms;
+        case Channel::kEmail:
+            return email;
+        case Channel::kUnknown:
+        case Channel::kSurvey:
+        case Channel::kReview:
+        case Channel::kSocial:
+        case Channel::kForum:
+            break;
+    }
+    return std::max(sms, email);
+}
+
+}  // namespace
 
 Result<Analyzer> Analyzer::Create(const AnalyzerOptions& options) {
     auto models = LoadEmbeddedModels();
@@ -47,7 +73,7 @@ Analysis Analyzer::Analyze(const AnalysisInput& input) const {
     if (!models.spam_model.Empty() && SpamModelApplies(input.channel)) {
         const double spam = models.spam_model.Predict(
             text_features.Get(QuestionKind::kNone, models.spam_model.Bits(), models.spam_model.Features()))[0];
-        if (spam >= models.spam_model.Thresholds()[0]) {
+        if (spam >= SpamThreshold(models.spam_model, input.channel)) {
             analysis.noise.is_noise = true;
             analysis.noise.reasons.emplace_back(kNoiseSpam);
         }

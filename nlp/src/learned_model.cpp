@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <iterator>
@@ -12,8 +13,9 @@ namespace carelisten::nlp {
 namespace {
 
 constexpr std::string_view kMagic = "CLLM";
-constexpr std::uint32_t kFormatVersion = 1;      // kWords models
-constexpr std::uint32_t kFormatVersionSets = 2;  // models that name their feature set
+constexpr std::uint32_t kFormatVersion = 1;       // kWords models
+constexpr std::uint32_t kFormatVersionSets = 2;   // models that name their feature set
+constexpr std::uint32_t kFormatVersionEmail = 3;  // v2 and e-mail thresholds after the thresholds
 constexpr std::uint32_t kMaxBits = 24;
 constexpr std::uint32_t kMaxLabels = 64;
 constexpr double kAdagradEpsilon = 1e-8;
@@ -265,22 +267,249 @@ QuestionKind ClassifyQuestion(std::string_view question) {
 
 namespace {
 
-/// The word features (sorted, unique) with each long word's prefix feature added: a sorted merge, so the
-/// word features of a text are hashed once even when models with both feature sets read it.
-std::vector<std::uint32_t> AddPrefixFeatures(const NormalizedText& text, std::uint32_t bits,
-                                             const std::vector<std::uint32_t>& words) {
-    std::vector<std::uint32_t> prefixes;
-    for (const Token& token : text.tokens) {
-        const std::string_view word = TokenText(token);
-        if (token.kind == TokenKind::kWord && word.size() > kPrefixLength) {
-            prefixes.push_back(Bucket(FeatureHash().Add("p=").Add(word.substr(0, kPrefixLength)).Value(), bits));
+// Appends the character n-grams of a word (bounded by '<' and '>', so "wait" gives "<wa", "wai", "ait",
+// "it>"): n-grams of the whole word, byte-wise (a multi-byte letter's bytes stay in order, so n-grams of
+// UTF-8 text are still stable, if less meaningful).
+void AddCharNgrams(std::string_view word, std::uint32_t bits, std::vector<std::uint32_t>& out) {
+    if (word.size() < kCharNgramLength - 1 || word.size() > kMaxCharNgramWord) {
+        return;
+    }
+    char padded[kMaxCharNgramWord + 2];
+    padded[0] = '<';
+    std::memcpy(padded + 1, word.data(), word.size());
+    padded[word.size() + 1] = '>';
+    const std::size_t length = word.size() + 2;
+    for (std::size_t i = 0; i + kCharNgramLength <= length; ++i) {
+        out.push_back(
+            Bucket(FeatureHash().Add("c=").Add(std::string_view(padded + i, kCharNgramLength)).Value(), bits));
+    }
+}
+
+// The shape of a word that holds a digit: runs of letters, digits and other bytes collapsed to a, 9, x
+// ("150ppm" → "9a", "4txt" → "9a", "box42wr29c" → "a9a9a"), at most 6 runs.
+void AddShape(std::string_view word, std::uint32_t bits, std::vector<std::uint32_t>& out) {
+    char shape[6];
+    std::size_t length = 0;
+    bool digit = false;
+    for (const char c : word) {
+        const char cls = (c >= '0' && c <= '9') ? '9' : ((c >= 'a' && c <= 'z') || (c & 0x80) != 0) ? 'a' : 'x';
+        digit = digit || cls == '9';
+        if (length == 0 || shape[length - 1] != cls) {
+            if (length == sizeof shape) {
+                break;
+            }
+            shape[length++] = cls;
         }
     }
-    SortBuckets(prefixes, bits);
-    prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());  // set_union keeps repeats
+    if (digit) {
+        out.push_back(Bucket(FeatureHash().Add("s=w").Add(std::string_view(shape, length)).Value(), bits));
+    }
+}
+
+// Typed-token and whole-text features for spam: the digit count of numbers and phone numbers (with the
+// first digit of long ones: "0871…", "09…" premium-rate numbers, five-digit short codes), the shapes of
+// words with digits, currency signs anywhere in the text, many capitals, and the length (a count of '!'
+// was worse on validation: SMS ham shouts too).
+void AddShapeFeatures(const NormalizedText& text, std::uint32_t bits, std::vector<std::uint32_t>& out) {
+    std::size_t caps = 0;
+    for (const Token& token : text.tokens) {
+        caps += token.all_caps && token.text.size() > 1 ? 1 : 0;
+        if (token.kind == TokenKind::kNumber || token.kind == TokenKind::kPhone) {
+            std::size_t digits = 0;
+            char first = 0;
+            for (const char c : token.text) {
+                if (c >= '0' && c <= '9') {
+                    first = digits == 0 ? c : first;
+                    ++digits;
+                }
+            }
+            const char length[2] = {static_cast<char>('a' + std::min<std::size_t>(digits, 16)), first};
+            out.push_back(Bucket(FeatureHash().Add("s=n").Add(std::string_view(length, 1)).Value(), bits));
+            if (digits >= 5) {
+                out.push_back(Bucket(FeatureHash().Add("s=n").Add(std::string_view(length, 2)).Value(), bits));
+            }
+        } else if (token.kind == TokenKind::kWord) {
+            AddShape(token.text, bits, out);
+        }
+    }
+    constexpr std::string_view kCurrencies[] = {"\xc2\xa3", "$", "\xe2\x82\xac"};  // £ $ €
+    for (const std::string_view currency : kCurrencies) {
+        if (text.text.find(currency) != std::string::npos) {
+            out.push_back(Bucket(FeatureHash().Add("s=$").Add(currency).Value(), bits));
+        }
+    }
+    const char counts[2] = {static_cast<char>('0' + std::min<std::size_t>(caps, 3)),
+                            static_cast<char>('0' + std::min<std::size_t>(std::bit_width(text.tokens.size()), 9))};
+    out.push_back(Bucket(FeatureHash().Add("s=C").Add(std::string_view(counts, 1)).Value(), bits));
+    out.push_back(Bucket(FeatureHash().Add("s=L").Add(std::string_view(counts + 1, 1)).Value(), bits));
+}
+
+// Concept features for the category model: word stems that the HCAT categories' definitions (Reader,
+// Gillespie & Roberts 2014, and the NHS framework themes they map from) name, so a category seen in few
+// training comments still fires on its own vocabulary. A word matches a stem when it starts with it.
+struct Concept {
+    std::string_view name;
+    std::string_view stems;  // space-separated
+};
+constexpr Concept kConcepts[] = {
+    {"quality",
+     "treat medic diagnos pain therap exercis surger operat procedur prescri tablet inject recover skill "
+     "compet knowledg train assess scan test result physio nursing clinical symptom condition"},
+    {"safety",
+     "safe unsafe secur danger harm abus bull threat protect risk fall fell injur neglect scared frighten "
+     "afraid vulnerab safeguard violen aggress"},
+    {"environment",
+     "clean dirty filth room ward food meal drink tea coffee parking toilet bathroom shower bed noise "
+     "noisy quiet temperat tv television wifi garden outside fresh activit facilit equipment chair "
+     "decor smell building environment location comfort lunch dinner breakfast"},
+    {"process",
+     "wait appoint delay late quick prompt letter phone call contact book cancel refer discharg admi "
+     "transport shortag understaff busy organi record fund continu queue slot hour week month time"},
+    {"listening", "listen understand understood involv heard hear consider opinion choice decision concern wish"},
+    {"communication",
+     "inform explain told tell communic updat kept clear clarit confus leaflet advice advis family "
+     "relative carer husband wife daughter answer question"},
+    {"respect",
+     "kind friend polite rude caring compassion respect dignit lovely nice helpful attitud manner warm "
+     "welcom empath courteous cheerful smil pleasant gentle patien"},
+};
+
+// Stem → the concepts naming it (bit i: kConcepts[i]), built once, read-only: an open-addressing table keyed
+// by the FNV-1a hash of the stem, probed with the hash of each prefix of a word as it is computed byte by
+// byte, behind a filter of the stems' first two bytes (most words match no stem's start).
+class ConceptIndex {
+public:
+    ConceptIndex() {
+        for (std::size_t i = 0; i < std::size(kConcepts); ++i) {
+            std::string_view stems = kConcepts[i].stems;
+            while (!stems.empty()) {
+                const std::size_t space = stems.find(' ');
+                const std::string_view stem = stems.substr(0, space);
+                stems.remove_prefix(space == std::string_view::npos ? stems.size() : space + 1);
+                Insert(stem, static_cast<std::uint8_t>(1U << i));
+            }
+        }
+    }
+
+    /// The concepts whose stems begin `word`.
+    std::uint8_t Match(std::string_view word) const {
+        if (word.size() < 2 || !FirstTwo(word)) {
+            return 0;
+        }
+        std::uint8_t matched = 0;
+        FeatureHash hash;
+        const std::size_t longest = std::min(word.size(), longest_);
+        for (std::size_t length = 1; length <= longest; ++length) {
+            hash.Add(word.substr(length - 1, 1));
+            if (length < 2) {
+                continue;
+            }
+            for (std::size_t slot = Slot(hash.Value());; slot = (slot + 1) & kMask) {
+                const Entry& entry = table_[slot];
+                if (entry.mask == 0) {
+                    break;
+                }
+                if (entry.hash == hash.Value() && entry.stem == word.substr(0, length)) {
+                    matched |= entry.mask;
+                    break;
+                }
+            }
+        }
+        return matched;
+    }
+
+private:
+    static constexpr std::size_t kSlots = 1024;  // more than twice the stems
+    static constexpr std::size_t kMask = kSlots - 1;
+    struct Entry {
+        std::uint64_t hash = 0;
+        std::string_view stem;
+        std::uint8_t mask = 0;
+    };
+
+    static std::size_t Slot(std::uint64_t hash) { return static_cast<std::size_t>(hash ^ (hash >> 32)) & kMask; }
+    static std::size_t Pair(std::string_view word) {
+        return static_cast<std::size_t>(static_cast<unsigned char>(word[0])) << 8 | static_cast<unsigned char>(word[1]);
+    }
+    bool FirstTwo(std::string_view word) const { return first_two_[Pair(word)]; }
+
+    void Insert(std::string_view stem, std::uint8_t mask) {
+        const std::uint64_t hash = FeatureHash().Add(stem).Value();
+        for (std::size_t slot = Slot(hash);; slot = (slot + 1) & kMask) {
+            Entry& entry = table_[slot];
+            if (entry.mask == 0 || entry.stem == stem) {
+                entry.hash = hash;
+                entry.stem = stem;
+                entry.mask |= mask;
+                break;
+            }
+        }
+        first_two_[Pair(stem)] = true;
+        longest_ = std::max(longest_, stem.size());
+    }
+
+    std::array<Entry, kSlots> table_{};
+    std::vector<bool> first_two_ = std::vector<bool>(std::size_t{1} << 16, false);
+    std::size_t longest_ = 0;
+};
+
+// "k=<concept>" when a word starts with one of the concept's stems, "k2=<concept>" when two words do.
+void AddConceptFeatures(const NormalizedText& text, std::uint32_t bits, std::vector<std::uint32_t>& out) {
+    static_assert(std::size(kConcepts) <= 8);
+    static const ConceptIndex index;
+    std::array<std::uint32_t, std::size(kConcepts)> hits{};
+    for (const Token& token : text.tokens) {
+        if (token.kind != TokenKind::kWord) {
+            continue;
+        }
+        const std::uint8_t matched = index.Match(token.text);
+        for (std::size_t i = 0; i < hits.size(); ++i) {
+            hits[i] += (matched >> i) & 1U;
+        }
+    }
+    for (std::size_t i = 0; i < hits.size(); ++i) {
+        if (hits[i] > 0) {
+            out.push_back(Bucket(FeatureHash().Add("k=").Add(kConcepts[i].name).Value(), bits));
+            if (hits[i] > 1) {
+                out.push_back(Bucket(FeatureHash().Add("k2=").Add(kConcepts[i].name).Value(), bits));
+            }
+        }
+    }
+}
+
+bool Has(FeatureSet set, FeatureSet flag) {
+    return (static_cast<std::uint8_t>(set) & static_cast<std::uint8_t>(flag)) != 0;
+}
+
+/// The word features (sorted, unique) with the set's further features added (each long word's prefix,
+/// character n-grams, spam shapes): a sorted merge, so the word features of a text are hashed once even
+/// when models with several feature sets read it.
+std::vector<std::uint32_t> AddExtraFeatures(const NormalizedText& text, std::uint32_t bits,
+                                            const std::vector<std::uint32_t>& words, FeatureSet set) {
+    std::vector<std::uint32_t> extra;
+    for (const Token& token : text.tokens) {
+        if (token.kind != TokenKind::kWord) {
+            continue;
+        }
+        const std::string_view word = token.text;
+        if (Has(set, FeatureSet::kWordsAndPrefixes) && word.size() > kPrefixLength) {
+            extra.push_back(Bucket(FeatureHash().Add("p=").Add(word.substr(0, kPrefixLength)).Value(), bits));
+        }
+        if (Has(set, FeatureSet::kCharNgramsFlag)) {
+            AddCharNgrams(word, bits, extra);
+        }
+    }
+    if (Has(set, FeatureSet::kShapesFlag)) {
+        AddShapeFeatures(text, bits, extra);
+    }
+    if (Has(set, FeatureSet::kConceptsFlag)) {
+        AddConceptFeatures(text, bits, extra);
+    }
+    SortBuckets(extra, bits);
+    extra.erase(std::unique(extra.begin(), extra.end()), extra.end());  // set_union keeps repeats
     std::vector<std::uint32_t> merged;
-    merged.reserve(words.size() + prefixes.size());
-    std::set_union(words.begin(), words.end(), prefixes.begin(), prefixes.end(), std::back_inserter(merged));
+    merged.reserve(words.size() + extra.size());
+    std::set_union(words.begin(), words.end(), extra.begin(), extra.end(), std::back_inserter(merged));
     return merged;
 }
 
@@ -307,7 +536,7 @@ std::vector<std::uint32_t> ExtractFeatures(const NormalizedText& text, QuestionK
     }
     SortBuckets(features, bits);
     features.erase(std::unique(features.begin(), features.end()), features.end());
-    return set == FeatureSet::kWordsAndPrefixes ? AddPrefixFeatures(text, bits, features) : features;
+    return set == FeatureSet::kWords ? features : AddExtraFeatures(text, bits, features, set);
 }
 
 LinearModel::LinearModel(OutputKind kind, std::uint32_t bits, std::vector<std::string> labels)
@@ -327,9 +556,10 @@ Result<LinearModel> LinearModel::Parse(std::string_view bytes) {
     std::uint32_t label_count = 0;
     std::uint8_t set = 0;
     if (!reader.Bytes(kMagic.size(), magic) || magic != kMagic || !reader.U32(version) ||
-        (version != kFormatVersion && version != kFormatVersionSets) || !reader.U8(kind) || kind > 1 ||
-        (version == kFormatVersionSets && (!reader.U8(set) || set > 1)) || !reader.U32(bits) || bits == 0 ||
-        bits > kMaxBits || !reader.U32(label_count) || label_count == 0 || label_count > kMaxLabels) {
+        (version != kFormatVersion && version != kFormatVersionSets && version != kFormatVersionEmail) ||
+        !reader.U8(kind) || kind > 1 || (version != kFormatVersion && (!reader.U8(set) || set > kMaxFeatureSet)) ||
+        !reader.U32(bits) || bits == 0 || bits > kMaxBits || !reader.U32(label_count) || label_count == 0 ||
+        label_count > kMaxLabels) {
         return NlpErrc::kCorruptModel;
     }
     std::vector<std::string> labels;
@@ -346,6 +576,14 @@ Result<LinearModel> LinearModel::Parse(std::string_view bytes) {
     for (double& threshold : model.thresholds_) {
         if (!reader.F64(threshold) || threshold < 0.0 || threshold > 1.0) {
             return NlpErrc::kCorruptModel;
+        }
+    }
+    if (version == kFormatVersionEmail) {
+        model.email_thresholds_.resize(model.thresholds_.size());
+        for (double& threshold : model.email_thresholds_) {
+            if (!reader.F64(threshold) || threshold < 0.0 || threshold > 1.0) {
+                return NlpErrc::kCorruptModel;
+            }
         }
     }
     for (float& bias : model.biases_) {
@@ -378,9 +616,12 @@ Result<LinearModel> LinearModel::Parse(std::string_view bytes) {
 
 std::string LinearModel::Serialize() const {
     std::string out(kMagic);
-    PutU32(out, features_ == FeatureSet::kWords ? kFormatVersion : kFormatVersionSets);
+    const std::uint32_t version = !email_thresholds_.empty()        ? kFormatVersionEmail
+                                  : features_ == FeatureSet::kWords ? kFormatVersion
+                                                                    : kFormatVersionSets;
+    PutU32(out, version);
     out.push_back(static_cast<char>(kind_));
-    if (features_ != FeatureSet::kWords) {
+    if (version != kFormatVersion) {
         out.push_back(static_cast<char>(features_));
     }
     PutU32(out, bits_);
@@ -390,6 +631,9 @@ std::string LinearModel::Serialize() const {
         out += label;
     }
     for (const double threshold : thresholds_) {
+        PutF64(out, threshold);
+    }
+    for (const double threshold : email_thresholds_) {
         PutF64(out, threshold);
     }
     for (const float bias : biases_) {
@@ -470,6 +714,23 @@ LinearModel TrainLinearModel(const std::vector<TrainingExample>& examples, const
             list, [&](std::uint32_t feature) { return document_frequency[feature] < options.min_document_frequency; });
     }
 
+    // One-vs-rest: a rare label's positives weigh (negatives / positives)^positive_weight_power.
+    std::vector<double> positive_weights(width, 1.0);
+    if (options.kind == OutputKind::kOneVsRest && options.positive_weight_power != 0.0) {
+        for (std::size_t label = 0; label < width; ++label) {
+            std::size_t positives = 0;
+            std::size_t negatives = 0;
+            for (const TrainingExample& example : examples) {
+                if (example.targets.size() == width && example.targets[label] != kUnknownTarget) {
+                    (example.targets[label] != 0 ? positives : negatives) += 1;
+                }
+            }
+            if (positives > 0 && negatives > positives) {
+                positive_weights[label] = std::pow(static_cast<double>(negatives) / static_cast<double>(positives),
+                                                   options.positive_weight_power);
+            }
+        }
+    }
     std::vector<float>& weights = model.Weights();
     std::vector<float>& biases = model.Biases();
     std::vector<float> squared(weights.size(), 0.0F);
@@ -492,7 +753,12 @@ LinearModel TrainLinearModel(const std::vector<TrainingExample>& examples, const
             }
             const std::vector<double> probabilities = model.Predict(features[index]);
             for (std::size_t label = 0; label < width; ++label) {
-                gradient[label] = probabilities[label] - static_cast<double>(example.targets[label]);
+                const std::uint8_t target = example.targets[label];
+                // kUnknownTarget: this example says nothing about the label (one-vs-rest only).
+                gradient[label] = target == kUnknownTarget
+                                      ? 0.0
+                                      : (probabilities[label] - static_cast<double>(target)) * example.weight *
+                                            (target != 0 ? positive_weights[label] : 1.0);
             }
             for (std::size_t label = 0; label < width; ++label) {
                 bias_squared[label] += gradient[label] * gradient[label];
@@ -519,13 +785,18 @@ LinearModel TrainLinearModel(const std::vector<TrainingExample>& examples, const
 
 std::vector<double> ChooseThresholds(const LinearModel& model, const std::vector<TrainingExample>& validation,
                                      std::vector<double>* f1s) {
-    const std::size_t width = model.Labels().size();
     std::vector<std::vector<double>> probabilities;
     probabilities.reserve(validation.size());
     for (const TrainingExample& example : validation) {
         probabilities.push_back(model.Predict(ExtractFeatures(
             Normalize(example.text), ClassifyQuestion(example.question), model.Bits(), model.Features())));
     }
+    return ChooseThresholds(probabilities, validation, model.Labels().size(), f1s, kFirstThresholdStep);
+}
+
+std::vector<double> ChooseThresholds(const std::vector<std::vector<double>>& probabilities,
+                                     const std::vector<TrainingExample>& validation, std::size_t width,
+                                     std::vector<double>* f1s, int first_step) {
     std::vector<double> thresholds(width, kDefaultThreshold);
     if (f1s != nullptr) {
         f1s->assign(width, 0.0);
@@ -539,7 +810,7 @@ std::vector<double> ChooseThresholds(const LinearModel& model, const std::vector
             continue;
         }
         double best_f1 = -1.0;
-        for (int step = kFirstThresholdStep; step <= kLastThresholdStep; ++step) {
+        for (int step = first_step; step <= kLastThresholdStep; ++step) {
             const double threshold = 0.05 * step;
             std::size_t tp = 0;
             std::size_t fp = 0;
@@ -593,10 +864,10 @@ const std::vector<std::uint32_t>& TextFeatures::Get(QuestionKind question, std::
             return entry.features;
         }
     }
-    if (set == FeatureSet::kWordsAndPrefixes) {
+    if (set != FeatureSet::kWords) {
         // Reuse the word features another model already asked for (copied: the push below may move them).
         std::vector<std::uint32_t> words = Get(question, bits, FeatureSet::kWords);
-        entries_.push_back(Entry{question, bits, set, AddPrefixFeatures(text_, bits, words)});
+        entries_.push_back(Entry{question, bits, set, AddExtraFeatures(text_, bits, words, set)});
         return entries_.back().features;
     }
     entries_.push_back(Entry{question, bits, set, ExtractFeatures(text_, question, bits, set)});

@@ -15,16 +15,19 @@ namespace carelisten::daemon {
 struct TrainedModels {
     nlp::LinearModel sentiment;
     nlp::LinearModel categories;
-    nlp::LinearModel spam;  ///< one-vs-rest "spam" with its threshold; empty when no ham/spam rows
+    nlp::LinearModel spam;  ///< one-vs-rest "spam" with SMS and e-mail thresholds; empty when no ham/spam rows
 };
 
-/// Most validation ham (SMS and e-mail together) that the spam threshold may drop.
+/// Most ham a spam threshold may drop: of the SMS ham (SMS threshold), of the SMS and e-mail ham together
+/// (e-mail threshold), in out-of-fold predictions of the training rows.
 inline constexpr double kMaxHamDropped = 0.005;
 
-/// Trains both models on the rows that are not held out and whose text no held-out row has; the
-/// category thresholds are chosen on IsValidation() rows by a model trained on the rest. The spam model
-/// (rows with a ham/spam label) gets the lowest threshold in {0.05, 0.06, …, 0.99, 0.991, …, 0.999} that drops at most
-/// kMaxHamDropped of the validation ham, measured by a model trained on the rest. Pure.
+/// Trains the models on the rows that are not held out and whose text no held-out row has. Category
+/// thresholds are chosen on 5-fold out-of-fold predictions of all training rows (folds by distinct text);
+/// the spam model (rows with a ham/spam label, plus the patient comments as ham) gets an SMS threshold and an
+/// e-mail threshold, the lowest in {0.05, 0.06, …, 0.99, 0.991, …, 0.999} within kMaxHamDropped in
+/// out-of-fold predictions. The log also gives the IsValidation() figures of models fitted without those
+/// rows (thresholds from cross-validation of the fitting rows). Pure.
 TrainedModels TrainModels(const std::vector<LabelledRow>& rows, std::ostream& log);
 
 /// Reads nhs_fft_v6_dev.jsonl, nhs_fft_phase1_dev.jsonl, sms_spam_dev.jsonl and spamassassin_dev.jsonl

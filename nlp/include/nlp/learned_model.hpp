@@ -29,8 +29,23 @@ inline constexpr std::uint32_t kDefaultFeatureBits = 18;
 /// kPrefixLength bytes, its first kPrefixLength bytes: a crude stem ("waiting", "waited", "waits" share
 /// "wait") that helps the category model on words it saw in few inflections. The length (4, against 5 and
 /// 6) was chosen by the validation macro-F1 that `carelisten train` logs, never on the held-out split.
-enum class FeatureSet : std::uint8_t { kWords = 0, kWordsAndPrefixes = 1 };
+/// The values are flags: kCharNgramsFlag adds each word's character n-grams (kCharNgramLength bytes, the word
+/// bounded by '<' and '>'), kShapesFlag the spam model's typed-token shapes (digit counts of numbers, shapes
+/// of words with digits, currency signs, capitals and length buckets).
+enum class FeatureSet : std::uint8_t {
+    kWords = 0,
+    kWordsAndPrefixes = 1,
+    kCharNgramsFlag = 2,
+    kShapesFlag = 4,
+    kConceptsFlag = 8,
+};
+inline constexpr std::uint8_t kMaxFeatureSet = 15;
 inline constexpr std::size_t kPrefixLength = 4;
+inline constexpr std::size_t kCharNgramLength = 4;
+inline constexpr std::size_t kMaxCharNgramWord = 24;
+constexpr FeatureSet operator|(FeatureSet a, FeatureSet b) {
+    return static_cast<FeatureSet>(static_cast<std::uint8_t>(a) | static_cast<std::uint8_t>(b));
+}
 
 /// The hashed features of a text answering a question of the given kind. Sorted, unique.
 std::vector<std::uint32_t> ExtractFeatures(const NormalizedText& text, QuestionKind question,
@@ -69,8 +84,9 @@ public:
 
     /// Parses Serialize()'s bytes. Fails with NlpErrc::kCorruptModel.
     static Result<LinearModel> Parse(std::string_view bytes);
-    /// "CLLM", format version, kind, [v2: feature set,] bits, labels, thresholds, biases, then the non-zero
-    /// weight rows. kWords models are written as version 1 (byte-identical to before feature sets existed).
+    /// "CLLM", format version, kind, [v2, v3: feature set,] bits, labels, thresholds, [v3: e-mail thresholds,]
+    /// biases, then the non-zero weight rows. kWords models are written as version 1 (byte-identical to
+    /// before feature sets existed), models with e-mail thresholds as version 3, the others as version 2.
     std::string Serialize() const;
 
     /// Per-label probabilities (summing to 1 for kSoftmax), in Labels() order.
@@ -85,6 +101,10 @@ public:
     /// For kOneVsRest: a label applies when its probability is at or above its threshold.
     const std::vector<double>& Thresholds() const { return thresholds_; }
     void SetThresholds(std::vector<double> thresholds) { thresholds_ = std::move(thresholds); }
+    /// Thresholds for e-mail text (the spam model: e-mail ham scores higher than SMS ham, so each channel
+    /// has its own); empty when e-mail uses Thresholds(). Otherwise one per label.
+    const std::vector<double>& EmailThresholds() const { return email_thresholds_; }
+    void SetEmailThresholds(std::vector<double> thresholds) { email_thresholds_ = std::move(thresholds); }
 
     /// Mutable access for training.
     std::vector<float>& Weights() { return weights_; }
@@ -98,15 +118,19 @@ private:
     FeatureSet features_ = FeatureSet::kWords;
     std::vector<std::string> labels_;
     std::vector<double> thresholds_;
+    std::vector<double> email_thresholds_;
     std::vector<float> biases_;
     std::vector<float> weights_;  ///< bucket-major: weights_[bucket * labels + label]
 };
 
 /// One labelled text. `targets` has one entry per label: 1 when it applies (kSoftmax: exactly one 1).
+/// kOneVsRest: kUnknownTarget marks a label the example says nothing about (no gradient for it).
+inline constexpr std::uint8_t kUnknownTarget = 2;
 struct TrainingExample {
     std::string text;
     std::string question;
     std::vector<std::uint8_t> targets;
+    double weight = 1.0;  ///< scales the example's gradient
 };
 
 struct TrainingOptions {
@@ -118,6 +142,8 @@ struct TrainingOptions {
     double learning_rate = 0.3;
     std::uint32_t min_document_frequency = 2;  ///< rarer features get no weight (keeps the model small)
     std::uint64_t seed = 20240601;
+    /// kOneVsRest: each label's positive examples weigh (negatives / positives)^power (0: all weigh 1).
+    double positive_weight_power = 0.0;
 };
 
 /// Deterministic AdaGrad training (fixed seed, fixed epochs, own PRNG): the same examples and options
@@ -129,6 +155,11 @@ LinearModel TrainLinearModel(const std::vector<TrainingExample>& examples, const
 /// receives each label's validation F1 at its threshold.
 std::vector<double> ChooseThresholds(const LinearModel& model, const std::vector<TrainingExample>& validation,
                                      std::vector<double>* f1s = nullptr);
+/// The same from the examples' predicted probabilities (`probabilities[i]` for `validation[i]`, `width`
+/// labels each), e.g. out-of-fold predictions of cross-validation; the grid starts at 0.05 × `first_step`.
+std::vector<double> ChooseThresholds(const std::vector<std::vector<double>>& probabilities,
+                                     const std::vector<TrainingExample>& validation, std::size_t width,
+                                     std::vector<double>* f1s = nullptr, int first_step = 5);
 
 /// The sentiment model's labels, in order.
 inline constexpr std::string_view kSentimentLabels[] = {"negative", "neutral", "positive"};

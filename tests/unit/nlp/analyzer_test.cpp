@@ -163,6 +163,12 @@ TEST_F(AnalyzerTest, PromotionalSmsIsSpamNoiseButPatientMessagesAreNot) {
             EXPECT_TRUE(patient.noise.reasons.empty()) << text;
         }
     }
+    // SMS and e-mail have thresholds of their own; text of unknown origin gets the stricter.
+    const auto models = LoadEmbeddedModels();
+    ASSERT_TRUE(models);
+    const LinearModel& spam = models.value()->spam_model;
+    ASSERT_EQ(spam.EmailThresholds().size(), 1U);
+    EXPECT_GT(spam.Thresholds()[0], 0.0);
     // The spam model is for SMS and e-mail: a survey answer is never dropped as spam.
     EXPECT_FALSE(run(kPromo, Channel::kSurvey).noise.is_noise);
 }

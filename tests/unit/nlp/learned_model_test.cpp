@@ -132,6 +132,105 @@ TEST(LearnedModel, PrefixFeatureSetAddsWordPrefixesAndRoundTripsAsFormatTwo) {
     EXPECT_EQ(TrainLinearModel(TinySentimentFixture(), TinyOptions()).Serialize()[4], 1);  // word models stay v1
 }
 
+TEST(LearnedModel, FlagFeatureSetsAddConceptsCharNgramsAndShapes) {
+    const auto extract = [](std::string_view text, FeatureSet set) {
+        return ExtractFeatures(Normalize(text), QuestionKind::kNone, kDefaultFeatureBits, set);
+    };
+    const auto words_only = [&](std::string_view text) { return extract(text, FeatureSet::kWords); };
+    const auto extra = [&](std::string_view text, FeatureSet set) {
+        const auto all = extract(text, set);
+        const auto words = words_only(text);
+        EXPECT_TRUE(std::includes(all.begin(), all.end(), words.begin(), words.end())) << text;
+        EXPECT_TRUE(std::is_sorted(all.begin(), all.end()));
+        EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end());
+        return all.size() - words.size();
+    };
+    // Concepts: "parking" (environment) and "waiting" (process) each add k=; two environment words add k2=.
+    EXPECT_EQ(extra("parking", FeatureSet::kConceptsFlag), 1U);
+    EXPECT_EQ(extra("parking waiting", FeatureSet::kConceptsFlag), 2U);
+    EXPECT_EQ(extra("parking and food", FeatureSet::kConceptsFlag), 2U);
+    EXPECT_EQ(extra("hello there", FeatureSet::kConceptsFlag), 0U);
+    // Different words of one concept share its feature.
+    const auto toilet = extract("toilet", FeatureSet::kConceptsFlag);
+    const auto meals = extract("meals", FeatureSet::kConceptsFlag);
+    std::vector<std::uint32_t> shared;
+    std::set_intersection(toilet.begin(), toilet.end(), meals.begin(), meals.end(), std::back_inserter(shared));
+    EXPECT_EQ(shared.size(), 2U);  // the question feature and "k=environment"
+    // Character 4-grams of "<wait>": "<wai", "wait", "ait>".
+    EXPECT_EQ(extra("wait", FeatureSet::kCharNgramsFlag), 3U);
+    // Shapes: digit counts, words with digits, currency, capitals and length; a phone number and a short code
+    // differ.
+    EXPECT_GT(extra("Win \xC2\xA3"
+                    "1000 now, call 09061701461 or text WIN to 87121 150ppm",
+                    FeatureSet::kShapesFlag),
+              5U);
+    EXPECT_NE(extract("call 09061701461", FeatureSet::kShapesFlag), extract("call 87121", FeatureSet::kShapesFlag));
+    EXPECT_NE(extract("win 1000", FeatureSet::kShapesFlag), extract("win \xC2\xA3"
+                                                                    "1000",
+                                                                    FeatureSet::kShapesFlag));
+    // TextFeatures gives the same as ExtractFeatures for every set.
+    const NormalizedText text = Normalize(
+        "Waiting 3 hours for the parking, \xC2\xA3"
+        "5 a day");
+    TextFeatures cached(text);
+    for (const FeatureSet set : {FeatureSet::kWordsAndPrefixes | FeatureSet::kConceptsFlag, FeatureSet::kShapesFlag,
+                                 FeatureSet::kCharNgramsFlag}) {
+        EXPECT_EQ(cached.Get(QuestionKind::kNone, kDefaultFeatureBits, set),
+                  ExtractFeatures(text, QuestionKind::kNone, kDefaultFeatureBits, set));
+    }
+}
+
+TEST(LearnedModel, UnknownTargetsAndPositiveWeights) {
+    std::vector<TrainingExample> examples;
+    for (int i = 0; i < 6; ++i) {
+        examples.push_back({"the car park was full", "", {1, 0}});
+        examples.push_back({"thank you", "", {0, 0}});
+    }
+    TrainingOptions options;
+    options.kind = OutputKind::kOneVsRest;
+    options.labels = {"environment", "respect"};
+    options.bits = kTinyBits;
+    options.min_document_frequency = 1;
+    // Examples that say nothing about "respect" leave it untrained: its weights stay zero.
+    std::vector<TrainingExample> unknown = examples;
+    for (TrainingExample& example : unknown) {
+        example.targets[1] = kUnknownTarget;
+    }
+    const LinearModel untrained = TrainLinearModel(unknown, options);
+    EXPECT_DOUBLE_EQ(untrained.Predict(ExtractFeatures(Normalize("the car park"), QuestionKind::kNone, kTinyBits))[1],
+                     0.5);
+    // Weighting a rare label's positives raises its scores.
+    examples.resize(8);  // 4 positives of "environment", 4 negatives
+    for (int i = 0; i < 8; ++i) {
+        examples.push_back({"thank you so much", "", {0, 0}});
+    }
+    const auto features = ExtractFeatures(Normalize("car park"), QuestionKind::kNone, kTinyBits);
+    const double plain = TrainLinearModel(examples, options).Predict(features)[0];
+    options.positive_weight_power = 1.0;
+    EXPECT_GT(TrainLinearModel(examples, options).Predict(features)[0], plain);
+}
+
+TEST(LearnedModel, EmailThresholdsRoundTripAsFormatThree) {
+    TrainingOptions options;
+    options.kind = OutputKind::kOneVsRest;
+    options.labels = {"spam"};
+    options.bits = kTinyBits;
+    options.min_document_frequency = 1;
+    options.features = FeatureSet::kShapesFlag;
+    LinearModel model =
+        TrainLinearModel({{"win a prize call 09061701461", "", {1}}, {"see you at 5", "", {0}}}, options);
+    model.SetThresholds({0.2});
+    EXPECT_EQ(model.Serialize()[4], 2);
+    model.SetEmailThresholds({0.4});
+    const std::string bytes = model.Serialize();
+    EXPECT_EQ(bytes[4], 3);
+    const auto parsed = LinearModel::Parse(bytes);
+    ASSERT_TRUE(parsed) << parsed.error().message();
+    EXPECT_EQ(parsed.value(), model);
+    EXPECT_EQ(parsed.value().EmailThresholds(), std::vector<double>{0.4});
+    EXPECT_EQ(LinearModel::Parse(bytes.substr(0, bytes.size() - 1)).error(), NlpErrc::kCorruptModel);
+}
+
 TEST(LearnedModel, LongTextFeaturesAreSortedAndUniqueThroughTheRadixSort) {
     std::string text;
     for (int i = 0; i < 400; ++i) {  // 400 distinct letter-only words ("wbaa", "wbab"...), then two fixed ones
