@@ -581,6 +581,20 @@ access_token_file = ")" + (dir.Path() / "mastodon-token").string() +
     const auto ready = [&] { return HttpGet(http_address, "/readyz").status == 200; };
     ASSERT_TRUE(WaitUntil(ready, std::chrono::seconds(60))) << ReadWholeFile(log);
 
+    // A network source's first poll takes the newest page only (no backfill, as on a new deployment): each gets one
+    // post, stored before the load starts, so that every later post is one the daemon must page forward to.
+    for (const auto& name : kXSources) {
+        networks.Add(name, 4'000'001);
+    }
+    networks.Add(kMastodonSource, 4'000'001);
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+            return database.QueryInt("SELECT count(*) FROM source_cursor WHERE source LIKE 'x\\_%' OR source = '" +
+                                     std::string(kMastodonSource) + "'") == 3;
+        },
+        std::chrono::seconds(60)))
+        << "the network sources did not store their first post";
+
     // The load: every channel at once, for the whole schedule of faults.
     SmsPusher sms(webhook_address, scale.sms);
     Hl7Sender hl7(hl7_address, scale.patients);
@@ -591,7 +605,9 @@ access_token_file = ")" + (dir.Path() / "mastodon-token").string() +
     const auto pace = [](double per_second) {
         return std::chrono::microseconds(static_cast<long long>(1e6 / per_second));
     };
-    const double load_seconds = scale.full ? 240.0 : 40.0;  // the feeders spread their items over about this long
+    // The feeders spread their items over about this long: about as long as the schedule of faults takes, so that
+    // the faults meet the load.
+    const double load_seconds = scale.full ? 120.0 : 40.0;
     Feeder files([&] {
         if (files_written >= scale.drop_files) {
             return false;
@@ -788,7 +804,12 @@ access_token_file = ")" + (dir.Path() / "mastodon-token").string() +
         faults.push_back({"state directory's disk full", 0, 0, "skipped: needs root for a tmpfs of its own"});
     }
 
-    // The load ends; then everything must drain.
+    // The whole load is sent (the faults may end first); then everything must drain.
+    const auto load_deadline = Clock::now() + std::chrono::minutes(scale.full ? 5 : 2);
+    while (!(files.Done() && posts.Done() && mail.Done()) && Clock::now() < load_deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    EXPECT_TRUE(files.Done() && posts.Done() && mail.Done()) << "the load was not all sent in time";
     files.Stop();
     posts.Stop();
     mail.Stop();
