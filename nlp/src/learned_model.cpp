@@ -288,6 +288,10 @@ void AddCharNgrams(std::string_view word, std::uint32_t bits, std::vector<std::u
 // The shape of a word that holds a digit: runs of letters, digits and other bytes collapsed to a, 9, x
 // ("150ppm" → "9a", "4txt" → "9a", "box42wr29c" → "a9a9a"), at most 6 runs.
 void AddShape(std::string_view word, std::uint32_t bits, std::vector<std::uint32_t>& out) {
+    // Most words hold no digit: a plain scan first (the shape loop below is several times slower a byte).
+    if (std::none_of(word.begin(), word.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return;
+    }
     char shape[6];
     std::size_t length = 0;
     bool digit = false;
@@ -374,9 +378,9 @@ constexpr Concept kConcepts[] = {
      "welcom empath courteous cheerful smil pleasant gentle patien"},
 };
 
-// Stem → the concepts naming it (bit i: kConcepts[i]), built once, read-only: an open-addressing table keyed
-// by the FNV-1a hash of the stem, probed with the hash of each prefix of a word as it is computed byte by
-// byte, behind a filter of the stems' first two bytes (most words match no stem's start).
+// Stem → the concepts naming it (bit i: kConcepts[i]), built once, read-only: the stems grouped by their first
+// two bytes, so a word is compared only with the few stems that begin as it does (most words match no stem's
+// start and cost one table read). A word matches every stem it starts with.
 class ConceptIndex {
 public:
     ConceptIndex() {
@@ -386,71 +390,56 @@ public:
                 const std::size_t space = stems.find(' ');
                 const std::string_view stem = stems.substr(0, space);
                 stems.remove_prefix(space == std::string_view::npos ? stems.size() : space + 1);
-                Insert(stem, static_cast<std::uint8_t>(1U << i));
+                const auto same = std::find_if(entries_.begin(), entries_.end(),
+                                               [&](const Entry& entry) { return entry.stem == stem; });
+                if (same != entries_.end()) {
+                    same->mask |= static_cast<std::uint8_t>(1U << i);
+                } else {
+                    entries_.push_back({stem, static_cast<std::uint8_t>(1U << i)});
+                }
             }
         }
+        std::sort(entries_.begin(), entries_.end(),
+                  [](const Entry& a, const Entry& b) { return Pair(a.stem) < Pair(b.stem); });
+        // first_[p] .. first_[p + 1]: the entries whose stem begins with the byte pair p.
+        std::size_t next = 0;
+        for (std::size_t pair = 0; pair < kPairs; ++pair) {
+            first_[pair] = static_cast<std::uint16_t>(next);
+            while (next < entries_.size() && Pair(entries_[next].stem) == pair) {
+                ++next;
+            }
+        }
+        first_[kPairs] = static_cast<std::uint16_t>(next);
     }
 
     /// The concepts whose stems begin `word`.
     std::uint8_t Match(std::string_view word) const {
-        if (word.size() < 2 || !FirstTwo(word)) {
+        if (word.size() < 2) {
             return 0;
         }
+        const std::size_t pair = Pair(word);
         std::uint8_t matched = 0;
-        FeatureHash hash;
-        const std::size_t longest = std::min(word.size(), longest_);
-        for (std::size_t length = 1; length <= longest; ++length) {
-            hash.Add(word.substr(length - 1, 1));
-            if (length < 2) {
-                continue;
-            }
-            for (std::size_t slot = Slot(hash.Value());; slot = (slot + 1) & kMask) {
-                const Entry& entry = table_[slot];
-                if (entry.mask == 0) {
-                    break;
-                }
-                if (entry.hash == hash.Value() && entry.stem == word.substr(0, length)) {
-                    matched |= entry.mask;
-                    break;
-                }
+        for (std::size_t i = first_[pair]; i < first_[pair + 1]; ++i) {
+            if (word.starts_with(entries_[i].stem)) {
+                matched |= entries_[i].mask;
             }
         }
         return matched;
     }
 
 private:
-    static constexpr std::size_t kSlots = 1024;  // more than twice the stems
-    static constexpr std::size_t kMask = kSlots - 1;
+    static constexpr std::size_t kPairs = std::size_t{1} << 16;
     struct Entry {
-        std::uint64_t hash = 0;
-        std::string_view stem;
+        std::string_view stem;  // at least two bytes
         std::uint8_t mask = 0;
     };
 
-    static std::size_t Slot(std::uint64_t hash) { return static_cast<std::size_t>(hash ^ (hash >> 32)) & kMask; }
     static std::size_t Pair(std::string_view word) {
         return static_cast<std::size_t>(static_cast<unsigned char>(word[0])) << 8 | static_cast<unsigned char>(word[1]);
     }
-    bool FirstTwo(std::string_view word) const { return first_two_[Pair(word)]; }
 
-    void Insert(std::string_view stem, std::uint8_t mask) {
-        const std::uint64_t hash = FeatureHash().Add(stem).Value();
-        for (std::size_t slot = Slot(hash);; slot = (slot + 1) & kMask) {
-            Entry& entry = table_[slot];
-            if (entry.mask == 0 || entry.stem == stem) {
-                entry.hash = hash;
-                entry.stem = stem;
-                entry.mask |= mask;
-                break;
-            }
-        }
-        first_two_[Pair(stem)] = true;
-        longest_ = std::max(longest_, stem.size());
-    }
-
-    std::array<Entry, kSlots> table_{};
-    std::vector<bool> first_two_ = std::vector<bool>(std::size_t{1} << 16, false);
-    std::size_t longest_ = 0;
+    std::vector<Entry> entries_;
+    std::vector<std::uint16_t> first_ = std::vector<std::uint16_t>(kPairs + 1, 0);
 };
 
 // "k=<concept>" when a word starts with one of the concept's stems, "k2=<concept>" when two words do.
