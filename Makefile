@@ -40,9 +40,11 @@ test-package: build
 	cd $(BUILD_DIR) && ctest -L package --output-on-failure
 
 # Benchmarks need an optimised build without sanitizers; see docs/benchmarks.md.
+# Every benchmark against its reference in one run (BENCH_SCALE=quick for smaller volumes); the summary table is
+# printed and written to $(BUILD_DIR)/bench_report.md.
+BENCH_SCALE ?= full
 bench: build
-	$(BUILD_DIR)/tests/bench/carelisten_bench
-	$(BUILD_DIR)/tests/bench/flow_bench --items 20000
+	tests/bench/run_benchmarks.sh $(BUILD_DIR) $(BENCH_SCALE)
 
 # libFuzzer targets (clang-14, ASan+UBSan), 60 s each on the committed seed corpora.
 FUZZ_SECONDS ?= 60
