@@ -121,7 +121,7 @@ ON CONFLICT (source, external_id, item_version) DO NOTHING)sql"},
 WITH flagged AS MATERIALIZED (
     SELECT item_id, source, author, urgency, sentiment_score
     FROM ingest_stage
-    WHERE item_id IS NOT NULL AND flagged
+    WHERE flagged
 ), by_author AS (
     SELECT source, author, (ARRAY['none', 'low', 'high', 'critical'])[max(urgency_rank(urgency))] AS urgency,
            min(sentiment_score) AS min_score, count(*) AS items
@@ -209,7 +209,7 @@ WITH matches AS (
        AND c.value = CASE s.channel WHEN 'sms' THEN s.author
                                     WHEN 'forum' THEN s.source || '/' || lower(s.author)
                                     ELSE lower(s.author) END
-    WHERE s.item_id IS NOT NULL AND s.channel IN ('sms', 'email', 'forum') AND s.author <> ''
+    WHERE s.channel IN ('sms', 'email', 'forum') AND s.author <> ''
     GROUP BY s.item_id
 ), updated AS (
     UPDATE ingest_stage AS s
@@ -223,7 +223,7 @@ SELECT count(*) FILTER (WHERE patient_match = 'matched') FROM updated)sql"},
     {"crm_ingest_consent_items", R"sql(
 SELECT s.item_id, s.author, 'opt_out' = ANY (s.noise_reasons) AS opted_out
 FROM ingest_stage AS s
-WHERE s.item_id IS NOT NULL AND s.channel = 'sms' AND s.author <> ''
+WHERE s.channel = 'sms' AND s.author <> ''
   AND s.noise_reasons && ARRAY['opt_out', 'opt_in']
 ORDER BY s.ord)sql"},
     {"crm_consent_upsert", R"sql(
