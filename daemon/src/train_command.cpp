@@ -110,17 +110,20 @@ void ReportSentimentValidation(const std::vector<nlp::TrainingExample>& fit,
     log << "\n";
 }
 
-// Thresholds chosen on out-of-fold predictions: each fold (by distinct text) is predicted by a model trained
-// on the other folds.
-std::vector<double> CrossValidatedThresholds(const std::vector<nlp::TrainingExample>& examples,
-                                             const nlp::TrainingOptions& options, std::vector<double>* f1s) {
+// Out-of-fold predictions: the examples fall into `folds` folds by distinct text, and each fold is predicted by a
+// model trained on the other folds and on `always` (rows that train every fold and are never predicted).
+// `read_question`: the model reads the survey question as context (the category model does, spam does not).
+std::vector<std::vector<double>> OutOfFoldPredictions(const std::vector<nlp::TrainingExample>& examples,
+                                                      const std::vector<nlp::TrainingExample>& always,
+                                                      const nlp::TrainingOptions& options, std::uint64_t folds,
+                                                      bool read_question) {
     std::vector<std::vector<double>> out_of_fold(examples.size());
     std::vector<std::uint64_t> fold(examples.size());
     for (std::size_t i = 0; i < examples.size(); ++i) {
-        fold[i] = nlp::Fnv1a64("fold:" + DistinctTextKey(examples[i].text)) % kCategoryFolds;
+        fold[i] = nlp::Fnv1a64("fold:" + DistinctTextKey(examples[i].text)) % folds;
     }
-    for (std::uint64_t f = 0; f < kCategoryFolds; ++f) {
-        std::vector<nlp::TrainingExample> train;
+    for (std::uint64_t f = 0; f < folds; ++f) {
+        std::vector<nlp::TrainingExample> train = always;
         for (std::size_t i = 0; i < examples.size(); ++i) {
             if (fold[i] != f) {
                 train.push_back(examples[i]);
@@ -129,12 +132,20 @@ std::vector<double> CrossValidatedThresholds(const std::vector<nlp::TrainingExam
         const nlp::LinearModel model = nlp::TrainLinearModel(train, options);
         for (std::size_t i = 0; i < examples.size(); ++i) {
             if (fold[i] == f) {
-                out_of_fold[i] = model.Predict(nlp::ExtractFeatures(nlp::Normalize(examples[i].text),
-                                                                    nlp::ClassifyQuestion(examples[i].question),
-                                                                    model.Bits(), model.Features()));
+                const nlp::QuestionKind question =
+                    read_question ? nlp::ClassifyQuestion(examples[i].question) : nlp::QuestionKind::kNone;
+                out_of_fold[i] = model.Predict(
+                    nlp::ExtractFeatures(nlp::Normalize(examples[i].text), question, model.Bits(), model.Features()));
             }
         }
     }
+    return out_of_fold;
+}
+
+// Thresholds chosen on out-of-fold predictions of the category model.
+std::vector<double> CrossValidatedThresholds(const std::vector<nlp::TrainingExample>& examples,
+                                             const nlp::TrainingOptions& options, std::vector<double>* f1s) {
+    const auto out_of_fold = OutOfFoldPredictions(examples, {}, options, kCategoryFolds, true);
     return nlp::ChooseThresholds(out_of_fold, examples, options.labels.size(), f1s);
 }
 
@@ -147,27 +158,12 @@ nlp::TrainingExample SpamExample(const LabelledRow& row) {
 std::vector<double> SpamOutOfFold(const std::vector<nlp::TrainingExample>& examples,
                                   const std::vector<nlp::TrainingExample>& always,
                                   const nlp::TrainingOptions& options) {
-    std::vector<double> out_of_fold(examples.size());
-    std::vector<std::uint64_t> fold(examples.size());
-    for (std::size_t i = 0; i < examples.size(); ++i) {
-        fold[i] = nlp::Fnv1a64("fold:" + DistinctTextKey(examples[i].text)) % kSpamFolds;
+    std::vector<double> spam;
+    spam.reserve(examples.size());
+    for (const auto& probabilities : OutOfFoldPredictions(examples, always, options, kSpamFolds, false)) {
+        spam.push_back(probabilities[0]);
     }
-    for (std::uint64_t f = 0; f < kSpamFolds; ++f) {
-        std::vector<nlp::TrainingExample> train = always;
-        for (std::size_t i = 0; i < examples.size(); ++i) {
-            if (fold[i] != f) {
-                train.push_back(examples[i]);
-            }
-        }
-        const nlp::LinearModel model = nlp::TrainLinearModel(train, options);
-        for (std::size_t i = 0; i < examples.size(); ++i) {
-            if (fold[i] == f) {
-                out_of_fold[i] = model.Predict(nlp::ExtractFeatures(
-                    nlp::Normalize(examples[i].text), nlp::QuestionKind::kNone, model.Bits(), model.Features()))[0];
-            }
-        }
-    }
-    return out_of_fold;
+    return spam;
 }
 
 // Spam caught and ham dropped per source (0 SMS, 1 e-mail) at a threshold.
