@@ -23,7 +23,6 @@
 #include <chrono>
 #include <common/log.hpp>
 #include <connectors/jsonl_drop/jsonl_drop_connector.hpp>
-#include <crm/migrator.hpp>
 #include <crm/store.hpp>
 #include <daemon/embedded_postgres.hpp>
 #include <daemon/ingest.hpp>
@@ -39,6 +38,8 @@
 #include <stdexcept>
 #include <support/temp_dir.hpp>
 #include <thread>
+
+#include "bench_database.hpp"
 
 namespace {
 
@@ -298,9 +299,7 @@ int main(int argc, char** argv) {
     testing::TempDir dir;
     daemon::EmbeddedPostgres postgres(
         {.state_dir = (dir.Path() / "state").string(), .run_as = "postgres", .bin_dir = ""});
-    postgres.Start();
-    if (auto migrated = crm::ApplyMigrations(postgres.Conninfo(), ""); !migrated) {
-        std::cerr << "migrations failed: " << migrated.error().message() << "\n";
+    if (!bench::StartWithSchema(postgres)) {
         return 1;
     }
     auto analyzer = nlp::Analyzer::Create();

@@ -12,7 +12,6 @@
 #include <chrono>
 #include <common/log.hpp>
 #include <connectors/imap/imap_connector.hpp>
-#include <crm/migrator.hpp>
 #include <crm/store.hpp>
 #include <daemon/embedded_postgres.hpp>
 #include <daemon/ingest.hpp>
@@ -21,6 +20,8 @@
 #include <iostream>
 #include <pqxx/pqxx>
 #include <support/temp_dir.hpp>
+
+#include "bench_database.hpp"
 
 namespace {
 
@@ -84,9 +85,7 @@ int main(int argc, char** argv) {
     }
 
     daemon::EmbeddedPostgres postgres({.state_dir = (dir.Path() / "pg").string(), .run_as = "postgres", .bin_dir = ""});
-    postgres.Start();
-    if (auto migrated = crm::ApplyMigrations(postgres.Conninfo(), ""); !migrated) {
-        std::cerr << "migrations failed\n";
+    if (!bench::StartWithSchema(postgres)) {
         return 1;
     }
     Settings settings = DefaultSettings(connectors::imap::Factory().settings);

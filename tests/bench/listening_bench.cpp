@@ -13,7 +13,6 @@
 #include <common/log.hpp>
 #include <connectors/http/client.hpp>
 #include <connectors/registry.hpp>
-#include <crm/migrator.hpp>
 #include <crm/store.hpp>
 #include <daemon/embedded_postgres.hpp>
 #include <daemon/ingest.hpp>
@@ -25,6 +24,8 @@
 #include <support/fake_upstream.hpp>
 #include <support/temp_dir.hpp>
 #include <thread>
+
+#include "bench_database.hpp"
 
 namespace {
 
@@ -101,9 +102,7 @@ int main(int argc, char** argv) {
     testing::TempDir dir;
     daemon::EmbeddedPostgres postgres(
         {.state_dir = (dir.Path() / "state").string(), .run_as = "postgres", .bin_dir = ""});
-    postgres.Start();
-    if (auto migrated = crm::ApplyMigrations(postgres.Conninfo(), ""); !migrated) {
-        std::cerr << "migrations failed: " << migrated.error().message() << "\n";
+    if (!bench::StartWithSchema(postgres)) {
         return 1;
     }
     testing::FakeUpstream upstream;
