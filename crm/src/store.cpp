@@ -648,11 +648,9 @@ bool IngestItems(pqxx::work& txn, const IngestBatch& batch, IngestOutcome& outco
         return true;
     }
 
+    // Rows are staged in batch order as their analyses complete (batch.await_item): PostgreSQL parses the first
+    // rows while the last are still being analyzed. The in-batch near-duplicate links need only earlier rows.
     BatchNearDuplicates near_duplicates(fresh.size());
-    for (std::size_t i = 0; i < fresh.size(); ++i) {
-        near_duplicates.Add(i, OrDefault(fresh[i]->source, batch.source), fresh[i]->external_id,
-                            fresh[i]->similarity_hash);
-    }
     const auto item_id = [&](std::size_t position) { return ids[position]; };
     std::vector<std::int64_t> linked_in_batch;
     bool any_flagged = false;
@@ -661,7 +659,11 @@ bool IngestItems(pqxx::work& txn, const IngestBatch& batch, IngestOutcome& outco
     std::vector<std::string> noise_reasons;
     for (std::size_t position = 0; position < fresh.size(); ++position) {
         const NewItem& item = *fresh[position];
+        if (batch.await_item) {
+            batch.await_item(static_cast<std::size_t>(fresh[position] - batch.items.data()));
+        }
         const std::string& source = OrDefault(item.source, batch.source);
+        near_duplicates.Add(position, source, item.external_id, item.similarity_hash);
         std::optional<std::int16_t> rating;
         if (item.rating) {
             rating = static_cast<std::int16_t>(*item.rating);

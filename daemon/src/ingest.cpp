@@ -1,11 +1,14 @@
 #include <algorithm>
-#include <exception>
-#include <thread>
+#include <atomic>
 #include <boost/asio/post.hpp>
 #include <connectors/errc.hpp>
 #include <crm/errc.hpp>
 #include <daemon/ingest.hpp>
 #include <daemon/status.hpp>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <thread>
 
 namespace carelisten::daemon {
 namespace {
@@ -46,36 +49,81 @@ bool NeedsOperator(const std::error_code& error) {
     return error == connectors::ConnectorErrc::kAuthBroken || error == connectors::ConnectorErrc::kPermanent;
 }
 
-/// Runs `work(i)` for every i in [0, count), spread over up to `threads` threads (the caller's one of them),
-/// each taking a contiguous share; returns when all are done. An exception in any share is rethrown here.
-template <typename Work>
-void ParallelFor(std::size_t count, std::size_t threads, const Work& work) {
-    const std::size_t shares = std::clamp<std::size_t>(count / BatchProcessor::kMinItemsPerAnalysisThread, 1, threads);
-    std::vector<std::thread> helpers;
-    std::vector<std::exception_ptr> failures(shares);
-    const auto run_share = [&](std::size_t share) {
-        try {
-            for (std::size_t i = share * count / shares; i < (share + 1) * count / shares; ++i) {
-                work(i);
+/// Analyzes a batch's items on background threads, in batch order, while the store transaction already runs
+/// (crm::IngestBatch::await_item): the transaction checks which items are stored already, which needs only their
+/// keys, and streams the first rows to PostgreSQL while later ones are still being analyzed, so the database and
+/// the analysis overlap instead of taking turns (docs/benchmarks.md, ingestion into PostgreSQL).
+class AnalysisPipeline {
+public:
+    /// Starts `threads` threads running `complete(i)` for i = 0, 1, ... in turn.
+    AnalysisPipeline(std::size_t count, std::size_t threads, std::function<void(std::size_t)> complete)
+        : complete_(std::move(complete)), done_(count), failures_(count) {
+        threads_.reserve(threads);
+        for (std::size_t t = 0; t < threads; ++t) {
+            threads_.emplace_back([this] { Run(); });
+        }
+    }
+    ~AnalysisPipeline() {
+        Cancel();
+        Join();
+    }
+    AnalysisPipeline(const AnalysisPipeline&) = delete;
+    AnalysisPipeline& operator=(const AnalysisPipeline&) = delete;
+
+    /// Blocks until item i is complete; rethrows the exception its analysis threw.
+    void Await(std::size_t i) const {
+        done_[i].wait(false);
+        if (failures_[i]) {
+            std::rethrow_exception(failures_[i]);
+        }
+    }
+    /// Items not started yet stay incomplete: the batch does not need them any more.
+    void Cancel() { cancelled_.store(true); }
+    /// Returns when the threads ended: every item is complete unless Cancel came first.
+    void Join() {
+        for (auto& thread : threads_) {
+            if (thread.joinable()) {
+                thread.join();
             }
-        } catch (...) {
-            failures[share] = std::current_exception();
-        }
-    };
-    helpers.reserve(shares - 1);
-    for (std::size_t share = 1; share < shares; ++share) {
-        helpers.emplace_back(run_share, share);
-    }
-    run_share(0);
-    for (auto& helper : helpers) {
-        helper.join();
-    }
-    for (const auto& failure : failures) {
-        if (failure) {
-            std::rethrow_exception(failure);
         }
     }
-}
+    /// After Join: whether an item's analysis threw.
+    bool AnyFailed() const {
+        return std::any_of(failures_.begin(), failures_.end(), [](const auto& failure) { return failure != nullptr; });
+    }
+    /// After Join: rethrows the first exception an item's analysis threw, if any.
+    void RethrowFirstFailure() const {
+        for (const auto& failure : failures_) {
+            if (failure) {
+                std::rethrow_exception(failure);
+            }
+        }
+    }
+
+private:
+    void Run() {
+        while (!cancelled_.load()) {
+            const std::size_t i = next_.fetch_add(1);
+            if (i >= done_.size()) {
+                return;
+            }
+            try {
+                complete_(i);
+            } catch (...) {
+                failures_[i] = std::current_exception();  // published by the store below
+            }
+            done_[i].store(true);
+            done_[i].notify_all();
+        }
+    }
+
+    std::function<void(std::size_t)> complete_;
+    std::vector<std::atomic<bool>> done_;
+    std::vector<std::exception_ptr> failures_;
+    std::atomic<std::size_t> next_{0};
+    std::atomic<bool> cancelled_{false};
+    std::vector<std::thread> threads_;
+};
 
 }  // namespace
 
@@ -102,18 +150,31 @@ Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::s
         }
         valid.push_back(&item);
     }
-    // The analysis is pure CPU and the analyzer is thread-safe: a big batch is analyzed on every core while the
-    // database waits anyway (it was a quarter of the flow's time on one thread; docs/benchmarks.md).
-    std::vector<nlp::Analysis> analyses(valid.size());
-    ParallelFor(valid.size(), analysis_threads_, [&](std::size_t i) {
+    // The analysis is pure CPU and the analyzer is thread-safe. An item's keys are known before its analysis;
+    // the rest is completed by `complete`.
+    for (const connectors::RawItem* item : valid) {
+        ingest.items.push_back(NewItemKeys(*item));
+    }
+    const auto complete = [&](std::size_t i) {
         const auto started = std::chrono::steady_clock::now();
-        analyses[i] = analyzer_.Analyze(ToAnalysisInput(*valid[i]));
+        const nlp::Analysis analysis = analyzer_.Analyze(ToAnalysisInput(*valid[i]));
+        CompleteNewItem(std::move(*valid[i]), analysis, policy, ingest.items[i]);
         if (metrics_ != nullptr) {
             metrics_->ObserveAnalysis(std::chrono::steady_clock::now() - started);  // atomic
         }
-    });
-    for (std::size_t i = 0; i < valid.size(); ++i) {
-        ingest.items.push_back(ToNewItem(std::move(*valid[i]), analyses[i], policy));
+    };
+    // A big batch is analyzed on every core while the transaction already runs (the analysis was a quarter of
+    // the flow's time when the two took turns); a small one (a webhook) in this thread, before it: starting
+    // threads would cost more than they save.
+    std::optional<AnalysisPipeline> pipeline;
+    if (valid.size() >= kMinItemsPerAnalysisThread) {
+        pipeline.emplace(valid.size(), std::min(analysis_threads_, valid.size() / kMinItemsPerAnalysisThread),
+                         complete);
+        ingest.await_item = [&pipeline](std::size_t i) { pipeline->Await(i); };
+    } else {
+        for (std::size_t i = 0; i < valid.size(); ++i) {
+            complete(i);
+        }
     }
     for (auto& record : batch.bad_records) {
         ingest.quarantined.push_back(ToNewQuarantine(source, std::move(record)));
@@ -123,10 +184,22 @@ Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::s
                                                               std::move(update.status), std::move(update.error_code)});
     }
     batch.delivery_updates.clear();
-    batch.items.clear();
     batch.bad_records.clear();
 
     auto outcome = store.Ingest(ingest);
+    if (pipeline) {
+        // Stored, or to be retried whole: the items not analyzed yet are not needed. Refused: every item is needed
+        // for the one-by-one run below.
+        if (outcome || IsRetryable(outcome.error()) || outcome.error() == crm::CrmErrc::kLeaseLost) {
+            pipeline->Cancel();
+        }
+        pipeline->Join();
+        ingest.await_item = nullptr;
+        if (!outcome && pipeline->AnyFailed()) {
+            pipeline->RethrowFirstFailure();  // as when the analysis ran before the transaction
+        }
+    }
+    batch.items.clear();
     if (!outcome && outcome.error() == crm::CrmErrc::kLeaseLost) {
         return outcome;  // another replica owns the source now: nothing was written, nothing to retry here
     }

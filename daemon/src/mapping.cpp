@@ -32,9 +32,21 @@ bool IsFlagged(const nlp::Analysis& analysis, const FlagPolicy& policy) {
 }
 
 crm::NewItem ToNewItem(connectors::RawItem item, const nlp::Analysis& analysis, const FlagPolicy& policy) {
+    crm::NewItem out = NewItemKeys(item);
+    CompleteNewItem(std::move(item), analysis, policy, out);
+    return out;
+}
+
+crm::NewItem NewItemKeys(const connectors::RawItem& item) {
     crm::NewItem out;
-    out.source = std::move(item.source);
-    out.external_id = std::move(item.external_id);
+    out.source = item.source;
+    out.external_id = item.external_id;
+    out.version = item.version;
+    return out;
+}
+
+void CompleteNewItem(connectors::RawItem&& item, const nlp::Analysis& analysis, const FlagPolicy& policy,
+                     crm::NewItem& out) {
     out.channel = item.channel.empty() ? std::string(nlp::ToString(nlp::Channel::kUnknown)) : std::move(item.channel);
     out.author = std::move(item.author);
     out.text = std::move(item.text);
@@ -42,7 +54,6 @@ crm::NewItem ToNewItem(connectors::RawItem item, const nlp::Analysis& analysis, 
     out.posted_at = item.posted_at;
     out.thread_id = std::move(item.thread_id);
     out.reply_to = std::move(item.reply_to);
-    out.version = std::move(item.version);
     out.rating = item.rating;
     if (const auto unit = policy.community_units.find(item.community); unit != policy.community_units.end()) {
         out.care_unit = unit->second;
@@ -64,7 +75,6 @@ crm::NewItem ToNewItem(connectors::RawItem item, const nlp::Analysis& analysis, 
     }
     out.question = std::move(item.question);
     ApplySmsKeyword(out);
-    return out;
 }
 
 void ApplySmsKeyword(crm::NewItem& item) {

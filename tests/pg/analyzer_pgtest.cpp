@@ -1,12 +1,14 @@
 // The analyzer's database side against a real PostgreSQL: near-duplicates across channels link to the first
-// copy instead of opening more cases, and `reanalyze` rewrites analyses without touching any case decision.
-// Items go through the real analyzer and the daemon's mapping, as the ingest loop does.
+// copy instead of opening more cases, `reanalyze` rewrites analyses without touching any case decision, and the
+// ingest loop's BatchProcessor stores a big batch while it is still analyzing it, exactly as if it had analyzed
+// it first. Items go through the real analyzer and the daemon's mapping, as the ingest loop does.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <connectors/raw_item.hpp>
 #include <crm/migrator.hpp>
 #include <crm/store.hpp>
+#include <daemon/ingest.hpp>
 #include <daemon/mapping.hpp>
 #include <daemon/reanalyze.hpp>
 #include <memory>
@@ -149,6 +151,117 @@ TEST_F(AnalyzerPgTest, BurstOfRepostsInOneBatchAllLinkToTheFirstCopy) {
     EXPECT_EQ(outcome.value().cases_opened, 1U);
     const std::string first_id = ItemId("burst", "b0");
     EXPECT_EQ(Int("SELECT count(*) FROM item WHERE source = 'burst' AND duplicate_of = " + first_id), 39);
+}
+
+// A batch as a connector fetches it: `count` (at most 64) distinct comments, every seventh a repost of the first,
+// for BatchProcessor to analyze on two threads while the transaction runs (the batch is at least twice
+// kMinItemsPerAnalysisThread).
+connectors::Batch CommentBatch(const std::string& source, int count) {
+    const std::string reposted =
+        "The surgical ward left my grandmother without water for a whole afternoon and nobody answered the bell";
+    const char* const kOpenings[] = {
+        "The nurses on the night shift were kind and patient",
+        "Waited four hours for a prescription at the pharmacy",
+        "Parking is impossible after nine in the morning",
+        "Brilliant physiotherapy team in the outpatient gym",
+        "Nobody told us when the scan results would come",
+        "The food was cold every single evening on ward six",
+        "Reception lost my referral letter from the GP twice",
+        "My daughter was born here and the midwives were wonderful",
+    };
+    const char* const kEndings[] = {
+        "and the consultant explained every step to my husband.",
+        "so I missed my bus home and had to pay for a taxi.",
+        "which made a frightening week much easier for all of us.",
+        "even though the booking system said everything was fine.",
+        "and I would like somebody to call me back about it.",
+        "but the cleaners kept the bathroom spotless all week.",
+        "and the discharge paperwork took another whole day.",
+        "thank you to everyone on the children's ward.",
+    };
+    connectors::Batch batch;
+    for (int i = 0; i < count; ++i) {
+        connectors::RawItem item;
+        item.source = source;
+        item.external_id = "p" + std::to_string(i);
+        item.author = "writer" + std::to_string(i);
+        item.channel = "social";
+        item.text = i % 7 == 0 ? (i == 0 ? reposted : "RT @writer0: " + reposted)
+                               : std::string(kOpenings[i % 8]) + ", " + kEndings[(i / 8 + i) % 8];
+        batch.items.push_back(std::move(item));
+    }
+    batch.next_cursor = source + "-cursor-" + std::to_string(count);
+    return batch;
+}
+
+TEST_F(AnalyzerPgTest, BigBatchStoredWhileAnalyzedHoldsTheSameAnalysesAsAnalyzedFirst) {
+    constexpr int kItems = 2 * static_cast<int>(daemon::BatchProcessor::kMinItemsPerAnalysisThread);
+    daemon::BatchProcessor processor(*analyzer_, nullptr, 2);
+    connectors::Batch batch = CommentBatch("pipelined", kItems);
+    const connectors::Batch copy = batch;
+    const auto outcome = processor.Store(*store_, "pipelined", batch, kPolicy);
+    ASSERT_TRUE(outcome) << outcome.error().message();
+    EXPECT_EQ(outcome.value().inserted, static_cast<std::size_t>(kItems));
+    EXPECT_EQ(outcome.value().duplicates, 0U);
+    const std::size_t reposts = (kItems + 6) / 7 - 1;
+    EXPECT_EQ(outcome.value().near_duplicates, reposts);
+    EXPECT_EQ(Text("SELECT cursor FROM source_cursor WHERE source = 'pipelined'"),
+              "pipelined-cursor-" + std::to_string(kItems));
+
+    // Every stored row holds exactly what the analysis of its own text says (no row got another's analysis
+    // or a half-written one).
+    const std::string first_id = ItemId("pipelined", "p0");
+    for (const connectors::RawItem& item : copy.items) {
+        const nlp::Analysis analysis = analyzer_->Analyze(daemon::ToAnalysisInput(item));
+        const crm::NewItem expected = daemon::ToNewItem(item, analysis, kPolicy);
+        const std::string where = " FROM item WHERE source = 'pipelined' AND external_id = '" + item.external_id + "'";
+        EXPECT_EQ(Text("SELECT text" + where), expected.text);
+        EXPECT_EQ(Text("SELECT author" + where), expected.author);
+        EXPECT_EQ(Text("SELECT sentiment_label" + where), expected.sentiment_label) << item.external_id;
+        EXPECT_EQ(Text("SELECT round(sentiment_score::numeric, 6)::text" + where),
+                  Text("SELECT round(" + std::to_string(expected.sentiment_score) + "::numeric, 6)::text"));
+        EXPECT_EQ(Text("SELECT urgency" + where), expected.urgency) << item.external_id;
+        EXPECT_EQ(Text("SELECT analyzer_version" + where), expected.analyzer_version);
+        EXPECT_EQ(Text("SELECT array_to_string(categories, ',')" + where), [&] {
+            std::string joined;
+            for (const auto& category : expected.categories) {
+                joined += (joined.empty() ? "" : ",") + category;
+            }
+            return joined;
+        }()) << item.external_id;
+        const bool repost = item.external_id != "p0" && item.text.find("RT @writer0") == 0;
+        EXPECT_EQ(Text("SELECT coalesce(duplicate_of::text, 'NULL')" + where), repost ? first_id : "NULL")
+            << item.external_id;
+    }
+
+    // Delivered again whole: nothing new (the analyses not needed any more are abandoned), the cursor unchanged.
+    connectors::Batch again = copy;
+    const auto redelivered = processor.Store(*store_, "pipelined", again, kPolicy);
+    ASSERT_TRUE(redelivered) << redelivered.error().message();
+    EXPECT_EQ(redelivered.value().inserted, 0U);
+    EXPECT_EQ(redelivered.value().duplicates, static_cast<std::size_t>(kItems));
+    EXPECT_EQ(Int("SELECT count(*) FROM item WHERE source = 'pipelined'"), kItems);
+}
+
+TEST_F(AnalyzerPgTest, BigBatchWithOneItemTheDatabaseRefusesStoresTheRestAndQuarantinesIt) {
+    constexpr int kItems = 2 * static_cast<int>(daemon::BatchProcessor::kMinItemsPerAnalysisThread);
+    daemon::BatchProcessor processor(*analyzer_, nullptr, 2);
+    connectors::Batch batch = CommentBatch("refused", kItems);
+    batch.items[kItems / 2].channel = "carrier_pigeon";  // passes ValidateRawItem, fails the item.channel CHECK
+    const auto outcome = processor.Store(*store_, "refused", batch, kPolicy);
+    ASSERT_TRUE(outcome) << outcome.error().message();
+    EXPECT_EQ(outcome.value().inserted, static_cast<std::size_t>(kItems - 1));
+    EXPECT_EQ(outcome.value().quarantined, 1U);
+    EXPECT_EQ(Int("SELECT count(*) FROM item WHERE source = 'refused'"), kItems - 1);
+    EXPECT_EQ(Int("SELECT count(*) FROM quarantine WHERE source = 'refused' AND locator = 'item:p" +
+                  std::to_string(kItems / 2) + "'"),
+              1);
+    // The rows stored one by one were analyzed in full too: each has its analysis and its sentiment.
+    EXPECT_EQ(Int("SELECT count(*) FROM item WHERE source = 'refused' AND analyzer_version = '" +
+                  std::string(analyzer_->Version()) + "' AND sentiment_scored"),
+              kItems - 1);
+    EXPECT_EQ(Text("SELECT cursor FROM source_cursor WHERE source = 'refused'"),
+              "refused-cursor-" + std::to_string(kItems));
 }
 
 TEST_F(AnalyzerPgTest, ShortCommonAnswersAndDifferentTextsAreNotLinked) {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -110,6 +111,11 @@ struct IngestBatch {
     /// A quarantined record being replayed: marked replayed in the same transaction.
     std::optional<std::int64_t> replayed_quarantine_id;
     std::vector<DeliveryReport> delivery_reports;
+    /// Set when the items are still being completed (analyzed) on other threads while Ingest runs, so the
+    /// database work and the analysis overlap: until await_item(i) returns, only the keys of items[i] (source,
+    /// external_id, version) may be read; Ingest calls it before reading anything else of an item. It may throw
+    /// (the analysis failed): the transaction then rolls back. Empty: the items are complete.
+    std::function<void(std::size_t item_index)> await_item;
 };
 
 struct IngestOutcome {
