@@ -378,14 +378,61 @@ constexpr Concept kConcepts[] = {
      "welcom empath courteous cheerful smil pleasant gentle patien"},
 };
 
+// Finer concepts, one per NHS framework theme that the HCAT table maps (data README), from the themes'
+// names and their plain vocabulary (kThemesFlag): "t=<theme>" when a word starts with one of its stems.
+constexpr Concept kThemes[] = {
+    {"competence", "competen incompeten skill knowledg experienc professional qualifi expert train"},
+    {"diagnosis", "diagnos misdiagnos triage assess scan xray x-ray test result blood investigat"},
+    {"treatment", "treatment recover improv progress benefit outcom heal worse effective"},
+    {"pain", "pain ache sore hurt agony analges"},
+    {"care_plan", "plan goal exercis therap physio session programme"},
+    {"medication", "medic tablet prescri pharmac dose drug inject pill"},
+    {"responsive", "respond respons attentiv buzzer bell ignor checked"},
+    {"feeling_safe", "safe unsafe secur scared frighten afraid threat danger vulnerab"},
+    {"safeguarding", "safeguard abus neglect harm bull violen aggress assault"},
+    {"facilities", "facilit room ward building decor chair seat waiting-room environment space"},
+    {"food", "food meal drink tea coffee lunch dinner breakfast snack water menu"},
+    {"clean", "clean dirty filth tidy hygien infect smell"},
+    {"parking", "parking carpark"},
+    {"location", "location locat far travel distance close"},
+    {"sensory", "noise noisy quiet loud light temperat cold hot warm"},
+    {"entertainment", "tv television wifi radio internet"},
+    {"activities", "activit garden outside fresh walk group"},
+    {"equipment", "equipment wheelchair hoist bed machine"},
+    {"timeliness", "wait delay late quick prompt slow hour minute long soon"},
+    {"appointment", "appoint book cancel resched slot clinic"},
+    {"appointment_method", "video telephon zoom online face virtual"},
+    {"contacting", "phone call contact reach line engaged voicemail answer email"},
+    {"transport", "transport ambulance taxi bus drive lift"},
+    {"admission", "admi"},
+    {"discharge", "discharg"},
+    {"referral", "refer gp continu follow"},
+    {"organisation", "organi efficien system process manag chaos"},
+    {"staffing", "shortag understaff busy overwork rush short-staff"},
+    {"staff_continuity", "same different consisten"},
+    {"funding", "fund money cost cuts resourc budget"},
+    {"records", "record notes letter paperwork file"},
+    {"listening", "listen heard understand understood involv opinion decision wish choice"},
+    {"information", "inform explain told tell communic updat kept clear clarit confus leaflet advice advis"},
+    {"family", "family relative carer husband wife daughter son mum dad parent partner"},
+    {"manner",
+     "kind friend polite rude caring compassion respect dignit lovely nice attitud manner welcom empath "
+     "courteous cheerful smil pleasant gentle"},
+    {"equality", "equal divers inclusi discriminat racis disabilit religio cultur interpret"},
+    {"mental_health_act", "section detain"},
+    {"appearance", "groom shave hair wash cloth appearan"},
+};
+
 // Stem → the concepts naming it (bit i: kConcepts[i]), built once, read-only: the stems grouped by their first
 // two bytes, so a word is compared only with the few stems that begin as it does (most words match no stem's
 // start and cost one table read). A word matches every stem it starts with.
 class ConceptIndex {
 public:
-    ConceptIndex() {
-        for (std::size_t i = 0; i < std::size(kConcepts); ++i) {
-            std::string_view stems = kConcepts[i].stems;
+    template <std::size_t N>
+    explicit ConceptIndex(const Concept (&concepts)[N]) {
+        static_assert(N <= 64);
+        for (std::size_t i = 0; i < N; ++i) {
+            std::string_view stems = concepts[i].stems;
             while (!stems.empty()) {
                 const std::size_t space = stems.find(' ');
                 const std::string_view stem = stems.substr(0, space);
@@ -393,9 +440,9 @@ public:
                 const auto same = std::find_if(entries_.begin(), entries_.end(),
                                                [&](const Entry& entry) { return entry.stem == stem; });
                 if (same != entries_.end()) {
-                    same->mask |= static_cast<std::uint8_t>(1U << i);
+                    same->mask |= std::uint64_t{1} << i;
                 } else {
-                    entries_.push_back({stem, static_cast<std::uint8_t>(1U << i)});
+                    entries_.push_back({stem, std::uint64_t{1} << i});
                 }
             }
         }
@@ -413,12 +460,12 @@ public:
     }
 
     /// The concepts whose stems begin `word`.
-    std::uint8_t Match(std::string_view word) const {
+    std::uint64_t Match(std::string_view word) const {
         if (word.size() < 2) {
             return 0;
         }
         const std::size_t pair = Pair(word);
-        std::uint8_t matched = 0;
+        std::uint64_t matched = 0;
         for (std::size_t i = first_[pair]; i < first_[pair + 1]; ++i) {
             if (word.starts_with(entries_[i].stem)) {
                 matched |= entries_[i].mask;
@@ -431,7 +478,7 @@ private:
     static constexpr std::size_t kPairs = std::size_t{1} << 16;
     struct Entry {
         std::string_view stem;  // at least two bytes
-        std::uint8_t mask = 0;
+        std::uint64_t mask = 0;
     };
 
     static std::size_t Pair(std::string_view word) {
@@ -444,16 +491,15 @@ private:
 
 // "k=<concept>" when a word starts with one of the concept's stems, "k2=<concept>" when two words do.
 void AddConceptFeatures(const NormalizedText& text, std::uint32_t bits, std::vector<std::uint32_t>& out) {
-    static_assert(std::size(kConcepts) <= 8);
-    static const ConceptIndex index;
+    static const ConceptIndex index(kConcepts);
     std::array<std::uint32_t, std::size(kConcepts)> hits{};
     for (const Token& token : text.tokens) {
         if (token.kind != TokenKind::kWord) {
             continue;
         }
-        const std::uint8_t matched = index.Match(token.text);
+        const std::uint64_t matched = index.Match(token.text);
         for (std::size_t i = 0; i < hits.size(); ++i) {
-            hits[i] += (matched >> i) & 1U;
+            hits[i] += static_cast<std::uint32_t>((matched >> i) & 1U);
         }
     }
     for (std::size_t i = 0; i < hits.size(); ++i) {
@@ -462,6 +508,22 @@ void AddConceptFeatures(const NormalizedText& text, std::uint32_t bits, std::vec
             if (hits[i] > 1) {
                 out.push_back(Bucket(FeatureHash().Add("k2=").Add(kConcepts[i].name).Value(), bits));
             }
+        }
+    }
+}
+
+// "t=<theme>" when a word starts with one of the theme's stems.
+void AddThemeFeatures(const NormalizedText& text, std::uint32_t bits, std::vector<std::uint32_t>& out) {
+    static const ConceptIndex index(kThemes);
+    std::uint64_t matched = 0;
+    for (const Token& token : text.tokens) {
+        if (token.kind == TokenKind::kWord) {
+            matched |= index.Match(token.text);
+        }
+    }
+    for (std::size_t i = 0; i < std::size(kThemes); ++i) {
+        if (((matched >> i) & 1U) != 0) {
+            out.push_back(Bucket(FeatureHash().Add("t=").Add(kThemes[i].name).Value(), bits));
         }
     }
 }
@@ -493,6 +555,9 @@ std::vector<std::uint32_t> AddExtraFeatures(const NormalizedText& text, std::uin
     }
     if (Has(set, FeatureSet::kConceptsFlag)) {
         AddConceptFeatures(text, bits, extra);
+    }
+    if (Has(set, FeatureSet::kThemesFlag)) {
+        AddThemeFeatures(text, bits, extra);
     }
     SortBuckets(extra, bits);
     extra.erase(std::unique(extra.begin(), extra.end()), extra.end());  // set_union keeps repeats
@@ -885,6 +950,21 @@ Sentiment BlendSentiment(const Sentiment& lexicon, const LinearModel& model, Tex
     return blended;
 }
 
+void ApplyCategoryRules(const NormalizedText& text, const std::vector<std::string>& labels,
+                        std::vector<double>& probabilities) {
+    const auto safety = std::find(labels.begin(), labels.end(), "safety");
+    if (safety == labels.end()) {
+        return;
+    }
+    const bool safe_word = std::any_of(text.tokens.begin(), text.tokens.end(), [](const Token& token) {
+        return token.kind == TokenKind::kWord && (token.text.starts_with("safe") || token.text.starts_with("unsafe"));
+    });
+    if (safe_word) {
+        double& p = probabilities[static_cast<std::size_t>(safety - labels.begin())];
+        p = std::max(p, kCategoryRuleScore);
+    }
+}
+
 void ScoreCategories(const LinearModel& model, const NormalizedText& text, QuestionKind question, Analysis& analysis) {
     TextFeatures features(text);
     ScoreCategories(model, features, question, analysis);
@@ -896,7 +976,8 @@ void ScoreCategories(const LinearModel& model, TextFeatures& features, QuestionK
     if (model.Empty() || model.Kind() != OutputKind::kOneVsRest || features.Text().tokens.empty()) {
         return;
     }
-    const std::vector<double> probabilities = model.Predict(features.Get(question, model.Bits(), model.Features()));
+    std::vector<double> probabilities = model.Predict(features.Get(question, model.Bits(), model.Features()));
+    ApplyCategoryRules(features.Text(), model.Labels(), probabilities);
     for (std::size_t label = 0; label < model.Labels().size(); ++label) {
         analysis.category_scores.push_back({model.Labels()[label], std::clamp(probabilities[label], 0.0, 1.0)});
         if (probabilities[label] >= model.Thresholds()[label]) {

@@ -31,15 +31,17 @@ inline constexpr std::uint32_t kDefaultFeatureBits = 18;
 /// 6) was chosen by the validation macro-F1 that `carelisten train` logs, never on the held-out split.
 /// The values are flags: kCharNgramsFlag adds each word's character n-grams (kCharNgramLength bytes, the word
 /// bounded by '<' and '>'), kShapesFlag the spam model's typed-token shapes (digit counts of numbers, shapes
-/// of words with digits, currency signs, capitals and length buckets).
+/// of words with digits, currency signs, capitals and length buckets), kConceptsFlag the HCAT categories'
+/// vocabulary ("k=<category>"), kThemesFlag a finer one, a concept per NHS framework theme ("t=<theme>").
 enum class FeatureSet : std::uint8_t {
     kWords = 0,
     kWordsAndPrefixes = 1,
     kCharNgramsFlag = 2,
     kShapesFlag = 4,
     kConceptsFlag = 8,
+    kThemesFlag = 16,
 };
-inline constexpr std::uint8_t kMaxFeatureSet = 15;
+inline constexpr std::uint8_t kMaxFeatureSet = 31;
 inline constexpr std::size_t kPrefixLength = 4;
 inline constexpr std::size_t kCharNgramLength = 4;
 inline constexpr std::size_t kMaxCharNgramWord = 24;
@@ -178,6 +180,17 @@ Sentiment BlendSentiment(const Sentiment& lexicon, const LinearModel& model, con
 /// The same, reusing features already extracted for the text.
 Sentiment BlendSentiment(const Sentiment& lexicon, const LinearModel& model, TextFeatures& features, Channel channel,
                          QuestionKind question);
+
+/// The category score a definition rule gives: `safety` when a word starts with "safe" or "unsafe" (safe,
+/// safely, safety, safeguarding, unsafe: the words of its two NHS themes, "Feeling safe" and "Safeguarding
+/// concerns"). About a dozen training comments carry the category, too few for the linear model to learn it.
+inline constexpr double kCategoryRuleScore = 0.9;
+
+/// Raises the probabilities (model order, `labels`) of the categories whose definition rule the text meets
+/// to at least kCategoryRuleScore. Applied by ScoreCategories and by `carelisten train` before it chooses
+/// the thresholds.
+void ApplyCategoryRules(const NormalizedText& text, const std::vector<std::string>& labels,
+                        std::vector<double>& probabilities);
 
 /// Fills analysis.category_scores (every label, model order) and analysis.categories (at or above the
 /// threshold, sorted).

@@ -156,6 +156,14 @@ TEST(LearnedModel, FlagFeatureSetsAddConceptsCharNgramsAndShapes) {
     std::vector<std::uint32_t> shared;
     std::set_intersection(toilet.begin(), toilet.end(), meals.begin(), meals.end(), std::back_inserter(shared));
     EXPECT_EQ(shared.size(), 2U);  // the question feature and "k=environment"
+    // Themes: one t= per NHS theme whose stems a word starts ("pain" → pain; "tablets" → medication), however
+    // many words match it; "care" is no parking word.
+    EXPECT_EQ(extra("pain", FeatureSet::kThemesFlag), 1U);
+    EXPECT_EQ(extra("pain and more pain", FeatureSet::kThemesFlag), 1U);
+    EXPECT_EQ(extra("pain tablets", FeatureSet::kThemesFlag), 2U);
+    EXPECT_EQ(extra("hello there", FeatureSet::kThemesFlag), 0U);
+    EXPECT_EQ(extra("the care", FeatureSet::kThemesFlag), 0U);
+    EXPECT_NE(extract("pain", FeatureSet::kThemesFlag), extract("pain", FeatureSet::kConceptsFlag));
     // Character 4-grams of "<wait>": "<wai", "wait", "ait>".
     EXPECT_EQ(extra("wait", FeatureSet::kCharNgramsFlag), 3U);
     // Shapes: digit counts, words with digits, currency, capitals and length; a phone number and a short code
@@ -174,7 +182,8 @@ TEST(LearnedModel, FlagFeatureSetsAddConceptsCharNgramsAndShapes) {
         "5 a day");
     TextFeatures cached(text);
     for (const FeatureSet set : {FeatureSet::kWordsAndPrefixes | FeatureSet::kConceptsFlag, FeatureSet::kShapesFlag,
-                                 FeatureSet::kCharNgramsFlag}) {
+                                 FeatureSet::kCharNgramsFlag,
+                                 FeatureSet::kWordsAndPrefixes | FeatureSet::kConceptsFlag | FeatureSet::kThemesFlag}) {
         EXPECT_EQ(cached.Get(QuestionKind::kNone, kDefaultFeatureBits, set),
                   ExtractFeatures(text, QuestionKind::kNone, kDefaultFeatureBits, set));
     }
@@ -320,6 +329,32 @@ TEST(LearnedModel, ShippedModelGetsClearSurveyAnswersRight) {
         }
         EXPECT_TRUE(std::is_sorted(analysis->categories.begin(), analysis->categories.end()));
     }
+}
+
+TEST(LearnedModel, SafetyRuleRaisesSafetyOnSafeWords) {
+    const std::vector<std::string> labels(std::begin(kHcatCategories), std::end(kHcatCategories));
+    const auto apply = [&](std::string_view text) {
+        std::vector<double> probabilities(labels.size(), 0.1);
+        ApplyCategoryRules(Normalize(text), labels, probabilities);
+        return probabilities;
+    };
+    for (const std::string_view text : {"I felt safe on the ward", "Keeping me safe.", "It felt UNSAFE at night",
+                                        "Safeguarding should look at cases like mine", "for my safety"}) {
+        const auto probabilities = apply(text);
+        EXPECT_DOUBLE_EQ(probabilities[1], kCategoryRuleScore) << text;
+        EXPECT_DOUBLE_EQ(probabilities[0], 0.1) << text;  // the other categories are left alone
+    }
+    EXPECT_DOUBLE_EQ(apply("The food was cold")[1], 0.1);
+    // A higher model score stays; labels without "safety" (the spam model) are left alone.
+    std::vector<double> high(labels.size(), 0.95);
+    ApplyCategoryRules(Normalize("safe"), labels, high);
+    EXPECT_DOUBLE_EQ(high[1], 0.95);
+    std::vector<double> spam = {0.2};
+    ApplyCategoryRules(Normalize("safe"), {"spam"}, spam);
+    EXPECT_DOUBLE_EQ(spam[0], 0.2);
+    // The shipped analyzer: safety is among the categories of a comment about feeling safe.
+    const Analysis safe = AnalyzeSurvey("I felt safe and respected.", "What was good?");
+    EXPECT_NE(std::find(safe.categories.begin(), safe.categories.end(), "safety"), safe.categories.end());
 }
 
 TEST(LearnedModel, SocialMediaStaysWithTheLexicon) {
