@@ -87,10 +87,6 @@ public:
             }
         }
     }
-    /// After Join: whether an item's analysis threw.
-    bool AnyFailed() const {
-        return std::any_of(failures_.begin(), failures_.end(), [](const auto& failure) { return failure != nullptr; });
-    }
     /// After Join: rethrows the first exception an item's analysis threw, if any.
     void RethrowFirstFailure() const {
         for (const auto& failure : failures_) {
@@ -195,7 +191,7 @@ Result<crm::IngestOutcome> BatchProcessor::Store(crm::Store& store, const std::s
         }
         pipeline->Join();
         ingest.await_item = nullptr;
-        if (!outcome && pipeline->AnyFailed()) {
+        if (!outcome) {
             pipeline->RethrowFirstFailure();  // as when the analysis ran before the transaction
         }
     }
