@@ -59,8 +59,9 @@ using StoreFactory = std::function<Result<std::unique_ptr<crm::Store>>()>;
 /// Processes one batch of one source. Also used by the benchmark and by quarantine replay.
 class BatchProcessor {
 public:
-    /// A batch is analyzed on up to this many threads, each taking at least kMinItemsPerAnalysisThread items
-    /// (below that, starting a thread costs more than it saves).
+    /// A batch is analyzed on up to this many threads, one per kMinItemsPerAnalysisThread items, while its
+    /// transaction runs; a batch smaller than that is analyzed in the calling thread first (starting a thread
+    /// would cost more than it saves).
     static constexpr std::size_t kMaxAnalysisThreads = 8;
     static constexpr std::size_t kMinItemsPerAnalysisThread = 32;
     /// One per core, at most kMaxAnalysisThreads.
@@ -71,7 +72,8 @@ public:
                             std::size_t analysis_threads = DefaultAnalysisThreads())
         : analyzer_(analyzer), metrics_(metrics), analysis_threads_(std::max<std::size_t>(analysis_threads, 1)) {}
 
-    /// Analyzes and stores a fetched batch with its cursor, in one transaction. When the database
+    /// Analyzes and stores a fetched batch with its cursor, in one transaction (a big batch is analyzed while the
+    /// transaction runs: crm::IngestBatch::await_item). When the database
     /// rejects the batch as a whole (not a connection problem), items are stored one by one and the
     /// ones it still rejects are quarantined, so one poison item never blocks a source. With `lease` (a polled
     /// source) every transaction is fenced by it: CrmErrc::kLeaseLost when another replica holds the source.
