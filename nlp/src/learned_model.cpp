@@ -713,23 +713,11 @@ std::string LinearModel::Serialize() const {
     return out;
 }
 
-std::vector<double> LinearModel::Predict(const std::vector<std::uint32_t>& features) const {
-    const std::size_t width = labels_.size();
-    std::vector<double> scores(width);
-    for (std::size_t label = 0; label < width; ++label) {
-        scores[label] = biases_[label];
-    }
-    const std::size_t buckets = width == 0 ? 0 : weights_.size() / width;
-    for (const std::uint32_t feature : features) {
-        if (feature >= buckets) {
-            continue;
-        }
-        const float* row = weights_.data() + std::size_t{feature} * width;
-        for (std::size_t label = 0; label < width; ++label) {
-            scores[label] += row[label];
-        }
-    }
-    if (kind_ == OutputKind::kOneVsRest) {
+namespace {
+
+// Per-label linear scores → probabilities: independent sigmoids (one-vs-rest) or a softmax.
+std::vector<double> ToProbabilities(OutputKind kind, std::vector<double> scores) {
+    if (kind == OutputKind::kOneVsRest) {
         for (double& score : scores) {
             score = Sigmoid(score);
         }
@@ -747,7 +735,95 @@ std::vector<double> LinearModel::Predict(const std::vector<std::uint32_t>& featu
     return scores;
 }
 
+}  // namespace
+
+std::vector<double> LinearModel::Predict(const std::vector<std::uint32_t>& features) const {
+    const std::size_t width = labels_.size();
+    std::vector<double> scores(width);
+    for (std::size_t label = 0; label < width; ++label) {
+        scores[label] = biases_[label];
+    }
+    const std::size_t buckets = width == 0 ? 0 : weights_.size() / width;
+    for (const std::uint32_t feature : features) {
+        if (feature >= buckets) {
+            continue;
+        }
+        const float* row = weights_.data() + std::size_t{feature} * width;
+        for (std::size_t label = 0; label < width; ++label) {
+            scores[label] += row[label];
+        }
+    }
+    return ToProbabilities(kind_, std::move(scores));
+}
+
+namespace {
+
+// Per (feature, label), log((p_f + a) / (|p| + a·n)) − log((q_f + a) / (|q| + a·n)): p_f and q_f count the
+// examples with and without the label that have the feature, |p| and |q| their feature totals, n the features
+// in use, a the smoothing. Softmax labels count each class against the rest. Bucket-major like the weights.
+std::vector<float> NaiveBayesRatios(const std::vector<std::vector<std::uint32_t>>& features,
+                                    const std::vector<TrainingExample>& examples, std::size_t width,
+                                    std::size_t buckets, double smoothing) {
+    std::vector<float> positive(buckets * width, 0.0F);
+    std::vector<float> negative(buckets * width, 0.0F);
+    std::vector<double> positive_total(width, 0.0);
+    std::vector<double> negative_total(width, 0.0);
+    std::vector<bool> used(buckets, false);
+    for (std::size_t i = 0; i < examples.size(); ++i) {
+        if (examples[i].targets.size() != width) {
+            continue;
+        }
+        for (std::size_t label = 0; label < width; ++label) {
+            const std::uint8_t target = examples[i].targets[label];
+            if (target == kUnknownTarget) {
+                continue;
+            }
+            std::vector<float>& counts = target != 0 ? positive : negative;
+            (target != 0 ? positive_total : negative_total)[label] += static_cast<double>(features[i].size());
+            for (const std::uint32_t feature : features[i]) {
+                counts[std::size_t{feature} * width + label] += 1.0F;
+            }
+        }
+        for (const std::uint32_t feature : features[i]) {
+            used[feature] = true;
+        }
+    }
+    const double in_use = static_cast<double>(std::count(used.begin(), used.end(), true));
+    std::vector<float> ratios(buckets * width, 0.0F);
+    for (std::size_t bucket = 0; bucket < buckets; ++bucket) {
+        if (!used[bucket]) {
+            continue;
+        }
+        for (std::size_t label = 0; label < width; ++label) {
+            const std::size_t at = bucket * width + label;
+            const double p = (positive[at] + smoothing) / (positive_total[label] + smoothing * in_use);
+            const double q = (negative[at] + smoothing) / (negative_total[label] + smoothing * in_use);
+            ratios[at] = static_cast<float>(std::log(p / q));
+        }
+    }
+    return ratios;
+}
+
+}  // namespace
+
 LinearModel TrainLinearModel(const std::vector<TrainingExample>& examples, const TrainingOptions& options) {
+    if (options.nb_smoothing > 0.0 && options.nb_mix < 1.0) {
+        // The scores of a plain and an NB-scaled model averaged: one linear model with averaged weights.
+        TrainingOptions plain_options = options;
+        plain_options.nb_smoothing = 0.0;
+        TrainingOptions scaled_options = options;
+        scaled_options.nb_mix = 1.0;
+        LinearModel model = TrainLinearModel(examples, plain_options);
+        LinearModel scaled = TrainLinearModel(examples, scaled_options);
+        const auto mix = [&](std::vector<float>& into, const std::vector<float>& other) {
+            for (std::size_t i = 0; i < into.size(); ++i) {
+                into[i] = static_cast<float>((1.0 - options.nb_mix) * into[i] + options.nb_mix * other[i]);
+            }
+        };
+        mix(model.Weights(), scaled.Weights());
+        mix(model.Biases(), scaled.Biases());
+        return model;
+    }
     LinearModel model(options.kind, options.bits, options.labels);
     model.SetFeatures(options.features);
     const std::size_t width = options.labels.size();
@@ -787,6 +863,27 @@ LinearModel TrainLinearModel(const std::vector<TrainingExample>& examples, const
     }
     std::vector<float>& weights = model.Weights();
     std::vector<float>& biases = model.Biases();
+    // NB scaling (Wang & Manning 2012): each feature's input is its naive Bayes log-count ratio r for the label.
+    // Under AdaGrad a feature's score then moves |r| times as far per step: features whose counts separate the
+    // classes learn fast, those the counts call uninformative stay near zero (a prior from the counts, which
+    // matters on a training set of a few thousand rows). Training works on unscaled weights u (score = b +
+    // Σ u·r); the model keeps u·r, so Predict is unchanged.
+    const std::vector<float> scale = options.nb_smoothing > 0.0
+                                         ? NaiveBayesRatios(features, examples, width, buckets, options.nb_smoothing)
+                                         : std::vector<float>();
+    const auto predict = [&](const std::vector<std::uint32_t>& list) {
+        if (scale.empty()) {
+            return model.Predict(list);
+        }
+        std::vector<double> scores(biases.begin(), biases.end());
+        for (const std::uint32_t feature : list) {
+            const std::size_t base = std::size_t{feature} * width;
+            for (std::size_t label = 0; label < width; ++label) {
+                scores[label] += static_cast<double>(weights[base + label]) * scale[base + label];
+            }
+        }
+        return ToProbabilities(options.kind, std::move(scores));
+    };
     std::vector<float> squared(weights.size(), 0.0F);
     std::vector<double> bias_squared(width, 0.0);
     std::vector<std::size_t> order(examples.size());
@@ -805,7 +902,7 @@ LinearModel TrainLinearModel(const std::vector<TrainingExample>& examples, const
             if (example.targets.size() != width) {
                 continue;
             }
-            const std::vector<double> probabilities = model.Predict(features[index]);
+            const std::vector<double> probabilities = predict(features[index]);
             for (std::size_t label = 0; label < width; ++label) {
                 const std::uint8_t target = example.targets[label];
                 // kUnknownTarget: this example says nothing about the label (one-vs-rest only).
@@ -822,7 +919,7 @@ LinearModel TrainLinearModel(const std::vector<TrainingExample>& examples, const
             for (const std::uint32_t feature : features[index]) {
                 const std::size_t base = std::size_t{feature} * width;
                 for (std::size_t label = 0; label < width; ++label) {
-                    const double g = gradient[label];
+                    const double g = scale.empty() ? gradient[label] : gradient[label] * scale[base + label];
                     if (g == 0.0) {
                         continue;
                     }
@@ -832,6 +929,11 @@ LinearModel TrainLinearModel(const std::vector<TrainingExample>& examples, const
                                            (std::sqrt(static_cast<double>(squared[base + label])) + kAdagradEpsilon));
                 }
             }
+        }
+    }
+    if (!scale.empty()) {
+        for (std::size_t i = 0; i < weights.size(); ++i) {
+            weights[i] *= scale[i];
         }
     }
     return model;

@@ -146,6 +146,12 @@ struct TrainingOptions {
     std::uint64_t seed = 20240601;
     /// kOneVsRest: each label's positive examples weigh (negatives / positives)^power (0: all weigh 1).
     double positive_weight_power = 0.0;
+    /// > 0: each feature's input is its naive Bayes log-count ratio for the label, smoothed by this count
+    /// (NB-LR, after Wang & Manning 2012's NBSVM); the model stores the scaled weights, so Predict is unchanged.
+    double nb_smoothing = 0.0;
+    /// With nb_smoothing: the model's scores are (1 − nb_mix)·plain + nb_mix·NB-scaled, both trained on the
+    /// same examples; an average of two linear models' scores is one linear model (averaged weights).
+    double nb_mix = 1.0;
 };
 
 /// Deterministic AdaGrad training (fixed seed, fixed epochs, own PRNG): the same examples and options

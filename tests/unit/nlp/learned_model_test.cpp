@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <nlp/analyzer.hpp>
 #include <nlp/errc.hpp>
@@ -217,6 +218,44 @@ TEST(LearnedModel, UnknownTargetsAndPositiveWeights) {
     const double plain = TrainLinearModel(examples, options).Predict(features)[0];
     options.positive_weight_power = 1.0;
     EXPECT_GT(TrainLinearModel(examples, options).Predict(features)[0], plain);
+}
+
+TEST(LearnedModel, NaiveBayesScalingLearnsAndMixesIntoOneLinearModel) {
+    std::vector<TrainingExample> examples;
+    for (int i = 0; i < 4; ++i) {
+        examples.push_back({"the car park was full", "", {1, 0}});
+        examples.push_back({"the nurse was rude to me", "", {0, 1}});
+        examples.push_back({"thank you to the team", "", {0, 0}});
+    }
+    TrainingOptions options;
+    options.kind = OutputKind::kOneVsRest;
+    options.labels = {"environment", "respect"};
+    options.bits = kTinyBits;
+    options.min_document_frequency = 1;
+    options.nb_smoothing = 1.0;
+    const LinearModel scaled = TrainLinearModel(examples, options);
+    EXPECT_EQ(scaled, TrainLinearModel(examples, options));  // deterministic
+    const auto park = ExtractFeatures(Normalize("car park full"), QuestionKind::kNone, kTinyBits);
+    const auto rude = ExtractFeatures(Normalize("rude nurse"), QuestionKind::kNone, kTinyBits);
+    EXPECT_GT(scaled.Predict(park)[0], 0.5);
+    EXPECT_LT(scaled.Predict(park)[1], 0.5);
+    EXPECT_GT(scaled.Predict(rude)[1], 0.5);
+    EXPECT_LT(scaled.Predict(rude)[0], 0.5);
+
+    // nb_mix 0.5: the scores (logits) are the average of the plain and the scaled model's, in one model.
+    TrainingOptions plain_options = options;
+    plain_options.nb_smoothing = 0.0;
+    const LinearModel plain = TrainLinearModel(examples, plain_options);
+    options.nb_mix = 0.5;
+    const LinearModel mixed = TrainLinearModel(examples, options);
+    const auto logit = [](double p) { return std::log(p / (1.0 - p)); };
+    for (const auto& features : {park, rude}) {
+        for (std::size_t label = 0; label < 2; ++label) {
+            EXPECT_NEAR(logit(mixed.Predict(features)[label]),
+                        0.5 * logit(plain.Predict(features)[label]) + 0.5 * logit(scaled.Predict(features)[label]),
+                        1e-4);
+        }
+    }
 }
 
 TEST(LearnedModel, EmailThresholdsRoundTripAsFormatThree) {
