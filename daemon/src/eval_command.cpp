@@ -113,7 +113,7 @@ nlp::Analysis AnalyzeRow(const nlp::Analyzer& analyzer, const LabelledRow& row) 
     nlp::AnalysisInput input;
     input.text = row.text;
     input.question = row.question;
-    input.channel = nlp::Channel::kSurvey;
+    input.channel = row.channel;
     return analyzer.Analyze(input);
 }
 
@@ -161,8 +161,22 @@ std::vector<LabelledRow> ParseLabelledRows(std::istream& in, std::size_t* skippe
             row.text = GetString(document, "text");
         }
         row.question = GetString(document, "question");
+        if (document.HasMember("channel")) {
+            const auto channel = nlp::ParseChannel(GetString(document, "channel"));
+            if (!channel) {
+                ++bad;
+                continue;
+            }
+            row.channel = *channel;
+        }
         if (const std::string label = GetString(document, "label"); label == "spam" || label == "ham") {
             row.spam = label == "spam";
+        } else if (document.HasMember("sentiment") && document["sentiment"].IsString()) {
+            row.sentiment = nlp::ParseSentimentLabel(GetString(document, "sentiment"));
+            if (!row.sentiment) {
+                ++bad;
+                continue;
+            }
         } else if (document.HasMember("criticality")) {
             row.phase1 = true;
             // "Trust A - Q1"

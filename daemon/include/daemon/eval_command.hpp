@@ -24,10 +24,14 @@ struct LabelledRow {
     bool phase1 = false;
     std::optional<bool> spam;  ///< sms_spam / spamassassin rows: label spam (true) or ham (false)
     bool email = false;        ///< spamassassin rows: text is the mail's subject and body (ParseMailText)
+    /// The channel the text is analyzed as: an optional "channel" field ("social" for tweets), else survey.
+    nlp::Channel channel = nlp::Channel::kSurvey;
 };
 
 /// Parses labelled JSON Lines; lines that are not objects with a string "text" (or a "mime" message, whose
-/// subject and body become the text) are skipped and counted.
+/// subject and body become the text) are skipped and counted. Besides the shapes of ../shared/data, a row may
+/// carry a plain "sentiment" label ("negative", "neutral", "positive": e.g. human-rated tweets converted by
+/// tests/bench/vader_tweets_to_jsonl.js) and a "channel" (nlp's names; an unknown name skips the row).
 std::vector<LabelledRow> ParseLabelledRows(std::istream& in, std::size_t* skipped = nullptr);
 
 /// The HCAT categories of NHS framework v6 themes (data/README.md), sorted, unique.

@@ -43,6 +43,27 @@ TEST(EvalCommand, ParsesBothShapes) {
     EXPECT_EQ(rows[4].sentiment, nlp::SentimentLabel::kPositive);
 }
 
+TEST(EvalCommand, PlainSentimentLabelsAndChannelsAreRead) {
+    std::istringstream in{std::string(R"({"text":"LMAO, AMAZING!","sentiment":"positive","channel":"social"})"
+                                      "\n"
+                                      R"({"text":"Stupid rain.","sentiment":"negative"})"
+                                      "\n"
+                                      R"({"text":"x","sentiment":"angry"})"
+                                      "\n"
+                                      R"({"text":"y","sentiment":"neutral","channel":"pigeon"})"
+                                      "\n")};
+    std::size_t skipped = 0;
+    const auto rows = ParseLabelledRows(in, &skipped);
+    EXPECT_EQ(skipped, 2U);  // an unknown label or channel is a bad row, not a guess
+    ASSERT_EQ(rows.size(), 2U);
+    EXPECT_EQ(rows[0].sentiment, nlp::SentimentLabel::kPositive);
+    EXPECT_EQ(rows[0].channel, nlp::Channel::kSocial);
+    EXPECT_EQ(rows[1].sentiment, nlp::SentimentLabel::kNegative);
+    EXPECT_EQ(rows[1].channel, nlp::Channel::kSurvey);  // the default: the NHS files are survey answers
+    EXPECT_FALSE(rows[0].hcat);
+    EXPECT_FALSE(rows[0].spam);
+}
+
 TEST(EvalCommand, HeldOutRuleIsTrustCAndATextHashSplit) {
     const auto rows = FixtureRows();
     EXPECT_TRUE(IsHeldOut(rows[2]));
@@ -121,7 +142,8 @@ TEST(EvalCommand, PrintsSpamCaughtHamDroppedAndPrecision) {
     EXPECT_EQ(rows[1].spam, false);
     EXPECT_FALSE(rows[1].sentiment);
     EXPECT_TRUE(rows[2].email);
-    EXPECT_EQ(rows[2].text, "Appointment\n\nThe nurse was late with my medication.");  // the body is the new text, trimmed
+    EXPECT_EQ(rows[2].text,
+              "Appointment\n\nThe nurse was late with my medication.");  // the body is the new text, trimmed
 
     static const auto analyzer = nlp::Analyzer::Create();
     ASSERT_TRUE(analyzer);
