@@ -195,6 +195,22 @@ NormalizedText GlossHinglish(const NormalizedText& text) {
     return out;
 }
 
+namespace {
+
+// Bytes of letters in the word tokens (a non-ASCII letter counts its UTF-8 bytes: the rule is about a few
+// words, not exact counts); @handles, URLs, #hashtags, numbers and emoticons say nothing about the language.
+std::size_t WordLetters(const NormalizedText& text) {
+    std::size_t letters = 0;
+    for (const Token& token : text.tokens) {
+        if (token.kind == TokenKind::kWord) {
+            letters += token.text.size();
+        }
+    }
+    return letters;
+}
+
+}  // namespace
+
 LanguageGuess DetectLanguage(const NormalizedText& text, std::string_view hint) {
     LanguageGuess guess;
     const WordCounts counts = CountWords(text);
@@ -238,6 +254,10 @@ LanguageGuess DetectLanguage(const NormalizedText& text, std::string_view hint) 
         guess.scorable = true;
         const double share = static_cast<double>(counts.english) / static_cast<double>(counts.words);
         guess.confidence = std::min(kEnglishRuleMaxConfidence, kFunctionWordConfidence + share);
+        return guess;
+    }
+    if (dominant == letters.latin && WordLetters(text) < kMinLettersForCld2) {
+        guess.scorable = true;  // too short for CLD2 to tell: Latin "und", scored (see kMinLettersForCld2)
         return guess;
     }
     const Cld2Answer cld2 = AskCld2(text.text);

@@ -75,6 +75,18 @@ for set in nhs_fft_v6_dev nhs_fft_phase1_dev; do
     row "$set held-out: macro-F1" "$ours_macro" "$vader_macro" "$(ratio "$ours_macro" "$vader_macro")x"
 done
 
+# Human-rated tweets (VADER's tweets_GroundTruth.txt, not in this repository: set CARELISTEN_TWEETS to its path),
+# both analyzers on the same rows; ours analyzes them as social posts.
+if [[ -n "${CARELISTEN_TWEETS:-}" ]]; then
+    node "$source_dir/tests/bench/vader_tweets_to_jsonl.js" "$CARELISTEN_TWEETS" 0 >"$work/tweets.rows"
+    "$build_dir/daemon/carelisten" eval --data "$work/tweets.rows" --kind sentiment >"$work/tweets.ours"
+    node "$source_dir/tests/bench/vader_eval.js" "$work/tweets.rows" >"$work/tweets.vader"
+    ours_accuracy=$(awk '/^sentiment: rows/ {print $5}' "$work/tweets.ours")
+    vader_accuracy=$(json_field "$work/tweets.vader" 'j.accuracy.toFixed(4)')
+    row "human-rated tweets ($(wc -l <"$work/tweets.rows") rows, sign of the mean rating): sentiment accuracy" \
+        "$ours_accuracy" "$vader_accuracy" "$(ratio "$ours_accuracy" "$vader_accuracy")x (target >= 0.90)"
+fi
+
 echo "== ingest flow against COPY ($flow_items items)"
 "$bench/flow_bench" --items "$flow_items" | tee "$work/flow.txt"
 flow_rate=$(awk '/^flow \(/ {print $(NF-1)}' "$work/flow.txt")

@@ -3,6 +3,7 @@
 /// from a compiled-in word list, English function words, and CLD2 for everything else.
 #pragma once
 
+#include <cstddef>
 #include <nlp/normalize.hpp>
 #include <string>
 #include <string_view>
@@ -18,6 +19,10 @@ struct LanguageGuess {
 
 /// Share of a text's words that must be English function words ("the", "and", "was", …) to call it "en".
 inline constexpr double kEnglishFunctionWordShare = 0.15;
+/// Latin-script text with fewer letters than this in its words (@handles, URLs and #hashtags left out) is not
+/// given to CLD2: a language model cannot tell a language from two or three words ("glad u dig fam!" came out
+/// Danish, "congrats mano" Spanish), so such text stays "und" and is scored, as other Latin "und" text is.
+inline constexpr std::size_t kMinLettersForCld2 = 16;
 /// Share of a text's Latin letters that must be ASCII for the English test to apply at all.
 inline constexpr double kEnglishAsciiShare = 0.9;
 /// Latin text is Hinglish with at least this many words from the Hinglish list making this share of its

@@ -46,6 +46,22 @@ TEST(Language, Cld2NamesOtherLanguagesAndTheyAreNotScored) {
     EXPECT_FALSE(german.scorable);
 }
 
+TEST(Language, AFewLatinWordsAreTooFewForCld2AndAreScored) {
+    // Two or three words are no evidence of a language: CLD2 called these Danish and Spanish.
+    for (const std::string_view text : {"glad u dig fam!", "@anonymous congrats mano", "jajaja :p"}) {
+        const LanguageGuess guess = Detect(text);
+        EXPECT_EQ(guess.code, "und") << text;
+        EXPECT_TRUE(guess.scorable) << text;
+    }
+    // The handle and the URL are not words: only "gracias amigos" counts, and that is too short.
+    EXPECT_EQ(Detect("@hospital_de_la_ciudad_central gracias amigos https://example.org/muchisimas-gracias").code,
+              "und");
+    // A sentence is enough.
+    const LanguageGuess spanish = Detect("Muchas gracias a todo el personal del hospital por su paciencia");
+    EXPECT_EQ(spanish.code, "es");
+    EXPECT_FALSE(spanish.scorable);
+}
+
 TEST(Language, DevanagariIsHindi) {
     const LanguageGuess guess = Detect("डॉक्टर बहुत अच्छे थे");
     EXPECT_EQ(guess.code, "hi");
