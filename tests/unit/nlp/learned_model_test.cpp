@@ -42,6 +42,26 @@ TrainingOptions TinyOptions() {
     return options;
 }
 
+// Six copies each of an environment comment, a respect comment and one with neither (one-vs-rest).
+std::vector<TrainingExample> TinyCategoryFixture() {
+    std::vector<TrainingExample> examples;
+    for (int i = 0; i < 6; ++i) {
+        examples.push_back({"the car park was full", "", {1, 0}});
+        examples.push_back({"the nurse was rude", "", {0, 1}});
+        examples.push_back({"thank you", "", {0, 0}});
+    }
+    return examples;
+}
+
+TrainingOptions TinyCategoryOptions() {
+    TrainingOptions options;
+    options.kind = OutputKind::kOneVsRest;
+    options.labels = {"environment", "respect"};
+    options.bits = kTinyBits;
+    options.min_document_frequency = 1;
+    return options;
+}
+
 std::vector<std::uint32_t> Features(std::string_view text, std::string_view question, std::uint32_t bits) {
     return ExtractFeatures(Normalize(text), ClassifyQuestion(question), bits);
 }
@@ -221,17 +241,8 @@ TEST(LearnedModel, UnknownTargetsAndPositiveWeights) {
 }
 
 TEST(LearnedModel, NaiveBayesScalingLearnsAndMixesIntoOneLinearModel) {
-    std::vector<TrainingExample> examples;
-    for (int i = 0; i < 4; ++i) {
-        examples.push_back({"the car park was full", "", {1, 0}});
-        examples.push_back({"the nurse was rude to me", "", {0, 1}});
-        examples.push_back({"thank you to the team", "", {0, 0}});
-    }
-    TrainingOptions options;
-    options.kind = OutputKind::kOneVsRest;
-    options.labels = {"environment", "respect"};
-    options.bits = kTinyBits;
-    options.min_document_frequency = 1;
+    const std::vector<TrainingExample> examples = TinyCategoryFixture();
+    TrainingOptions options = TinyCategoryOptions();
     options.nb_smoothing = 1.0;
     const LinearModel scaled = TrainLinearModel(examples, options);
     EXPECT_EQ(scaled, TrainLinearModel(examples, options));  // deterministic
@@ -303,17 +314,8 @@ TEST(LearnedModel, CorruptBytesAreRejected) {
 }
 
 TEST(LearnedModel, OneVsRestThresholdsComeFromValidation) {
-    std::vector<TrainingExample> examples;
-    for (int i = 0; i < 6; ++i) {
-        examples.push_back({"the car park was full", "", {1, 0}});
-        examples.push_back({"the nurse was rude", "", {0, 1}});
-        examples.push_back({"thank you", "", {0, 0}});
-    }
-    TrainingOptions options;
-    options.kind = OutputKind::kOneVsRest;
-    options.labels = {"environment", "respect"};
-    options.bits = kTinyBits;
-    options.min_document_frequency = 1;
+    const std::vector<TrainingExample> examples = TinyCategoryFixture();
+    const TrainingOptions options = TinyCategoryOptions();
     const LinearModel model = TrainLinearModel(examples, options);
     std::vector<double> f1s;
     const auto thresholds = ChooseThresholds(model, examples, &f1s);
