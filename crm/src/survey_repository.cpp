@@ -168,8 +168,10 @@ SummaryData ReadSummary(pqxx::work& txn, const std::string& scope_column, const 
 
     const pqxx::row counts =
         Prepared1(txn, "crm_survey_7_" + scope_column,
+                  // A survey answered on the phone without an invitation was reached when it was answered.
                   "SELECT count(*), count(*) FILTER (WHERE s.state = 'answered') FROM survey AS s WHERE " +
-                      survey_scope + " AND s.invited_at >= " + TimeParam(2) + " AND s.invited_at < " + TimeParam(3),
+                      survey_scope + " AND coalesce(s.invited_at, s.answered_at) >= " + TimeParam(2) +
+                      " AND coalesce(s.invited_at, s.answered_at) < " + TimeParam(3),
                   key, from_us, to_us);
     data.invitations = counts[0].as<std::int64_t>();
     data.responses = counts[1].as<std::int64_t>();

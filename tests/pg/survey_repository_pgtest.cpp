@@ -424,6 +424,35 @@ TEST(SurveyRowLevelSecurity, AnUnprivilegedOwnerMigratesAndTheNextStartCompletes
     db.Execute("DROP ROLE " + user);
 }
 
+TEST_F(SurveyRepositoryTest, PhoneAnswersWithoutAnInvitationCountAsReachedAndAnswered) {
+    // The call centre records answers of a survey that was never invited (scheduled, phone list): the summary
+    // counts it as reached and answered at the time of the answer, not "0 answered" beside its answers.
+    const auto invited = *Apply(Discharge("M1", "V1", "MRN1", "P100")).survey_id;
+    const auto now = kDischarge + hours(24 * 14);
+    InviteDue(now);
+    const auto never_invited = *Apply(Discharge("M2", "V2", "MRN2", "P100")).survey_id;
+    EXPECT_EQ(db_->QueryInt("SELECT count(*) FROM survey WHERE id = " + std::to_string(never_invited) +
+                            " AND invited_at IS NULL"),
+              1);
+    for (const auto id : {invited, never_invited}) {
+        const auto submitted = surveys_->SubmitAnswers(id, "phone", {{.question_id = "pain", .value_number = 3}}, {},
+                                                       std::nullopt, now + hours(2));
+        ASSERT_TRUE(submitted) << submitted.error().message();
+        EXPECT_TRUE(submitted.value().accepted);
+    }
+    const auto summary = surveys_->PhysicianSummary("P100", now, now + hours(24));
+    ASSERT_TRUE(summary) << summary.error().message();
+    EXPECT_EQ(summary.value().invitations, 2);
+    EXPECT_EQ(summary.value().responses, 2);
+    ASSERT_EQ(summary.value().questions.size(), 1u);
+    EXPECT_EQ(summary.value().questions[0].numeric_answers, 2);
+    // The period is the answer's: a day later neither survey is in it.
+    const auto later = surveys_->PhysicianSummary("P100", now + hours(24), now + hours(48));
+    ASSERT_TRUE(later);
+    EXPECT_EQ(later.value().invitations, 0);
+    EXPECT_EQ(later.value().responses, 0);
+}
+
 TEST_F(SurveyRepositoryTest, OpenCasesCountAsOverdueAfterTheirUrgencysTarget) {
     // Four flagged items of four authors: four open cases, then aged by hand.
     IngestBatch batch{.source = "drop"};

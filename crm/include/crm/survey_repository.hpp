@@ -238,7 +238,7 @@ struct UnitAggregate {
 /// Everything a summary shows for one physician or one unit over [from, to), plus the previous period of the
 /// same length for the trend. Free-text and red-flag lists are capped at 200 each, newest first.
 struct SummaryData {
-    std::int64_t invitations = 0;  ///< surveys invited in the period
+    std::int64_t invitations = 0;  ///< surveys invited in the period, or answered then without an invitation
     std::int64_t responses = 0;    ///< of those, answered
     std::vector<QuestionAggregate> questions;
     std::vector<QuestionAggregate> previous_questions;
