@@ -361,14 +361,17 @@ private:
         return is_no(3) && (Text(i - 1) == "or" || Text(i - 1) == "nor");
     }
 
-    /// VADER's never_check: negation by the word `distance` before; "never so/this good" intensifies.
+    /// VADER's never_check: negation by the word `distance` before; "never so/this good" intensifies. At
+    /// distance 3 the reference also intensifies (×1.25, no negation) whenever the word just before is
+    /// "so" or "this": "I have never slept so well", "not been this happy in years" are positive there.
     double NeverCheck(double valence, std::size_t i, std::size_t distance) const {
         const std::string_view negator = Text(i - distance);
-        if (distance >= 2 && negator == "never") {
-            const std::string_view between = Text(i - distance + 1);
-            if (between == "so" || between == "this") {
-                return valence * (distance == 2 ? 1.5 : 1.25);
-            }
+        const auto so_or_this = [](std::string_view word) { return word == "so" || word == "this"; };
+        if (distance >= 2 && negator == "never" && so_or_this(Text(i - distance + 1))) {
+            return valence * (distance == 2 ? 1.5 : 1.25);
+        }
+        if (distance == 3 && so_or_this(Text(i - 1))) {
+            return valence * 1.25;
         }
         return IsNegator(negator) ? valence * kNegationScalar : valence;
     }

@@ -15,7 +15,7 @@ namespace carelisten::nlp {
 
 /// Version of the analyzer code: bump it whenever a change can change any Analysis for some input
 /// (rules, constants, word lists, normalization). Data changes are caught by the data hash instead.
-inline constexpr std::string_view kCodeVersion = "0.10.0";
+inline constexpr std::string_view kCodeVersion = "0.11.0";
 
 /// Built once by LoadModels(), then shared read-only by every Analyze() call on every thread.
 struct Models {

@@ -2,6 +2,7 @@
 
 #include <nlp/models.hpp>
 #include <nlp/sentiment.hpp>
+#include <utility>
 
 namespace carelisten::nlp {
 namespace {
@@ -37,6 +38,18 @@ TEST_F(SentimentTest, NegationFlipsPolarity) {
     EXPECT_EQ(Of("without any problems").label, SentimentLabel::kPositive);
     EXPECT_EQ(Of("no problems at all").label, SentimentLabel::kPositive);
     EXPECT_EQ(Of("nobody cared").label, SentimentLabel::kNegative);
+}
+
+TEST_F(SentimentTest, NeverSoAndThisIntensifyAsInVader) {
+    // Compounds of VADER's JavaScript port (npm vader-sentiment 1.1.3) for the same sentences: "so"/"this"
+    // before the word turns a negation three words back into emphasis; a negation two words back stays one.
+    const std::pair<std::string_view, double> kReference[] = {
+        {"I have never slept so well", 0.4101}, {"never so good", 0.6474},       {"I have not been this happy", 0.657},
+        {"The food was never so bad", -0.804},  {"I was not so happy", -0.5815}, {"it was never this good", 0.677},
+    };
+    for (const auto& [text, compound] : kReference) {
+        EXPECT_NEAR(Score(text), compound, 5e-5) << text;
+    }
 }
 
 TEST_F(SentimentTest, NegationDoesNotCrossClauses) {
